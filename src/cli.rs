@@ -1,0 +1,126 @@
+//! Command-line definitions (clap). Only definitions live here; the logic of
+//! each command is in `commands/`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::units::HumanDuration;
+
+/// Load and soak testing for CometD/Bayeux long-polling push services,
+/// first of all the Genesys Web Services v2 agent API.
+#[derive(Debug, Parser)]
+#[command(name = "agentload", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a load profile against a target, or against the embedded simulator when none is given.
+    Run(RunArgs),
+    /// Run the embedded GWS v2 simulator on its own.
+    Serve(ServeArgs),
+    /// Validate a profile and print the resolved plan without running it.
+    Check(CheckArgs),
+    /// Regenerate every output of a run folder from its summary.json and histograms.hlog.
+    Report(ReportArgs),
+    /// Compare two runs' summaries and fail on regression.
+    Compare(CompareArgs),
+}
+
+/// `agentload run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The load profile (TOML), e.g. profiles/smoke.toml.
+    pub profile: PathBuf,
+    /// Base URL of the GWS deployment (e.g. https://gws.example.com); default: the embedded simulator.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Number of agents (overrides the profile's peak).
+    #[arg(long)]
+    pub agents: Option<u32>,
+    /// Total duration of the stages (overrides the profile, stretching its plan).
+    #[arg(long)]
+    pub duration: Option<HumanDuration>,
+    /// Output folder (default: reports/<profile>-<UTC timestamp>/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Seed for every random choice, for repeatable runs.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// A pass/fail rule, e.g. "invite_delivery.p99 < 250ms"; repeatable.
+    #[arg(long = "gate")]
+    pub gates: Vec<String>,
+    /// A previous run's folder or summary.json to compare against.
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+    /// Largest relative slowdown against the baseline that still passes.
+    #[arg(long, default_value = "10%")]
+    pub max_regression: String,
+    /// Accept any TLS certificate (self-signed test servers).
+    #[arg(long)]
+    pub insecure: bool,
+    /// A PEM file of CA certificates to trust in addition to the system roots.
+    #[arg(long)]
+    pub ca_file: Option<PathBuf>,
+    /// Print only the final summary.
+    #[arg(long, short, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Add per-error-kind lines to the live view.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+/// `agentload serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Number of users, agent1 .. agentN (overrides the config file).
+    #[arg(long)]
+    pub agents: Option<u32>,
+    /// Password of every user (overrides the config file).
+    #[arg(long)]
+    pub password: Option<String>,
+    /// How long an invite waits before it is revoked (overrides the config file).
+    #[arg(long)]
+    pub invite_timeout: Option<HumanDuration>,
+    /// A TOML file with the schema of a profile's [simulator] table.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// `agentload check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The load profile (TOML).
+    pub profile: PathBuf,
+}
+
+/// `agentload report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A run's output folder.
+    pub run_dir: PathBuf,
+    /// Extra pass/fail rules to evaluate; repeatable.
+    #[arg(long = "gate")]
+    pub gates: Vec<String>,
+}
+
+/// `agentload compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The baseline run (folder or summary.json).
+    pub baseline: PathBuf,
+    /// The new run (folder or summary.json).
+    pub new: PathBuf,
+    /// Largest relative slowdown that still passes.
+    #[arg(long, default_value = "10%")]
+    pub max_regression: String,
+}

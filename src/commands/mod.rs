@@ -1,0 +1,26 @@
+//! One file per subcommand: each turns parsed arguments into library calls
+//! and returns an [`Outcome`] or an [`Error`] (which `main` maps to an exit code).
+
+use crate::cli::{Cli, Command};
+use crate::error::{Error, Outcome};
+
+/// Runs the parsed command line.
+pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
+    match cli.command {
+        Command::Run(_) => Err(Error::input(
+            "`agentload run` is not available in this build yet",
+        )),
+        Command::Serve(_) => Err(Error::input(
+            "`agentload serve` is not available in this build yet",
+        )),
+        Command::Check(_) => Err(Error::input(
+            "`agentload check` is not available in this build yet",
+        )),
+        Command::Report(_) => Err(Error::input(
+            "`agentload report` is not available in this build yet",
+        )),
+        Command::Compare(_) => Err(Error::input(
+            "`agentload compare` is not available in this build yet",
+        )),
+    }
+}

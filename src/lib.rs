@@ -1,0 +1,22 @@
+//! agentload: load and soak testing for CometD/Bayeux long-polling push
+//! services, first of all the Genesys Web Services (GWS) v2 agent API.
+//!
+//! The crate is layered; dependencies point downwards only:
+//! `commands -> engine -> agent -> gws -> bayeux -> http`, `engine -> metrics`,
+//! `report` reads metrics snapshots, `sim` uses `bayeux` (server side) and
+//! `gws` (message shapes). See `ARCHITECTURE.md` in the design folder.
+
+pub mod agent;
+pub mod bayeux;
+pub mod cli;
+pub mod commands;
+pub mod engine;
+pub mod error;
+pub mod gws;
+pub mod http;
+pub mod metrics;
+pub mod profile;
+pub mod progress;
+pub mod report;
+pub mod sim;
+pub mod units;

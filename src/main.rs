@@ -1,0 +1,12 @@
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = agentload::cli::Cli::parse();
+    match agentload::commands::dispatch(cli) {
+        Ok(outcome) => outcome.into(),
+        Err(err) => {
+            eprintln!("error: {err}");
+            err.exit_code().into()
+        }
+    }
+}

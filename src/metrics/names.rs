@@ -1,0 +1,158 @@
+//! The names of every measurement and counter. They are part of the output
+//! schema (`summary.json`, CSV columns, hlog tags): renaming one breaks users'
+//! gates and dashboards.
+
+/// A latency measurement, recorded into an HdrHistogram in microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Measure {
+    /// `/meta/handshake` sent -> its reply.
+    Handshake,
+    /// `/meta/subscribe` sent -> its reply.
+    Subscribe,
+    /// `StartContactCenterSession` sent -> its reply.
+    SessionStart,
+    /// Channel `Ready` POST sent -> the `/v2/me/channels` notification confirming it.
+    Ready,
+    /// `/meta/connect` sent -> its reply, whatever the outcome.
+    ConnectCycle,
+    /// `/meta/connect` sent -> an empty reply at the server's timeout (hold accuracy).
+    ConnectHeld,
+    /// A connect reply -> the next connect sent.
+    ConnectGap,
+    /// The interaction's intended creation time -> its `Invited` notification received.
+    InviteDelivery,
+    /// `Accept` POST sent -> `Accepted` notification received.
+    Accept,
+    /// `Reject` POST sent -> its reply.
+    Reject,
+    /// `StopProcessing`/`Complete` POST sent -> its reply.
+    Complete,
+}
+
+impl Measure {
+    /// Every measurement, in report order.
+    pub const ALL: [Measure; 11] = [
+        Measure::InviteDelivery,
+        Measure::ConnectCycle,
+        Measure::ConnectHeld,
+        Measure::ConnectGap,
+        Measure::Accept,
+        Measure::Reject,
+        Measure::Complete,
+        Measure::Ready,
+        Measure::Handshake,
+        Measure::Subscribe,
+        Measure::SessionStart,
+    ];
+
+    /// The schema name (`invite_delivery`, `connect_cycle`, ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Measure::Handshake => "handshake",
+            Measure::Subscribe => "subscribe",
+            Measure::SessionStart => "session_start",
+            Measure::Ready => "ready",
+            Measure::ConnectCycle => "connect_cycle",
+            Measure::ConnectHeld => "connect_held",
+            Measure::ConnectGap => "connect_gap",
+            Measure::InviteDelivery => "invite_delivery",
+            Measure::Accept => "accept",
+            Measure::Reject => "reject",
+            Measure::Complete => "complete",
+        }
+    }
+
+    /// A dense index, `0..Measure::ALL.len()`, for array-backed recorders.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Looks a measurement up by its schema name.
+    pub fn from_name(name: &str) -> Option<Measure> {
+        Measure::ALL.into_iter().find(|m| m.name() == name)
+    }
+}
+
+/// A monotonically increasing count over the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Counter {
+    /// Interactions the injector created.
+    InteractionsInjected,
+    /// Invites received by agents (first invite of an interaction to an agent).
+    InvitesOffered,
+    /// Invites the agents accepted (confirmed by an `Accepted` notification).
+    InvitesAccepted,
+    /// Invites the agents rejected.
+    InvitesRejected,
+    /// Invites the server revoked (not answered in time).
+    InvitesRevoked,
+    /// A second invite for an interaction the agent already had.
+    InvitesDuplicate,
+    /// Injected, but never offered to any agent by the end of the drain period.
+    InteractionsLost,
+    /// Interactions finished with `StopProcessing`/`Complete`.
+    InteractionsCompleted,
+    /// Bayeux re-handshakes (server forgot the session, transport failures).
+    Rehandshakes,
+}
+
+impl Counter {
+    /// Every counter, in report order.
+    pub const ALL: [Counter; 9] = [
+        Counter::InteractionsInjected,
+        Counter::InvitesOffered,
+        Counter::InvitesAccepted,
+        Counter::InvitesRejected,
+        Counter::InvitesRevoked,
+        Counter::InvitesDuplicate,
+        Counter::InteractionsLost,
+        Counter::InteractionsCompleted,
+        Counter::Rehandshakes,
+    ];
+
+    /// The schema name (`interactions_injected`, ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Counter::InteractionsInjected => "interactions_injected",
+            Counter::InvitesOffered => "invites_offered",
+            Counter::InvitesAccepted => "invites_accepted",
+            Counter::InvitesRejected => "invites_rejected",
+            Counter::InvitesRevoked => "invites_revoked",
+            Counter::InvitesDuplicate => "invites_duplicate",
+            Counter::InteractionsLost => "interactions_lost",
+            Counter::InteractionsCompleted => "interactions_completed",
+            Counter::Rehandshakes => "rehandshakes",
+        }
+    }
+
+    /// A dense index, `0..Counter::ALL.len()`.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Looks a counter up by its schema name.
+    pub fn from_name(name: &str) -> Option<Counter> {
+        Counter::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indexes_are_dense_and_names_round_trip() {
+        let mut seen = [false; Measure::ALL.len()];
+        for m in Measure::ALL {
+            assert!(!seen[m.index()]);
+            seen[m.index()] = true;
+            assert_eq!(Measure::from_name(m.name()), Some(m));
+        }
+        let mut seen = [false; Counter::ALL.len()];
+        for c in Counter::ALL {
+            assert!(!seen[c.index()]);
+            seen[c.index()] = true;
+            assert_eq!(Counter::from_name(c.name()), Some(c));
+        }
+    }
+}

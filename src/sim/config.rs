@@ -1,0 +1,84 @@
+//! The simulator's settings: the `[simulator]` table of a load profile and the
+//! file given to `agentload serve --config` (same schema).
+
+use serde::{Deserialize, Serialize};
+
+use crate::units::{DelaySpec, HumanDuration, Probability};
+
+/// Settings of the embedded GWS v2 simulator. Every field has a default, so an
+/// empty table is a working simulator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SimulatorConfig {
+    /// How many agents can log in: users `agent1` .. `agentN`.
+    pub users: u32,
+    /// The password every simulated user has.
+    pub password: String,
+    /// How long an invite waits for Accept/Reject before it is revoked and offered elsewhere.
+    pub invite_timeout: HumanDuration,
+    /// Delay between an interaction entering a queue and its offer (fixed or range).
+    pub routing_delay: DelaySpec,
+    /// Interactions an agent may hold at once, per channel.
+    pub capacity: Capacity,
+    /// Turns on GWS CSRF protection (`X-CSRF-HEADER`/`X-CSRF-TOKEN`).
+    pub csrf: bool,
+    /// How long a lone `/meta/connect` is held (Bayeux `advice.timeout`).
+    pub connect_timeout: HumanDuration,
+    /// How long a Bayeux session survives without a connect (`advice.maxInterval`).
+    pub max_interval: HumanDuration,
+    /// Faults to inject; all off by default.
+    pub faults: Faults,
+}
+
+impl Default for SimulatorConfig {
+    fn default() -> Self {
+        SimulatorConfig {
+            users: 10_000,
+            password: "password".to_string(),
+            invite_timeout: HumanDuration(std::time::Duration::from_secs(30)),
+            routing_delay: DelaySpec::ZERO,
+            capacity: Capacity::default(),
+            csrf: false,
+            connect_timeout: HumanDuration(std::time::Duration::from_secs(30)),
+            max_interval: HumanDuration(std::time::Duration::from_secs(10)),
+            faults: Faults::default(),
+        }
+    }
+}
+
+/// Interactions an agent may handle at once on each channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Capacity {
+    /// Concurrent email interactions per agent.
+    pub email: u32,
+    /// Concurrent chat interactions per agent.
+    pub chat: u32,
+}
+
+impl Default for Capacity {
+    fn default() -> Self {
+        Capacity { email: 1, chat: 1 }
+    }
+}
+
+/// Faults the simulator throws at its clients, so a load tool's resilience
+/// and its regression gates can be tested. All off by default.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Faults {
+    /// Probability that a REST call is answered HTTP 503.
+    pub rest_503: Probability,
+    /// Extra latency added to every REST reply (fixed or range).
+    pub rest_latency: DelaySpec,
+    /// Extra latency added before a notification is queued for delivery.
+    pub delivery_latency: DelaySpec,
+    /// Probability that a held `/meta/connect` has its connection reset.
+    pub reset_connect: Probability,
+    /// Probability, per connect, that the Bayeux session is forgotten (client must re-handshake).
+    pub forget_session: Probability,
+    /// Stop-the-world pauses: the whole simulator stops answering for `pause_duration` every `pause_every`.
+    pub pause_every: Option<HumanDuration>,
+    /// How long each stop-the-world pause lasts.
+    pub pause_duration: HumanDuration,
+}
