@@ -1,0 +1,54 @@
+//! Turns the Bayeux client's exchange reports into measurements, so the
+//! protocol layer stays free of metrics.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::bayeux::{ExchangeKind, ExchangeOutcome, Observer};
+use crate::metrics::{Counter, Measure, Metrics};
+
+/// Records handshake, subscribe and connect timings of every agent of a run.
+pub struct MetricsObserver {
+    metrics: Arc<Metrics>,
+    /// An empty connect reply that took at least this long was held by the
+    /// server until its timeout (as opposed to an immediate `timeout: 0` reply).
+    held_floor: Duration,
+}
+
+impl MetricsObserver {
+    /// `held_floor`: see the field; half the server's hold timeout is a good value.
+    pub fn new(metrics: Arc<Metrics>, held_floor: Duration) -> Self {
+        MetricsObserver { metrics, held_floor }
+    }
+}
+
+impl Observer for MetricsObserver {
+    fn exchange(&self, kind: ExchangeKind, elapsed: Duration, outcome: ExchangeOutcome) {
+        if let ExchangeOutcome::Failed(why) = outcome {
+            self.metrics.error(why);
+        }
+        let measure = match kind {
+            ExchangeKind::Handshake => Measure::Handshake,
+            ExchangeKind::Subscribe => Measure::Subscribe,
+            ExchangeKind::Connect => {
+                if matches!(outcome, ExchangeOutcome::Empty) && elapsed >= self.held_floor {
+                    self.metrics.record(Measure::ConnectHeld, elapsed);
+                }
+                Measure::ConnectCycle
+            }
+            _ => return,
+        };
+        if !matches!(outcome, ExchangeOutcome::Failed(_)) || kind == ExchangeKind::Connect {
+            self.metrics.record(measure, elapsed);
+        }
+    }
+
+    fn connect_gap(&self, gap: Duration) {
+        self.metrics.record(Measure::ConnectGap, gap);
+    }
+
+    fn rehandshake(&self, _reason: &'static str) {
+        // The failure that caused it was already counted by `exchange`.
+        self.metrics.count(Counter::Rehandshakes, 1);
+    }
+}

@@ -1,0 +1,555 @@
+//! One simulated agent's life: log in, handshake, subscribe, start the
+//! contact-center session, go Ready, then react to what arrives while the
+//! Bayeux connect loop runs in its own task (an accept is never stuck behind a
+//! held connect), and on stop go NotReady, finish or abandon work, disconnect
+//! and end the session.
+//!
+//! The agent's main loop never awaits a REST call itself: every call runs as
+//! an action in a `JoinSet` and reports back, so notifications are handled the
+//! moment they arrive.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use hyper::header::{AUTHORIZATION, HeaderValue};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::ledger::OfferLedger;
+use super::notice::{self, Notice};
+use super::settings::{MessageModel, SharedRun};
+use crate::bayeux::{BayeuxClient, ClientConfig, Delivery, Observer};
+use crate::gws::calls::{CallError, GwsCalls, InteractionOp};
+use crate::http::{HttpClient, HttpSession};
+use crate::metrics::{Counter, Gauge, Measure, Metrics};
+
+/// CometD topics an agent subscribes to.
+pub const TOPICS: [&str; 2] = ["/v2/me/interactions", "/v2/me/channels"];
+
+/// What every agent of a run shares.
+pub struct AgentDeps {
+    /// The run's one HTTP connection pool.
+    pub http: HttpClient,
+    /// REST calls to the target.
+    pub gws: GwsCalls,
+    /// Bayeux client settings (URL of the notifications endpoint, timeouts).
+    pub bayeux: ClientConfig,
+    /// Where measurements go.
+    pub metrics: Arc<Metrics>,
+    /// Bayeux exchange timings go here.
+    pub observer: Arc<dyn Observer>,
+    /// Which injected interactions reached an agent.
+    pub ledger: Arc<OfferLedger>,
+    /// Run-wide settings.
+    pub run: SharedRun,
+}
+
+/// How an agent's life ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentExit {
+    /// Stopped when asked, after a clean logout.
+    Stopped,
+    /// Asked to stop before it had logged in.
+    StoppedBeforeLogin,
+    /// The server told the client to stop (`reconnect: none`) or the session died.
+    Failed(String),
+}
+
+/// Runs agent number `n` until `stop` is cancelled (or the server ends it).
+pub async fn run_agent(n: u32, deps: Arc<AgentDeps>, stop: CancellationToken) -> AgentExit {
+    let session = Arc::new(HttpSession::new());
+    let username = super::RunContext::expand(&deps.run.username_template, n);
+    let credentials = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{}", deps.run.password));
+    match HeaderValue::from_str(&format!("Basic {credentials}")) {
+        Ok(value) => session.set_header(AUTHORIZATION, value),
+        Err(_) => return AgentExit::Failed(format!("username {username:?} cannot be sent in an HTTP header")),
+    }
+    let (client, deliveries) = BayeuxClient::new(
+        deps.http.clone(),
+        session.clone(),
+        deps.bayeux.clone(),
+        deps.observer.clone(),
+    );
+    let seed = deps.run.seed ^ (u64::from(n)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut agent = Agent {
+        n,
+        deps,
+        session,
+        client,
+        rng: SmallRng::seed_from_u64(seed),
+        interactions: HashMap::new(),
+        ready_sent: HashMap::new(),
+        ready_channels: 0,
+        counted_ready: false,
+        actions: JoinSet::new(),
+        stopping: false,
+    };
+    if !agent.log_in(&stop).await {
+        return AgentExit::StoppedBeforeLogin;
+    }
+    agent.deps.metrics.add_gauge(Gauge::AgentsConnected, 1);
+    let exit = agent.work(deliveries, &stop).await;
+    agent.log_out().await;
+    agent.deps.metrics.add_gauge(Gauge::AgentsConnected, -1);
+    exit
+}
+
+/// Where one interaction offered to this agent stands.
+#[derive(Debug)]
+enum Phase {
+    /// Invited and deliberately not answered: the server will revoke it.
+    Ignored,
+    /// A Reject is on its way.
+    Rejecting,
+    /// Accept POSTed (at `sent`, once the action reports) and/or confirmed by
+    /// the `Accepted` notification (at `notified`).
+    Accepting { sent: Option<Instant>, notified: Option<Instant> },
+    /// Being handled; a finishing action runs.
+    Handling,
+}
+
+/// One interaction offered to this agent.
+#[derive(Debug)]
+struct Held {
+    chat: bool,
+    phase: Phase,
+}
+
+/// What an action reports when it ends.
+enum Done {
+    Answered { id: String, accept: bool, sent: Instant, result: Result<(), CallError> },
+    Finished { id: String, result: Result<(), CallError> },
+    Readiness { result: Result<(), CallError> },
+    Rejoined { result: Result<(), CallError> },
+    SpellDue { length: Duration },
+    SpellOver,
+}
+
+struct Agent {
+    n: u32,
+    deps: Arc<AgentDeps>,
+    session: Arc<HttpSession>,
+    client: BayeuxClient,
+    rng: SmallRng,
+    interactions: HashMap<String, Held>,
+    ready_sent: HashMap<&'static str, Instant>,
+    ready_channels: usize,
+    counted_ready: bool,
+    actions: JoinSet<Done>,
+    stopping: bool,
+}
+
+impl Agent {
+    /// Logs in (GET /me, handshake, subscribe, StartContactCenterSession),
+    /// retrying with backoff while the target is unavailable. False when
+    /// stopped first.
+    async fn log_in(&mut self, stop: &CancellationToken) -> bool {
+        let mut backoff = Duration::from_millis(500);
+        loop {
+            let attempt = tokio::select! {
+                _ = stop.cancelled() => return false,
+                attempt = self.try_log_in() => attempt,
+            };
+            match attempt {
+                Ok(()) => return true,
+                Err(kind) => {
+                    self.deps.metrics.error(&kind);
+                    tokio::select! {
+                        _ = stop.cancelled() => return false,
+                        _ = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(10));
+                }
+            }
+        }
+    }
+
+    async fn try_log_in(&mut self) -> Result<(), String> {
+        let gws = &self.deps.gws;
+        gws.get_me(&self.session).await.map_err(|e| format!("login_{}", e.kind()))?;
+        if self.client.client_id().is_none() {
+            self.client.handshake().await.map_err(|e| format!("handshake_{}", e.kind()))?;
+            for topic in TOPICS {
+                self.client.subscribe(topic).await.map_err(|e| format!("subscribe_{}", e.kind()))?;
+            }
+        }
+        let started = Instant::now();
+        let place = self.deps.run.place_template.as_ref().map(|t| super::RunContext::expand(t, self.n));
+        match gws.start_session(&self.session, &self.deps.run.channels, place.as_deref()).await {
+            Ok(()) => {}
+            // Already started (a retry after a lost reply): carry on.
+            Err(CallError::Refused { code: 2, .. }) => {}
+            Err(e) => return Err(format!("session_start_{}", e.kind())),
+        }
+        self.deps.metrics.record(Measure::SessionStart, started.elapsed());
+        Ok(())
+    }
+
+    async fn work(
+        &mut self,
+        mut deliveries: tokio::sync::mpsc::UnboundedReceiver<Delivery>,
+        stop: &CancellationToken,
+    ) -> AgentExit {
+        let connect_stop = CancellationToken::new();
+        let mut connect = {
+            let client = self.client.clone();
+            let token = connect_stop.clone();
+            tokio::spawn(async move { client.run_connect_loop(&token).await })
+        };
+        self.go_ready();
+        self.schedule_not_ready();
+
+        // Armed when the stop begins; until then it never fires.
+        let grace = tokio::time::sleep(Duration::from_secs(86_400));
+        tokio::pin!(grace);
+        let mut exit = None;
+        loop {
+            tokio::select! {
+                biased;
+                delivery = deliveries.recv() => match delivery {
+                    Some(Delivery::Message { channel, data, received_at }) => {
+                        self.on_message(&channel, data.get(), received_at);
+                    }
+                    Some(Delivery::Rehandshaked) => self.rejoin(),
+                    None => {}
+                },
+                Some(done) = self.actions.join_next() => {
+                    if let Ok(done) = done {
+                        self.on_done(done);
+                    }
+                }
+                ended = &mut connect => {
+                    let why = match ended {
+                        Ok(Ok(())) => "connect loop ended".to_string(),
+                        Ok(Err(e)) => format!("connect loop stopped: {e}"),
+                        Err(e) => format!("connect loop task failed: {e}"),
+                    };
+                    exit = Some(AgentExit::Failed(why));
+                    break;
+                }
+                _ = stop.cancelled(), if !self.stopping => {
+                    self.begin_stop();
+                    grace.as_mut().reset(tokio::time::Instant::now() + self.deps.run.stop_grace);
+                }
+                _ = &mut grace, if self.stopping => break,
+            }
+            if self.stopping && self.interactions.is_empty() && self.actions.is_empty() {
+                break;
+            }
+        }
+        self.actions.abort_all();
+        connect_stop.cancel();
+        if exit.is_none() {
+            // The loop notices the token between connects; a held connect is
+            // released by the disconnect below.
+            let _ = tokio::time::timeout(Duration::from_millis(50), &mut connect).await;
+        }
+        exit.unwrap_or(AgentExit::Stopped)
+    }
+
+    fn on_message(&mut self, channel: &str, data: &str, received_at: Instant) {
+        let notice = match notice::decode(data) {
+            Ok(n) => n,
+            Err(_) => {
+                self.deps.metrics.error("bad_notification");
+                return;
+            }
+        };
+        if channel.ends_with("/channels") || !notice.channels.is_empty() {
+            self.on_channels(&notice, received_at);
+        } else if notice.message_type.as_deref() == Some("InteractionStateMessage") {
+            self.on_interaction(notice, received_at);
+        }
+    }
+
+    fn on_channels(&mut self, notice: &Notice<'_>, received_at: Instant) {
+        for ch in &notice.channels {
+            let ready = ch.user_state.as_ref().and_then(|s| s.state.as_deref()) == Some("Ready");
+            if !ready {
+                continue;
+            }
+            let Some(name) = self.deps.run.channels.iter().copied().find(|c| *c == ch.channel) else {
+                continue;
+            };
+            if let Some(sent) = self.ready_sent.remove(name) {
+                self.deps.metrics.record(Measure::Ready, received_at.saturating_duration_since(sent));
+                self.ready_channels += 1;
+                if self.ready_channels == self.deps.run.channels.len() && !self.counted_ready {
+                    self.counted_ready = true;
+                    self.deps.metrics.add_gauge(Gauge::AgentsReady, 1);
+                }
+            }
+        }
+    }
+
+    fn on_interaction(&mut self, notice: Notice<'_>, received_at: Instant) {
+        let Some(id) = notice.id else { return };
+        match notice.state.as_deref() {
+            Some("Invited") => {
+                let chat = notice.channel.as_deref() == Some("chat");
+                self.on_invite(id, chat, notice.user_data, received_at)
+            }
+            Some("Revoked") => {
+                if self.interactions.remove(&id).is_some() {
+                    self.deps.metrics.count(Counter::InvitesRevoked, 1);
+                }
+            }
+            Some("Accepted") => self.on_accepted(id, received_at),
+            _ => {}
+        }
+    }
+
+    fn on_invite(&mut self, id: String, chat: bool, marker: Option<notice::Marker>, received_at: Instant) {
+        let metrics = &self.deps.metrics;
+        if self.interactions.contains_key(&id) {
+            metrics.count(Counter::InvitesDuplicate, 1);
+            return;
+        }
+        metrics.count(Counter::InvitesOffered, 1);
+        if let Some(marker) = marker
+            && marker.run.as_deref() == Some(self.deps.run.run_id.as_str())
+        {
+            if let Some(seq) = marker.seq {
+                self.deps.ledger.offered(seq);
+            }
+            if let Some(created_us) = marker.created_us {
+                let intended = self.deps.run.instant_of_unix_us(created_us);
+                metrics.record(Measure::InviteDelivery, received_at.saturating_duration_since(intended));
+            }
+        }
+        if self.stopping {
+            // Leave it: the server revokes it and offers it to a working agent.
+            return;
+        }
+        let behaviour = &self.deps.run.behaviour;
+        if behaviour.no_answer_probability.roll(&mut self.rng) {
+            self.interactions.insert(id, Held { chat, phase: Phase::Ignored });
+            return;
+        }
+        let accept = behaviour.accept_probability.roll(&mut self.rng);
+        let delay = behaviour.answer_delay.sample(&mut self.rng);
+        let phase = if accept { Phase::Accepting { sent: None, notified: None } } else { Phase::Rejecting };
+        self.interactions.insert(id.clone(), Held { chat, phase });
+        let (gws, session) = (self.deps.gws.clone(), self.session.clone());
+        self.actions.spawn(async move {
+            tokio::time::sleep(delay).await;
+            let op = if accept { InteractionOp::Accept } else { InteractionOp::Reject };
+            let sent = Instant::now();
+            let result = gws.interaction(&session, &id, op).await;
+            Done::Answered { id, accept, sent, result }
+        });
+    }
+
+    fn on_accepted(&mut self, id: String, received_at: Instant) {
+        match self.interactions.get_mut(&id).map(|h| &mut h.phase) {
+            Some(Phase::Accepting { sent: Some(sent), .. }) => {
+                let sent = *sent;
+                self.accepted(id, received_at.saturating_duration_since(sent));
+            }
+            Some(Phase::Accepting { notified, .. }) => *notified = Some(received_at),
+            // Later `Accepted` notifications carry chat updates: nothing to do.
+            _ => {}
+        }
+    }
+
+    fn on_done(&mut self, done: Done) {
+        let metrics = self.deps.metrics.clone();
+        match done {
+            Done::Answered { id, accept: true, sent, result } => match result {
+                Ok(()) => match self.interactions.get_mut(&id).map(|h| &mut h.phase) {
+                    Some(Phase::Accepting { notified: Some(at), .. }) => {
+                        let latency = at.saturating_duration_since(sent);
+                        self.accepted(id, latency);
+                    }
+                    Some(Phase::Accepting { sent: s, .. }) => *s = Some(sent),
+                    _ => {}
+                },
+                Err(e) => self.answer_failed(&id, &e),
+            },
+            Done::Answered { id, accept: false, sent, result } => {
+                match result {
+                    Ok(()) => {
+                        metrics.record(Measure::Reject, sent.elapsed());
+                        metrics.count(Counter::InvitesRejected, 1);
+                    }
+                    Err(e) => self.answer_failed(&id, &e),
+                }
+                self.interactions.remove(&id);
+            }
+            Done::Finished { id, result } => {
+                self.interactions.remove(&id);
+                metrics.add_gauge(Gauge::InteractionsInProgress, -1);
+                match result {
+                    Ok(()) => metrics.count(Counter::InteractionsCompleted, 1),
+                    Err(e) => metrics.error(&format!("complete_{}", e.kind())),
+                }
+            }
+            Done::Readiness { result } | Done::Rejoined { result } => {
+                if let Err(e) = result {
+                    metrics.error(&format!("readiness_{}", e.kind()));
+                }
+            }
+            Done::SpellDue { length } => {
+                if !self.stopping {
+                    self.go_not_ready();
+                    self.actions.spawn(async move {
+                        tokio::time::sleep(length).await;
+                        Done::SpellOver
+                    });
+                }
+            }
+            Done::SpellOver => {
+                if !self.stopping {
+                    self.go_ready();
+                    self.schedule_not_ready();
+                }
+            }
+        }
+    }
+
+    /// An answer that failed: after a revoke the server rightly refuses it,
+    /// which is the profile's answer delay racing the invite timeout, not a
+    /// server error.
+    fn answer_failed(&mut self, id: &str, e: &CallError) {
+        if self.interactions.remove(id).is_none() {
+            self.deps.metrics.error("answer_after_revoke");
+        } else {
+            self.deps.metrics.error(&format!("answer_{}", e.kind()));
+        }
+    }
+
+    fn accepted(&mut self, id: String, latency: Duration) {
+        let metrics = &self.deps.metrics;
+        metrics.record(Measure::Accept, latency);
+        metrics.count(Counter::InvitesAccepted, 1);
+        metrics.add_gauge(Gauge::InteractionsInProgress, 1);
+        let is_chat = match self.interactions.get_mut(&id) {
+            Some(held) => {
+                held.phase = Phase::Handling;
+                held.chat
+            }
+            None => return,
+        };
+        let behaviour = &self.deps.run.behaviour;
+        let handle = behaviour.handle_time.sample(&mut self.rng);
+        let (lo, hi) = behaviour.chat_messages;
+        let messages = if hi > lo { self.rng.random_range(lo..=hi) } else { lo };
+        let finish = match self.deps.run.model {
+            MessageModel::V850 => InteractionOp::StopProcessing,
+            MessageModel::V851 => InteractionOp::Complete,
+        };
+        let (gws, session, metrics) = (self.deps.gws.clone(), self.session.clone(), metrics.clone());
+        self.actions.spawn(async move {
+            let messages = if is_chat { messages } else { 0 };
+            let step = handle / (messages + 1);
+            for i in 0..messages {
+                tokio::time::sleep(step).await;
+                let text = format!("agentload message {}", i + 1);
+                if let Err(e) = gws.interaction(&session, &id, InteractionOp::SendMessage(&text)).await {
+                    metrics.error(&format!("send_message_{}", e.kind()));
+                }
+            }
+            tokio::time::sleep(handle.saturating_sub(step * messages)).await;
+            let sent = Instant::now();
+            let result = gws.interaction(&session, &id, finish).await;
+            if result.is_ok() {
+                metrics.record(Measure::Complete, sent.elapsed());
+            }
+            Done::Finished { id, result }
+        });
+    }
+
+    fn go_ready(&mut self) {
+        let deps = self.deps.clone();
+        for &channel in &deps.run.channels {
+            self.ready_sent.insert(channel, Instant::now());
+            let (gws, session) = (self.deps.gws.clone(), self.session.clone());
+            self.actions.spawn(async move {
+                let result = gws.set_ready(&session, channel, true).await;
+                Done::Readiness { result }
+            });
+        }
+    }
+
+    fn go_not_ready(&mut self) {
+        self.forget_readiness();
+        let deps = self.deps.clone();
+        for &channel in &deps.run.channels {
+            let (gws, session) = (self.deps.gws.clone(), self.session.clone());
+            self.actions.spawn(async move {
+                let result = gws.set_ready(&session, channel, false).await;
+                Done::Readiness { result }
+            });
+        }
+    }
+
+    /// After a re-handshake the server may have ended the contact-center
+    /// session with the old Bayeux session: start it again and go Ready.
+    fn rejoin(&mut self) {
+        if self.stopping {
+            return;
+        }
+        let (gws, session, run) = (self.deps.gws.clone(), self.session.clone(), self.deps.run.clone());
+        let place = run.place_template.as_ref().map(|t| super::RunContext::expand(t, self.n));
+        self.actions.spawn(async move {
+            let result = match gws.start_session(&session, &run.channels, place.as_deref()).await {
+                Err(CallError::Refused { code: 2, .. }) => Ok(()),
+                other => other,
+            };
+            Done::Rejoined { result }
+        });
+        self.forget_readiness();
+        self.go_ready();
+    }
+
+    fn forget_readiness(&mut self) {
+        self.ready_sent.clear();
+        self.ready_channels = 0;
+        if self.counted_ready {
+            self.counted_ready = false;
+            self.deps.metrics.add_gauge(Gauge::AgentsReady, -1);
+        }
+    }
+
+    /// Schedules the next NotReady spell, if the profile asks for them.
+    fn schedule_not_ready(&mut self) {
+        let Some(spells) = self.deps.run.behaviour.not_ready else { return };
+        let wait = spells.every.sample(&mut self.rng);
+        let length = spells.duration.sample(&mut self.rng);
+        self.actions.spawn(async move {
+            tokio::time::sleep(wait).await;
+            Done::SpellDue { length }
+        });
+    }
+
+    fn begin_stop(&mut self) {
+        self.stopping = true;
+        if self.deps.run.behaviour.finish_on_stop {
+            // Answers and handling in flight run to their end; invites left
+            // unanswered are the server's to revoke.
+            self.interactions.retain(|_, held| !matches!(held.phase, Phase::Ignored));
+        } else {
+            self.actions.abort_all();
+            let handling = self.interactions.values().filter(|h| matches!(h.phase, Phase::Handling)).count();
+            self.deps.metrics.add_gauge(Gauge::InteractionsInProgress, -(handling as i64));
+            self.interactions.clear();
+        }
+        self.go_not_ready();
+    }
+
+    async fn log_out(&mut self) {
+        let timeout = Duration::from_secs(5);
+        let _ = tokio::time::timeout(timeout, self.client.disconnect()).await;
+        if let Ok(Err(e)) = tokio::time::timeout(timeout, self.deps.gws.end_session(&self.session)).await {
+            self.deps.metrics.error(&format!("session_end_{}", e.kind()));
+        }
+        if self.counted_ready {
+            self.counted_ready = false;
+            self.deps.metrics.add_gauge(Gauge::AgentsReady, -1);
+        }
+    }
+}

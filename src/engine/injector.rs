@@ -1,0 +1,180 @@
+//! Creates interactions the way work arrives on a real deployment: through
+//! the GMS-style email and chat APIs, at the profile's arrival rate, on a
+//! schedule fixed against the run's start (an open model: when the target or
+//! the generator falls behind, later arrivals are not pushed back).
+//!
+//! Each interaction carries the run id, a sequence number and its *intended*
+//! creation time in `userData`; the agent that receives the invite measures
+//! `invite_delivery` from that time, so a stall anywhere shows up as latency
+//! instead of hiding (coordinated omission).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use hyper::{Method, Uri};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+use crate::agent::notice::{MARK_CREATED_US, MARK_RUN, MARK_SEQ};
+use crate::http::{HttpClient, HttpSession};
+use crate::metrics::{Counter, Measure, Metrics};
+
+/// Interactions in flight to the injection API at once; past that, arrivals
+/// wait (and the lag is measured) rather than piling up unbounded tasks.
+const MAX_IN_FLIGHT: usize = 512;
+
+/// The media an interaction is created on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Media {
+    /// `POST /genesys/2/email/{service}`.
+    Email,
+    /// `POST /genesys/2/chat/{service}`.
+    Chat,
+}
+
+impl Media {
+    /// The path segment (`email`, `chat`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Media::Email => "email",
+            Media::Chat => "chat",
+        }
+    }
+}
+
+/// The run's interaction creator.
+pub struct Injector {
+    http: HttpClient,
+    session: HttpSession,
+    base: String,
+    service: String,
+    run_id: String,
+    start: Instant,
+    start_unix_us: u64,
+    next_seq: AtomicU64,
+    metrics: Arc<Metrics>,
+    in_flight: Arc<Semaphore>,
+    timeout: Duration,
+}
+
+impl Injector {
+    /// An injector posting to `{base}/genesys/2/{media}/{service}`.
+    pub fn new(
+        http: HttpClient,
+        base: &str,
+        service: &str,
+        run_id: &str,
+        (start, start_unix_us): (Instant, u64),
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Injector {
+            http,
+            session: HttpSession::new(),
+            base: base.trim_end_matches('/').to_string(),
+            service: service.to_string(),
+            run_id: run_id.to_string(),
+            start,
+            start_unix_us,
+            next_seq: AtomicU64::new(0),
+            metrics,
+            in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+            timeout: Duration::from_secs(30),
+        }
+    }
+
+    /// Interactions created so far (each got a sequence number).
+    pub fn injected(&self) -> u64 {
+        self.next_seq.load(Ordering::Relaxed)
+    }
+
+    /// Creates one interaction at each offset of `schedule` (from the run
+    /// start), until the schedule ends or `stop` is cancelled.
+    pub async fn run(self: Arc<Self>, media: Media, schedule: impl Iterator<Item = Duration>, stop: CancellationToken) {
+        let url: Uri = match format!("{}/genesys/2/{}/{}", self.base, media.name(), self.service).parse() {
+            Ok(url) => url,
+            Err(_) => {
+                self.metrics.error("inject_bad_url");
+                return;
+            }
+        };
+        for offset in schedule {
+            let due = self.start + offset;
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep_until(due.into()) => {}
+            }
+            let permit = tokio::select! {
+                _ = stop.cancelled() => return,
+                permit = self.in_flight.clone().acquire_owned() => match permit {
+                    Ok(p) => p,
+                    Err(_) => return,
+                },
+            };
+            let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+            let intended_us = self.start_unix_us + offset.as_micros() as u64;
+            let body = self.form(media, seq, intended_us);
+            let this = self.clone();
+            let url = url.clone();
+            tokio::spawn(async move {
+                let _permit = permit;
+                this.metrics.record(Measure::InjectLag, due.elapsed());
+                this.metrics.count(Counter::InteractionsInjected, 1);
+                let result = this
+                    .http
+                    .request(&this.session, Method::POST, &url, Some(FORM), body, this.timeout)
+                    .await;
+                match result {
+                    Ok(resp) if resp.status.is_success() => {}
+                    Ok(resp) => this.metrics.error(&format!("inject_http_{}", resp.status.as_u16())),
+                    Err(e) => this.metrics.error(&format!("inject_{}", e.kind())),
+                }
+            });
+        }
+    }
+
+    fn form(&self, media: Media, seq: u64, intended_us: u64) -> Bytes {
+        let seq_text = seq.to_string();
+        let created = intended_us.to_string();
+        let subject = format!("agentload {} {seq}", media.name());
+        let mut fields: Vec<(&str, &str)> = vec![("subject", &subject)];
+        match media {
+            Media::Email => fields.extend([
+                ("firstName", "Load"),
+                ("lastName", "Customer"),
+                ("fromAddress", "customer@agentload.invalid"),
+                ("text", "Simulated customer email created by agentload."),
+            ]),
+            Media::Chat => fields.push(("nickname", "LoadCustomer")),
+        }
+        let run_key = format!("userData[{MARK_RUN}]");
+        let seq_key = format!("userData[{MARK_SEQ}]");
+        let created_key = format!("userData[{MARK_CREATED_US}]");
+        fields.extend([
+            (run_key.as_str(), self.run_id.as_str()),
+            (seq_key.as_str(), seq_text.as_str()),
+            (created_key.as_str(), created.as_str()),
+        ]);
+        Bytes::from(form_encode(&fields))
+    }
+}
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// `application/x-www-form-urlencoded` encoding of key/value pairs.
+fn form_encode(fields: &[(&str, &str)]) -> String {
+    // Encoding a list of string pairs cannot fail.
+    serde_urlencoded::to_string(fields).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_encoding_escapes_brackets_and_spaces() {
+        let text = form_encode(&[("userData[AgentloadRun]", "run 1"), ("x", "a&b=c")]);
+        assert_eq!(text, "userData%5BAgentloadRun%5D=run+1&x=a%26b%3Dc");
+    }
+}
