@@ -205,8 +205,17 @@ mod tests {
             "1..5".parse::<CountRange>(),
             Ok(CountRange { min: 1, max: 5 })
         );
-        assert!("5..1".parse::<CountRange>().unwrap_err().contains("MIN..MAX"));
-        assert!("x".parse::<CountRange>().unwrap_err().contains("whole number"));
+        assert!(
+            "5..1"
+                .parse::<CountRange>()
+                .unwrap_err()
+                .contains("MIN..MAX")
+        );
+        assert!(
+            "x".parse::<CountRange>()
+                .unwrap_err()
+                .contains("whole number")
+        );
     }
 
     #[test]

@@ -258,7 +258,11 @@ fn find_in_table(table: &DeTable<'_>, span: &Range<usize>, path: &mut Vec<Segmen
     false
 }
 
-fn find_in_value(value: &Spanned<DeValue<'_>>, span: &Range<usize>, path: &mut Vec<Segment>) -> bool {
+fn find_in_value(
+    value: &Spanned<DeValue<'_>>,
+    span: &Range<usize>,
+    path: &mut Vec<Segment>,
+) -> bool {
     match value.get_ref() {
         DeValue::Table(t) => find_in_table(t, span, path) || contains(&value.span(), span),
         DeValue::Array(items) => {

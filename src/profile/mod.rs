@@ -187,4 +187,3 @@ fn explain_missing_field(err: &mut ProfileError) {
     });
     err.message = format!("required field `{name}` is missing; add it to this table");
 }
-

@@ -37,8 +37,7 @@ pub(crate) fn validate(p: &Profile) -> Result<(), Issue> {
 
 fn name(p: &Profile) -> Result<(), Issue> {
     let ok = !p.name.is_empty()
-        && p
-            .name
+        && p.name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if !ok {
