@@ -29,6 +29,8 @@ pub fn descriptors_needed(peak_agents: u32, embedded_simulator: bool) -> u64 {
 
 /// The current limits.
 #[cfg(unix)]
+// rlim_t is u64 here but narrower on some targets; the conversion is for those.
+#[allow(clippy::useless_conversion)]
 pub fn current() -> std::io::Result<NofileLimit> {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
@@ -46,6 +48,7 @@ pub fn current() -> std::io::Result<NofileLimit> {
 
 /// Raises the soft limit to the hard limit and returns the limits now in force.
 #[cfg(unix)]
+#[allow(clippy::useless_conversion)]
 pub fn raise() -> std::io::Result<NofileLimit> {
     let now = current()?;
     if now.soft >= now.hard {
