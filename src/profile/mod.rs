@@ -95,6 +95,7 @@ impl Profile {
         let mut profile: Profile = toml::from_str(text).map_err(|e| {
             let mut err = src.at_span(e.span(), e.message().trim_end().to_string());
             explain_missing_field(&mut err);
+            explain_unquoted_duration(&mut err);
             err
         })?;
         profile.resolve(&src, file);
@@ -169,6 +170,25 @@ impl Profile {
     /// Where the profile's file name suggests outputs go: `reports/<name>-<stamp>`.
     pub fn default_out_dir(&self, utc_stamp: &str) -> PathBuf {
         PathBuf::from("reports").join(format!("{}-{utc_stamp}", self.name))
+    }
+}
+
+/// A bare number where a duration belongs: say how durations are written.
+fn explain_unquoted_duration(err: &mut ProfileError) {
+    const DURATION_NAMES: [&str; 8] = [
+        "duration", "drain", "interval", "delay", "time", "timeout", "every", "latency",
+    ];
+    let is_duration = err
+        .field
+        .as_deref()
+        .and_then(|f| f.rsplit('.').next())
+        .is_some_and(|last| DURATION_NAMES.iter().any(|n| last.ends_with(n)));
+    let bare_number = err.message.starts_with("invalid type: integer")
+        || err.message.starts_with("invalid type: floating point");
+    if is_duration && bare_number && err.message.ends_with("expected a string") {
+        err.message.push_str(
+            "; a duration is a string with a unit, e.g. \"30s\", \"250ms\" or \"5m\" (a delay may be a range, \"100ms..2s\")",
+        );
     }
 }
 
