@@ -119,12 +119,21 @@ fn stages(out: &mut String, p: &Profile, plan: &Plan) {
         plan.peak()
     );
     out.push_str(&plan.render(SPARKLINE_WIDTH));
-    if p.ramp.stampede {
+    let herds: Vec<String> = p
+        .stages
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.stampede.unwrap_or(p.ramp.stampede))
+        .map(|(i, _)| (i + 1).to_string())
+        .collect();
+    if !herds.is_empty() {
         let _ = writeln!(
             out,
-            "  logins: stampede, each stage's new agents start at its first instant"
+            "  logins: stampede in stage {}: its new agents all start at its first instant",
+            herds.join(", ")
         );
-    } else {
+    }
+    if herds.len() < p.stages.len() {
         let _ = writeln!(
             out,
             "  logins: at most {}/s (ramp.max_handshakes_per_second)",

@@ -20,11 +20,19 @@ pub struct NofileLimit {
     pub hard: u64,
 }
 
+/// Descriptors per agent on the embedded simulator's side: the server ends
+/// of the agent's long-poll and REST connections.
+pub const PER_AGENT_SIMULATED: u64 = 2;
+
 /// Descriptors a run needs for `peak_agents`. With the embedded simulator
-/// in the same process, every connection has a server end too.
+/// in the same process, every open connection has a server end too.
 pub fn descriptors_needed(peak_agents: u32, embedded_simulator: bool) -> u64 {
-    let sides = if embedded_simulator { 2 } else { 1 };
-    u64::from(peak_agents) * PER_AGENT * sides + MARGIN
+    let per_agent = if embedded_simulator {
+        PER_AGENT + PER_AGENT_SIMULATED
+    } else {
+        PER_AGENT
+    };
+    u64::from(peak_agents) * per_agent + MARGIN
 }
 
 /// The current limits.
@@ -128,7 +136,7 @@ mod tests {
     fn estimate_grows_with_agents_and_the_embedded_simulator() {
         assert_eq!(descriptors_needed(0, false), MARGIN);
         assert_eq!(descriptors_needed(1000, false), 3000 + MARGIN);
-        assert_eq!(descriptors_needed(1000, true), 6000 + MARGIN);
+        assert_eq!(descriptors_needed(1000, true), 5000 + MARGIN);
     }
 
     #[test]

@@ -43,13 +43,13 @@ struct Span {
     end: Duration,
     from: u32,
     to: u32,
+    stampede: bool,
 }
 
 /// The resolved plan of a run.
 #[derive(Debug, Clone)]
 pub struct Plan {
     spans: Vec<Span>,
-    stampede: bool,
     max_handshakes_per_second: f64,
     sessions: Vec<Session>,
     skipped: u32,
@@ -74,13 +74,13 @@ impl Plan {
                 end,
                 from,
                 to: s.agents,
+                stampede: s.stampede.unwrap_or(ramp.stampede),
             });
             t = end;
             from = s.agents;
         }
         let mut plan = Plan {
             spans,
-            stampede: ramp.stampede,
             max_handshakes_per_second: ramp.max_handshakes_per_second,
             sessions: Vec::new(),
             skipped: 0,
@@ -96,17 +96,20 @@ impl Plan {
         let mut ideal: Vec<Session> = Vec::new();
         // Indices into `ideal` of the running sessions, lowest agent first.
         let mut open: Vec<usize> = Vec::new();
+        // Whether each ideal session's login belongs to a stampede stage.
+        let mut herd: Vec<bool> = Vec::new();
         for span in &self.spans {
             let d = (span.end - span.start).as_nanos();
             if span.to > span.from {
                 let n = u128::from(span.to - span.from);
                 for k in 0..(span.to - span.from) {
-                    let at = if self.stampede {
+                    let at = if span.stampede {
                         span.start
                     } else {
                         span.start + nanos(d * u128::from(k) / n)
                     };
                     open.push(ideal.len());
+                    herd.push(span.stampede);
                     ideal.push(Session {
                         agent: span.from + k,
                         start: at,
@@ -117,7 +120,7 @@ impl Plan {
             } else if span.to < span.from {
                 let n = u128::from(span.from - span.to);
                 for k in 0..(span.from - span.to) {
-                    let at = if self.stampede {
+                    let at = if span.stampede {
                         span.start
                     } else {
                         span.start + nanos(d * u128::from(k) / n)
@@ -129,21 +132,22 @@ impl Plan {
             }
         }
         let end = self.stages_end();
-        let gap = if self.stampede {
-            Duration::ZERO
-        } else {
-            Duration::from_secs_f64(1.0 / self.max_handshakes_per_second)
-        };
+        let gap = Duration::from_secs_f64(1.0 / self.max_handshakes_per_second);
         let mut next_free = Duration::ZERO;
         let mut sessions = Vec::with_capacity(ideal.len());
-        for mut s in ideal {
-            s.start = s.wanted.max(next_free);
+        for (mut s, stampede) in ideal.into_iter().zip(herd) {
+            // A stampede ignores the rate, and later logins queue behind it.
+            s.start = if stampede {
+                s.wanted
+            } else {
+                s.wanted.max(next_free)
+            };
             // A login the rate pushed past its own stop (or the end) never happens.
             if s.start >= s.stop.unwrap_or(end) {
                 self.skipped += 1;
                 continue;
             }
-            next_free = s.start + gap;
+            next_free = next_free.max(s.start + gap);
             sessions.push(s);
         }
         self.sessions = sessions;
@@ -192,7 +196,7 @@ impl Plan {
         let Some(span) = self.spans.iter().find(|s| t >= s.start && t < s.end) else {
             return self.spans.last().map_or(0, |s| s.to);
         };
-        if span.to == span.from || self.stampede {
+        if span.to == span.from || span.stampede {
             return span.to;
         }
         let d = (span.end - span.start).as_nanos();
@@ -263,8 +267,8 @@ impl Plan {
             let secs = (s.end - s.start).as_secs_f64();
             let what = match s.to.cmp(&s.from) {
                 std::cmp::Ordering::Equal => "hold".to_string(),
-                std::cmp::Ordering::Greater if self.stampede => "stampede up".to_string(),
-                std::cmp::Ordering::Less if self.stampede => "drop at once".to_string(),
+                std::cmp::Ordering::Greater if s.stampede => "stampede up".to_string(),
+                std::cmp::Ordering::Less if s.stampede => "drop at once".to_string(),
                 std::cmp::Ordering::Greater => {
                     format!("ramp up {:.1} agents/s", f64::from(s.to - s.from) / secs)
                 }
@@ -343,6 +347,7 @@ mod tests {
         Stage {
             duration: HumanDuration(Duration::from_secs(secs)),
             agents,
+            stampede: None,
             rate_scale: None,
             email_rate: None,
             chat_rate: None,
@@ -452,6 +457,28 @@ mod tests {
         assert!(plan.agent_stops().all(|(a, t)| t == S(10) && a >= 10));
         assert_eq!(plan.target_at(S(5)), 500);
         assert_eq!(plan.target_at(S(12)), 10);
+    }
+
+    #[test]
+    fn a_stage_can_stampede_while_the_others_spread() {
+        let mut herd = stage(1, 300);
+        herd.stampede = Some(true);
+        let plan = Plan::new(
+            &[stage(10, 100), herd, stage(10, 300)],
+            &ramp(50.0, false),
+            S(0),
+        );
+        let starts: Vec<Duration> = plan.agent_starts().map(|(_, t)| t).collect();
+        assert_eq!(starts.len(), 300);
+        // The first 100 are spread at 50/s over the 10 s stage...
+        assert!(
+            starts[..100]
+                .windows(2)
+                .all(|w| w[1] - w[0] >= Duration::from_millis(19))
+        );
+        // ...the next 200 all start at 10 s, ignoring the rate.
+        assert!(starts[100..].iter().all(|t| *t == S(10)));
+        assert_eq!(plan.target_at(S(10)), 300);
     }
 
     #[test]

@@ -14,6 +14,9 @@ pub struct Stage {
     pub duration: HumanDuration,
     /// Agents logged in at the end of the stage.
     pub agents: u32,
+    /// Overrides `ramp.stampede` for this stage (start all its new agents at its first instant).
+    #[serde(default)]
+    pub stampede: Option<bool>,
     /// Multiplies both traffic rates during this stage (`0` = no traffic, e.g. while logging in).
     #[serde(default)]
     pub rate_scale: Option<f64>,
