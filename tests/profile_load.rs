@@ -330,6 +330,19 @@ fn missing_required_field_names_it() {
 }
 
 #[test]
+fn missing_top_level_field_names_it_without_a_misleading_line() {
+    let text = MINIMAL.replace("name = \"mini\"\n", "");
+    let err = parse_err(&text);
+    assert_eq!(err.field.as_deref(), Some("name"));
+    assert!(err.location.is_none(), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("test.toml: in `name`: required field"),
+        "{err}"
+    );
+}
+
+#[test]
 fn semantic_errors_point_at_their_field() {
     let cases = [
         (

@@ -166,6 +166,14 @@ impl<'a> Source<'a> {
 
     /// An error at a span, with the field path found from the parse tree.
     pub(crate) fn at_span(&self, span: Option<Range<usize>>, message: String) -> ProfileError {
+        // serde reports a missing top-level field at the whole document or at
+        // its empty start: there is no useful place to point at.
+        let whole = span.as_ref().is_some_and(|s| {
+            s.start == 0
+                && (s.end >= self.text.trim_end().len()
+                    || (s.end == 0 && message.starts_with("missing field")))
+        });
+        let span = if whole { None } else { span };
         let field = match (&self.tree, &span) {
             (Some(tree), Some(span)) => {
                 let mut path = Vec::new();

@@ -201,9 +201,10 @@ fn explain_missing_field(err: &mut ProfileError) {
         return;
     };
     let name = name.to_string();
-    err.field = Some(match &err.field {
-        Some(parent) => format!("{parent}.{name}"),
-        None => name.clone(),
-    });
-    err.message = format!("required field `{name}` is missing; add it to this table");
+    let (field, place) = match &err.field {
+        Some(parent) => (format!("{parent}.{name}"), "to this table"),
+        None => (name.clone(), "at the top level of the file"),
+    };
+    err.field = Some(field);
+    err.message = format!("required field `{name}` is missing; add it {place}");
 }
