@@ -135,6 +135,12 @@ impl Profile {
         self.simulator.users = self.simulator.users.max(needed);
     }
 
+    /// The run's seed: the profile's (or `--seed`), else a fresh one that is
+    /// stored so the report can print it and the run can be repeated.
+    pub fn seed_or_new(&mut self) -> u64 {
+        *self.seed.get_or_insert_with(rand::random)
+    }
+
     /// The most agents logged in at once (the highest stage).
     pub fn peak_agents(&self) -> u32 {
         self.stages.iter().map(|s| s.agents).max().unwrap_or(0)
