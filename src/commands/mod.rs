@@ -1,6 +1,8 @@
 //! One file per subcommand: each turns parsed arguments into library calls
 //! and returns an [`Outcome`] or an [`Error`] (which `main` maps to an exit code).
 
+pub mod check;
+
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Outcome};
 
@@ -13,9 +15,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
         Command::Serve(_) => Err(Error::input(
             "`agentload serve` is not available in this build yet",
         )),
-        Command::Check(_) => Err(Error::input(
-            "`agentload check` is not available in this build yet",
-        )),
+        Command::Check(args) => check::run(&args),
         Command::Report(_) => Err(Error::input(
             "`agentload report` is not available in this build yet",
         )),

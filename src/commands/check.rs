@@ -1,0 +1,288 @@
+//! `agentload check PROFILE`: validate a profile and print the resolved plan
+//! without running anything.
+
+use std::fmt::Write as _;
+
+use crate::cli::CheckArgs;
+use crate::engine::arrivals::{expected_count, segments};
+use crate::engine::nofile;
+use crate::engine::plan::Plan;
+use crate::error::{Error, Outcome};
+use crate::profile::{Channel, Profile};
+use crate::units::format_duration;
+
+/// Width of the agents-over-time sparkline, in characters.
+const SPARKLINE_WIDTH: usize = 60;
+
+/// Loads and validates the profile, then prints its plan to stdout.
+pub fn run(args: &CheckArgs) -> Result<Outcome, Error> {
+    let profile = Profile::load(&args.profile)?;
+    let plan = Plan::from_profile(&profile);
+    print!("{}", describe(&profile, &plan));
+    println!("\n{} is valid.", args.profile.display());
+    Ok(Outcome::Passed)
+}
+
+/// The resolved plan as text: target, agents, stages, traffic, behaviour,
+/// simulator, report settings and gates.
+pub fn describe(p: &Profile, plan: &Plan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "profile    {}", p.name);
+    if !p.description.is_empty() {
+        let _ = writeln!(out, "           {}", p.description.trim());
+    }
+    target(&mut out, p);
+    agents(&mut out, p);
+    stages(&mut out, p, plan);
+    traffic(&mut out, p);
+    behaviour(&mut out, p);
+    simulator(&mut out, p);
+    report(&mut out, p);
+    let _ = writeln!(
+        out,
+        "seed       {}",
+        p.seed.map_or_else(
+            || "new for every run (set `seed` or --seed to repeat a run)".into(),
+            |s| s.to_string()
+        )
+    );
+    open_files(&mut out, p);
+    out
+}
+
+fn target(out: &mut String, p: &Profile) {
+    let t = &p.target;
+    match &t.url {
+        None => {
+            let _ = writeln!(
+                out,
+                "target     embedded simulator on 127.0.0.1 (free port)"
+            );
+        }
+        Some(url) => {
+            let _ = writeln!(out, "target     {url}{}", t.base_path);
+            let _ = writeln!(
+                out,
+                "           notifications at {}{}",
+                t.base_path, t.notifications_path
+            );
+            if url.starts_with("https://") {
+                let ca = t.tls.ca_file.as_ref().map_or_else(
+                    || "system roots".to_string(),
+                    |f| format!("system roots + {}", f.display()),
+                );
+                let _ = writeln!(
+                    out,
+                    "           TLS: {}{ca}",
+                    if t.tls.insecure {
+                        "any certificate accepted (insecure); "
+                    } else {
+                        ""
+                    }
+                );
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "           CSRF {}, message model {}",
+        t.csrf, t.message_model
+    );
+}
+
+fn agents(out: &mut String, p: &Profile) {
+    let a = &p.agents;
+    let channels: Vec<String> = a
+        .channels
+        .iter()
+        .map(|c| format!("{c} (capacity {})", a.capacity.of(*c)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "agents     pool of {}: {} .. {}{}",
+        a.count,
+        a.username(0),
+        a.username(a.count.saturating_sub(1)),
+        a.place(0)
+            .map_or_else(String::new, |pl| format!(", places {pl} .."))
+    );
+    let _ = writeln!(out, "           channels {}", channels.join(", "));
+}
+
+fn stages(out: &mut String, p: &Profile, plan: &Plan) {
+    let _ = writeln!(
+        out,
+        "\nplan       {} in total: {} of stages + {} drain; peak {} agents",
+        format_duration(plan.total()),
+        format_duration(plan.stages_end()),
+        format_duration(plan.drain()),
+        plan.peak()
+    );
+    out.push_str(&plan.render(SPARKLINE_WIDTH));
+    let herds: Vec<String> = p
+        .stages
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.stampede.unwrap_or(p.ramp.stampede))
+        .map(|(i, _)| (i + 1).to_string())
+        .collect();
+    if !herds.is_empty() {
+        let _ = writeln!(
+            out,
+            "  logins: stampede in stage {}: its new agents all start at its first instant",
+            herds.join(", ")
+        );
+    }
+    if herds.len() < p.stages.len() {
+        let _ = writeln!(
+            out,
+            "  logins: at most {}/s (ramp.max_handshakes_per_second)",
+            p.ramp.max_handshakes_per_second
+        );
+        if plan.ramp_lag() >= std::time::Duration::from_secs(1) {
+            let _ = writeln!(
+                out,
+                "  note: the login rate delays some logins by up to {} behind the stages",
+                format_duration(plan.ramp_lag())
+            );
+        }
+    }
+    if plan.skipped() > 0 {
+        let _ = writeln!(
+            out,
+            "  warning: {} logins do not fit the login rate before their stage ends and are skipped; raise ramp.max_handshakes_per_second or lengthen the ramp",
+            plan.skipped()
+        );
+    }
+}
+
+fn traffic(out: &mut String, p: &Profile) {
+    let _ = writeln!(
+        out,
+        "\ntraffic    {} arrivals, none during the {} drain",
+        p.traffic.arrival,
+        format_duration(p.traffic.drain.0)
+    );
+    let _ = writeln!(out, "  {:>3}  {:>9}  {:>9}", "#", "email/s", "chat/s");
+    for i in 0..p.stages.len() {
+        let _ = writeln!(
+            out,
+            "  {:>3}  {:>9.2}  {:>9.2}",
+            i + 1,
+            p.stage_rate(i, Channel::Email),
+            p.stage_rate(i, Channel::Chat)
+        );
+    }
+    let email = expected_count(&segments(p, Channel::Email));
+    let chat = expected_count(&segments(p, Channel::Chat));
+    let _ = writeln!(
+        out,
+        "  expected interactions: {:.0} email + {:.0} chat = {:.0}",
+        email,
+        chat,
+        email + chat
+    );
+}
+
+fn behaviour(out: &mut String, p: &Profile) {
+    let b = &p.behaviour;
+    let pct = |x: f64| format!("{:.0}%", x * 100.0);
+    let _ = writeln!(
+        out,
+        "\nbehaviour  invites: accept {}, reject {}, no answer {} (answer after {})",
+        pct(b.accept_probability.get()),
+        pct(b.reject_probability()),
+        pct(b.no_answer_probability.get()),
+        b.answer_delay
+    );
+    let _ = writeln!(
+        out,
+        "           handle time {}, chat messages {}, on stop: {}",
+        b.handle_time,
+        b.chat_messages,
+        match b.on_stop {
+            crate::profile::OnStop::Finish => "finish work in hand",
+            crate::profile::OnStop::Abandon => "abandon work in hand",
+        }
+    );
+    match &b.not_ready {
+        None => {
+            let _ = writeln!(out, "           always Ready");
+        }
+        Some(nr) => {
+            let _ = writeln!(
+                out,
+                "           NotReady for {} every {}",
+                nr.duration, nr.every
+            );
+        }
+    }
+}
+
+fn simulator(out: &mut String, p: &Profile) {
+    if !p.target.is_embedded() {
+        return;
+    }
+    let _ = writeln!(out, "\nsimulator");
+    // Printed through serde so every setting shows, whatever the schema grows to.
+    match toml::to_string(&p.simulator) {
+        Ok(text) => {
+            for line in text.lines() {
+                if line.is_empty() {
+                    out.push('\n');
+                } else {
+                    let _ = writeln!(out, "  {line}");
+                }
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(out, "  (cannot print the settings: {e})");
+        }
+    }
+}
+
+fn report(out: &mut String, p: &Profile) {
+    let qs: Vec<String> = p
+        .report
+        .percentiles
+        .iter()
+        .map(|q| format!("p{q}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "\nreport     every {}; percentiles {}",
+        p.report.interval,
+        qs.join(" ")
+    );
+    if p.gates.is_empty() {
+        let _ = writeln!(out, "gates      none (the run passes when it completes)");
+    } else {
+        let _ = writeln!(out, "gates");
+        for g in &p.gates {
+            let _ = writeln!(out, "  - {}", g.rule);
+        }
+    }
+}
+
+fn open_files(out: &mut String, p: &Profile) {
+    let needed = nofile::descriptors_needed(p.peak_agents(), p.target.is_embedded());
+    match nofile::current() {
+        Ok(limit) if needed > limit.hard => {
+            let _ = writeln!(
+                out,
+                "open files about {needed} needed; warning: the hard limit here is {} (`run` will say how to raise it)",
+                limit.hard
+            );
+        }
+        Ok(limit) => {
+            let _ = writeln!(
+                out,
+                "open files about {needed} needed; allowed here: {} (soft), {} (hard)",
+                limit.soft, limit.hard
+            );
+        }
+        Err(_) => {
+            let _ = writeln!(out, "open files about {needed} needed");
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! The open-file limit: every agent holds sockets, and a run that hits
+//! `EMFILE` halfway fails in confusing ways. Raise the soft limit as far as
+//! the hard limit allows and say before the run when that is not enough.
+
+use crate::error::Error;
+
+/// Descriptors per agent on the generator side: the long-poll connection,
+/// a REST connection, and one in the pool's churn.
+pub const PER_AGENT: u64 = 3;
+
+/// Descriptors kept for the process itself: output files, stdio, the runtime.
+pub const MARGIN: u64 = 256;
+
+/// The process's open-file limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NofileLimit {
+    /// The limit in force.
+    pub soft: u64,
+    /// The most the process may raise it to without privileges.
+    pub hard: u64,
+}
+
+/// Descriptors per agent on the embedded simulator's side: the server ends
+/// of the agent's long-poll and REST connections.
+pub const PER_AGENT_SIMULATED: u64 = 2;
+
+/// Descriptors a run needs for `peak_agents`. With the embedded simulator
+/// in the same process, every open connection has a server end too.
+pub fn descriptors_needed(peak_agents: u32, embedded_simulator: bool) -> u64 {
+    let per_agent = if embedded_simulator {
+        PER_AGENT + PER_AGENT_SIMULATED
+    } else {
+        PER_AGENT
+    };
+    u64::from(peak_agents) * per_agent + MARGIN
+}
+
+/// The current limits.
+#[cfg(unix)]
+// rlim_t is u64 here but narrower on some targets; the conversion is for those.
+#[allow(clippy::useless_conversion)]
+pub fn current() -> std::io::Result<NofileLimit> {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct we own and reads nothing else.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(NofileLimit {
+        soft: u64::from(lim.rlim_cur),
+        hard: u64::from(lim.rlim_max),
+    })
+}
+
+/// Raises the soft limit to the hard limit and returns the limits now in force.
+#[cfg(unix)]
+#[allow(clippy::useless_conversion)]
+pub fn raise() -> std::io::Result<NofileLimit> {
+    let now = current()?;
+    if now.soft >= now.hard {
+        return Ok(now);
+    }
+    // An unlimited hard limit is not accepted as a soft value everywhere
+    // (macOS caps it at OPEN_MAX); a million descriptors is plenty.
+    let target = if now.hard == u64::from(libc::RLIM_INFINITY) {
+        1 << 20
+    } else {
+        now.hard
+    };
+    let lim = libc::rlimit {
+        rlim_cur: libc::rlim_t::try_from(target).unwrap_or(libc::rlim_t::MAX),
+        rlim_max: libc::rlim_t::try_from(now.hard).unwrap_or(libc::rlim_t::MAX),
+    };
+    // SAFETY: setrlimit only reads the struct we pass.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    current()
+}
+
+/// Without rlimits there is nothing to raise; report an unlimited budget.
+#[cfg(not(unix))]
+pub fn current() -> std::io::Result<NofileLimit> {
+    Ok(NofileLimit {
+        soft: u64::MAX,
+        hard: u64::MAX,
+    })
+}
+
+/// Without rlimits there is nothing to raise.
+#[cfg(not(unix))]
+pub fn raise() -> std::io::Result<NofileLimit> {
+    current()
+}
+
+/// Checks `needed` descriptors against `limit`; the error says how to fix it.
+pub fn check(needed: u64, limit: NofileLimit, peak_agents: u32) -> Result<(), Error> {
+    if needed <= limit.soft {
+        return Ok(());
+    }
+    let fix = if needed <= limit.hard {
+        format!("run `ulimit -n {needed}` in this shell first")
+    } else {
+        format!(
+            "the hard limit is {}, so raise it first: as root run `ulimit -Hn {needed}` (or set `nofile` in /etc/security/limits.conf, or LimitNOFILE= for a systemd service), then `ulimit -n {needed}`",
+            limit.hard
+        )
+    };
+    Err(Error::input(format!(
+        "{peak_agents} agents need about {needed} open files, but this process may open only {}; {fix}; or lower the peak with --agents",
+        limit.soft
+    )))
+}
+
+/// Raises the limit as far as allowed, then checks it covers a run of
+/// `peak_agents`. Returns the limits in force.
+pub fn ensure(peak_agents: u32, embedded_simulator: bool) -> Result<NofileLimit, Error> {
+    let limit = raise()
+        .or_else(|_| current())
+        .map_err(|e| Error::run(format!("cannot read the open-file limit: {e}")))?;
+    check(
+        descriptors_needed(peak_agents, embedded_simulator),
+        limit,
+        peak_agents,
+    )?;
+    Ok(limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn estimate_grows_with_agents_and_the_embedded_simulator() {
+        assert_eq!(descriptors_needed(0, false), MARGIN);
+        assert_eq!(descriptors_needed(1000, false), 3000 + MARGIN);
+        assert_eq!(descriptors_needed(1000, true), 5000 + MARGIN);
+    }
+
+    #[test]
+    fn too_low_a_limit_names_the_fix() {
+        let limit = NofileLimit {
+            soft: 1024,
+            hard: 4096,
+        };
+        assert!(check(1000, limit, 100).is_ok());
+        let err = check(3256, limit, 1000).unwrap_err().to_string();
+        assert!(err.contains("ulimit -n 3256"), "{err}");
+        let err = check(30_256, limit, 10_000).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let msg = err.to_string();
+        assert!(msg.contains("hard limit is 4096"), "{msg}");
+        assert!(msg.contains("ulimit -Hn 30256"), "{msg}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn raising_reaches_the_hard_limit_or_a_million() {
+        let after = raise().unwrap();
+        assert!(
+            after.soft == after.hard || after.soft == 1 << 20,
+            "{after:?}"
+        );
+        assert_eq!(current().unwrap(), after);
+    }
+}

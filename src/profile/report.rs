@@ -1,0 +1,33 @@
+//! `[report]` and `[[gates]]`: what the outputs show and what must hold.
+
+use serde::{Deserialize, Serialize};
+
+use crate::units::HumanDuration;
+
+/// Output settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportSettings {
+    /// Length of one measurement interval (time series, live view, hlog).
+    pub interval: HumanDuration,
+    /// Percentiles shown in tables and charts, each in `(0, 100]`.
+    pub percentiles: Vec<f64>,
+}
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        ReportSettings {
+            interval: HumanDuration(std::time::Duration::from_secs(1)),
+            percentiles: vec![50.0, 90.0, 95.0, 99.0, 99.9],
+        }
+    }
+}
+
+/// One pass/fail rule, e.g. `invite_delivery.p99 < 250ms`. Kept as text
+/// here; the report module parses and evaluates it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gate {
+    /// The rule.
+    pub rule: String,
+}

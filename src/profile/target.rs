@@ -1,0 +1,97 @@
+//! `[target]`: where the agents connect and how they speak to it.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// The system under test. Without `url` the run starts the embedded simulator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Target {
+    /// Base URL of the GWS deployment (`http://` or `https://`); `None` = the embedded simulator.
+    pub url: Option<String>,
+    /// Prefix before `/api/v2/...` (e.g. `/gws` behind a reverse proxy); empty by default.
+    pub base_path: String,
+    /// Path of the CometD endpoint, below `base_path`.
+    pub notifications_path: String,
+    /// TLS options for `https://` targets.
+    pub tls: Tls,
+    /// Whether agents send the GWS CSRF token.
+    pub csrf: Csrf,
+    /// Which GWS notification model the target speaks.
+    pub message_model: MessageModel,
+}
+
+impl Default for Target {
+    fn default() -> Self {
+        Target {
+            url: None,
+            base_path: String::new(),
+            notifications_path: "/api/v2/notifications".to_string(),
+            tls: Tls::default(),
+            csrf: Csrf::Auto,
+            message_model: MessageModel::V8_5_1,
+        }
+    }
+}
+
+impl Target {
+    /// True when the run uses the embedded simulator (no `url`).
+    pub fn is_embedded(&self) -> bool {
+        self.url.is_none()
+    }
+}
+
+/// TLS settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Tls {
+    /// Accept any certificate (self-signed test servers only).
+    pub insecure: bool,
+    /// PEM file of extra CA certificates; a relative path is resolved against the profile's folder.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// Whether agents send GWS CSRF tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Csrf {
+    /// Use a token when the server offers one (`X-CSRF-HEADER`/`X-CSRF-TOKEN` on `/api/v2/me`).
+    #[default]
+    Auto,
+    /// Require a token: a server that offers none is an error.
+    On,
+    /// Never send one.
+    Off,
+}
+
+/// The shape of GWS notifications (`/v2/me/interactions`, `/v2/me/channels`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum MessageModel {
+    /// GWS 8.5.0.
+    #[serde(rename = "8.5.0")]
+    V8_5_0,
+    /// GWS 8.5.1 and later.
+    #[default]
+    #[serde(rename = "8.5.1")]
+    V8_5_1,
+}
+
+impl std::fmt::Display for MessageModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            MessageModel::V8_5_0 => "8.5.0",
+            MessageModel::V8_5_1 => "8.5.1",
+        })
+    }
+}
+
+impl std::fmt::Display for Csrf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Csrf::Auto => "auto",
+            Csrf::On => "on",
+            Csrf::Off => "off",
+        })
+    }
+}
