@@ -9,5 +9,5 @@ pub mod task;
 
 pub use ledger::OfferLedger;
 pub use observer::MetricsObserver;
-pub use settings::{Behaviour, MessageModel, NotReadySpells, RunContext, SharedRun};
+pub use settings::{RunContext, SharedRun};
 pub use task::{AgentDeps, AgentExit, TOPICS, run_agent};

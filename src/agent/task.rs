@@ -15,17 +15,18 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use hyper::header::{AUTHORIZATION, HeaderValue};
 use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::ledger::OfferLedger;
 use super::notice::{self, Notice};
-use super::settings::{MessageModel, SharedRun};
+use super::settings::SharedRun;
 use crate::bayeux::{BayeuxClient, ClientConfig, Delivery, Observer};
 use crate::gws::calls::{CallError, GwsCalls, InteractionOp};
 use crate::http::{HttpClient, HttpSession};
 use crate::metrics::{Counter, Gauge, Measure, Metrics};
+use crate::profile::{Answer, MessageModel, OnStop};
 
 /// CometD topics an agent subscribes to.
 pub const TOPICS: [&str; 2] = ["/v2/me/interactions", "/v2/me/channels"];
@@ -59,11 +60,12 @@ pub enum AgentExit {
     Failed(String),
 }
 
-/// Runs agent number `n` until `stop` is cancelled (or the server ends it).
-pub async fn run_agent(n: u32, deps: Arc<AgentDeps>, stop: CancellationToken) -> AgentExit {
+/// Runs agent `index` (0-based in the profile's pool) until `stop` is
+/// cancelled (or the server ends it).
+pub async fn run_agent(index: u32, deps: Arc<AgentDeps>, stop: CancellationToken) -> AgentExit {
     let session = Arc::new(HttpSession::new());
-    let username = super::RunContext::expand(&deps.run.username_template, n);
-    let credentials = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{}", deps.run.password));
+    let username = deps.run.agents.username(index);
+    let credentials = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{}", deps.run.agents.password));
     match HeaderValue::from_str(&format!("Basic {credentials}")) {
         Ok(value) => session.set_header(AUTHORIZATION, value),
         Err(_) => return AgentExit::Failed(format!("username {username:?} cannot be sent in an HTTP header")),
@@ -74,9 +76,9 @@ pub async fn run_agent(n: u32, deps: Arc<AgentDeps>, stop: CancellationToken) ->
         deps.bayeux.clone(),
         deps.observer.clone(),
     );
-    let seed = deps.run.seed ^ (u64::from(n)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let seed = deps.run.seed ^ (u64::from(index) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     let mut agent = Agent {
-        n,
+        index,
         deps,
         session,
         client,
@@ -130,7 +132,7 @@ enum Done {
 }
 
 struct Agent {
-    n: u32,
+    index: u32,
     deps: Arc<AgentDeps>,
     session: Arc<HttpSession>,
     client: BayeuxClient,
@@ -178,7 +180,7 @@ impl Agent {
             }
         }
         let started = Instant::now();
-        let place = self.deps.run.place_template.as_ref().map(|t| super::RunContext::expand(t, self.n));
+        let place = self.deps.run.agents.place(self.index);
         match gws.start_session(&self.session, &self.deps.run.channels, place.as_deref()).await {
             Ok(()) => {}
             // Already started (a retry after a lost reply): carry on.
@@ -326,11 +328,14 @@ impl Agent {
             return;
         }
         let behaviour = &self.deps.run.behaviour;
-        if behaviour.no_answer_probability.roll(&mut self.rng) {
-            self.interactions.insert(id, Held { chat, phase: Phase::Ignored });
-            return;
-        }
-        let accept = behaviour.accept_probability.roll(&mut self.rng);
+        let accept = match behaviour.answer(&mut self.rng) {
+            Answer::NoAnswer => {
+                self.interactions.insert(id, Held { chat, phase: Phase::Ignored });
+                return;
+            }
+            Answer::Accept => true,
+            Answer::Reject => false,
+        };
         let delay = behaviour.answer_delay.sample(&mut self.rng);
         let phase = if accept { Phase::Accepting { sent: None, notified: None } } else { Phase::Rejecting };
         self.interactions.insert(id.clone(), Held { chat, phase });
@@ -436,11 +441,10 @@ impl Agent {
         };
         let behaviour = &self.deps.run.behaviour;
         let handle = behaviour.handle_time.sample(&mut self.rng);
-        let (lo, hi) = behaviour.chat_messages;
-        let messages = if hi > lo { self.rng.random_range(lo..=hi) } else { lo };
+        let messages = behaviour.chat_messages.sample(&mut self.rng);
         let finish = match self.deps.run.model {
-            MessageModel::V850 => InteractionOp::StopProcessing,
-            MessageModel::V851 => InteractionOp::Complete,
+            MessageModel::V8_5_0 => InteractionOp::StopProcessing,
+            MessageModel::V8_5_1 => InteractionOp::Complete,
         };
         let (gws, session, metrics) = (self.deps.gws.clone(), self.session.clone(), metrics.clone());
         self.actions.spawn(async move {
@@ -494,7 +498,7 @@ impl Agent {
             return;
         }
         let (gws, session, run) = (self.deps.gws.clone(), self.session.clone(), self.deps.run.clone());
-        let place = run.place_template.as_ref().map(|t| super::RunContext::expand(t, self.n));
+        let place = run.agents.place(self.index);
         self.actions.spawn(async move {
             let result = match gws.start_session(&session, &run.channels, place.as_deref()).await {
                 Err(CallError::Refused { code: 2, .. }) => Ok(()),
@@ -517,7 +521,7 @@ impl Agent {
 
     /// Schedules the next NotReady spell, if the profile asks for them.
     fn schedule_not_ready(&mut self) {
-        let Some(spells) = self.deps.run.behaviour.not_ready else { return };
+        let Some(spells) = self.deps.run.behaviour.not_ready.as_ref() else { return };
         let wait = spells.every.sample(&mut self.rng);
         let length = spells.duration.sample(&mut self.rng);
         self.actions.spawn(async move {
@@ -528,7 +532,7 @@ impl Agent {
 
     fn begin_stop(&mut self) {
         self.stopping = true;
-        if self.deps.run.behaviour.finish_on_stop {
+        if self.deps.run.behaviour.on_stop == OnStop::Finish {
             // Answers and handling in flight run to their end; invites left
             // unanswered are the server's to revoke.
             self.interactions.retain(|_, held| !matches!(held.phase, Phase::Ignored));

@@ -9,16 +9,19 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::arrivals;
+use super::arrivals::Arrivals;
 use super::injector::{Injector, Media};
-use super::plan::Plan;
+use super::plan::{Event, Plan};
 use super::signals::StopSignals;
 use crate::agent::{self, AgentDeps, MetricsObserver, OfferLedger, RunContext};
 use crate::bayeux::ClientConfig;
 use crate::gws::calls::{GwsCalls, GwsEndpoints};
 use crate::http::HttpClient;
 use crate::metrics::{Counter, IntervalSnapshot, Metrics};
-use crate::profile::Profile;
+use crate::profile::{Channel, Profile};
+
+/// How long agents get to finish their work and log out once asked to stop.
+pub const STOP_GRACE: Duration = Duration::from_secs(10);
 
 /// Receives every interval snapshot as soon as it is taken. The engine keeps
 /// none of them, so memory stays flat however long the run: the sink decides
@@ -73,20 +76,17 @@ pub async fn execute<S: IntervalSink>(profile: &Profile, setup: RunSetup, metric
         run_id: setup.run_id.clone(),
         start,
         start_unix_us,
-        behaviour: profile.agent_behaviour(),
-        model: profile.target.message_model.into(),
+        agents: profile.agents.clone(),
+        behaviour: profile.behaviour.clone(),
+        model: profile.target.message_model,
         channels: profile.agents.channels.iter().map(|c| c.as_str()).collect(),
-        username_template: profile.agents.username.clone(),
-        place_template: profile.agents.place.clone(),
-        password: profile.agents.password.clone(),
-        stop_grace: Duration::from_secs(10),
+        stop_grace: STOP_GRACE,
         seed: setup.seed,
     });
-    let schedules = [
-        (Media::Email, arrivals::schedule(profile, arrivals::Channel::Email, setup.seed)),
-        (Media::Chat, arrivals::schedule(profile, arrivals::Channel::Chat, setup.seed.wrapping_add(1))),
-    ];
-    let planned: u64 = schedules.iter().map(|(_, s)| s.len() as u64).sum();
+    let schedules = [(Media::Email, Channel::Email), (Media::Chat, Channel::Chat)]
+        .map(|(media, channel)| (media, Arrivals::for_channel(profile, channel, setup.seed)));
+    // The schedules are deterministic for a seed: count them once to size the ledger.
+    let planned: u64 = schedules.iter().map(|(_, s)| s.clone().count() as u64).sum();
     let ledger = Arc::new(OfferLedger::new(planned));
 
     let notifications = format!("{}{}", setup.target.trim_end_matches('/'), profile.target.notifications_path);
@@ -124,33 +124,32 @@ pub async fn execute<S: IntervalSink>(profile: &Profile, setup: RunSetup, metric
     ));
     let mut injectors = JoinSet::new();
     for (media, schedule) in schedules {
-        injectors.spawn(injector.clone().run(media, schedule.into_iter(), inject_stop.clone()));
+        injectors.spawn(injector.clone().run(media, schedule, inject_stop.clone()));
     }
 
     // Agents start and stop per the plan; each has its own stop token so the
-    // ramp-down can stop the last started first.
+    // ramp-down stops exactly the agents the plan names.
     let mut agents = JoinSet::new();
-    let mut tokens: Vec<CancellationToken> = Vec::new();
+    let mut tokens: std::collections::HashMap<u32, CancellationToken> = std::collections::HashMap::new();
     let mut peak = 0u32;
-    let stages_end = start + plan.total();
+    let stages_end = start + plan.stages_end();
     let mut events = plan.events().into_iter().peekable();
     let interrupted = loop {
-        let next = events.peek().map(|e| start + e.at).unwrap_or(stages_end).min(stages_end);
+        let next = events.peek().map_or(stages_end, |(at, _)| (start + *at).min(stages_end));
         tokio::select! {
             _ = setup.signals.graceful.cancelled() => break true,
             _ = tokio::time::sleep_until(next.into()) => {}
         }
-        while let Some(event) = events.next_if(|e| start + e.at <= Instant::now()) {
-            match event.change {
-                super::plan::Change::Start(index) => {
+        while let Some((_, event)) = events.next_if(|(at, _)| start + *at <= Instant::now()) {
+            match event {
+                Event::Start(index) => {
                     let token = setup.signals.graceful.child_token();
-                    tokens.push(token.clone());
-                    let n = profile.agents.number(index) as u32;
-                    agents.spawn(agent::run_agent(n, deps.clone(), token));
+                    tokens.insert(index, token.clone());
+                    agents.spawn(agent::run_agent(index, deps.clone(), token));
                     peak = peak.max(tokens.len() as u32);
                 }
-                super::plan::Change::Stop => {
-                    if let Some(token) = tokens.pop() {
+                Event::Stop(index) => {
+                    if let Some(token) = tokens.remove(&index) {
                         token.cancel();
                     }
                 }
@@ -170,7 +169,7 @@ pub async fn execute<S: IntervalSink>(profile: &Profile, setup: RunSetup, metric
             _ = tokio::time::sleep(profile.traffic.drain.0) => {}
         }
     }
-    for token in &tokens {
+    for token in tokens.values() {
         token.cancel();
     }
     let bound = deps.run.stop_grace + Duration::from_secs(10);
