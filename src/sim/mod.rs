@@ -2,5 +2,8 @@
 //! routing engine, GMS-style injection and faults.
 
 pub mod config;
+pub mod engine;
+pub mod interaction;
+pub mod routing;
 
 pub use config::SimulatorConfig;
