@@ -1,6 +1,8 @@
 //! One file per subcommand: each turns parsed arguments into library calls
 //! and returns an [`Outcome`] or an [`Error`] (which `main` maps to an exit code).
 
+pub mod serve;
+
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Outcome};
 
@@ -10,9 +12,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
         Command::Run(_) => Err(Error::input(
             "`agentload run` is not available in this build yet",
         )),
-        Command::Serve(_) => Err(Error::input(
-            "`agentload serve` is not available in this build yet",
-        )),
+        Command::Serve(args) => serve::run(args),
         Command::Check(_) => Err(Error::input(
             "`agentload check` is not available in this build yet",
         )),
