@@ -103,30 +103,33 @@ pub fn run(args: ServeArgs) -> Result<Outcome, Error> {
             Error::run(format!("cannot listen on {}: {e}; pick another address with --listen", args.listen))
         })?;
         let users = config.users;
+        let stop = stop_signal()?;
         let sim = Simulator::start(config, listener).await?;
         println!(
             "GWS v2 simulator listening on {} (users agent1..agent{users}); stats at {}/sim/stats; Ctrl-C to stop",
             sim.url(),
             sim.url()
         );
-        wait_for_stop().await;
+        stop.await;
         let stats = sim.shutdown(Duration::from_secs(1)).await;
         print_stats("final stats", &stats);
         Ok(Outcome::Passed)
     })
 }
 
-async fn wait_for_stop() {
+/// Ctrl-C or SIGTERM, registered now (before the address is printed) so a
+/// supervisor that signals right after start-up is honoured.
+fn stop_signal() -> Result<impl std::future::Future<Output = ()>, Error> {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| Error::run(format!("cannot watch SIGTERM: {e}")))?;
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
         }
-    }
-    let _ = tokio::signal::ctrl_c().await;
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
