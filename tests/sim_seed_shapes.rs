@@ -51,7 +51,9 @@ impl Repr<'_> {
                 self.i += 1;
                 let mut map = Map::new();
                 while !self.eat(b'}') {
-                    let Value::String(k) = self.value() else { panic!("non-string key at {}", self.i) };
+                    let Value::String(k) = self.value() else {
+                        panic!("non-string key at {}", self.i)
+                    };
                     assert!(self.eat(b':'), "missing ':' after {k}");
                     let v = self.value();
                     map.insert(k, v);
@@ -76,19 +78,29 @@ impl Repr<'_> {
             }
             c if c.is_ascii_digit() || c == b'-' => {
                 let start = self.i;
-                while self.i < self.s.len() && (self.s[self.i].is_ascii_digit() || b"-.".contains(&self.s[self.i])) {
+                while self.i < self.s.len()
+                    && (self.s[self.i].is_ascii_digit() || b"-.".contains(&self.s[self.i]))
+                {
                     self.i += 1;
                 }
                 serde_json::from_str(std::str::from_utf8(&self.s[start..self.i]).unwrap()).unwrap()
             }
             _ => {
-                for (word, v) in [("None", Value::Null), ("True", json!(true)), ("False", json!(false))] {
+                for (word, v) in [
+                    ("None", Value::Null),
+                    ("True", json!(true)),
+                    ("False", json!(false)),
+                ] {
                     if self.s[self.i..].starts_with(word.as_bytes()) {
                         self.i += word.len();
                         return v;
                     }
                 }
-                panic!("unexpected input at byte {}: {:?}", self.i, String::from_utf8_lossy(&self.s[self.i..self.i + 20]));
+                panic!(
+                    "unexpected input at byte {}: {:?}",
+                    self.i,
+                    String::from_utf8_lossy(&self.s[self.i..self.i + 20])
+                );
             }
         }
     }
@@ -97,12 +109,19 @@ impl Repr<'_> {
 /// Every sample of the seed (a `[event, connect reply]` array), in page
 /// order; the page's prose and headers between samples are skipped.
 fn seed_samples() -> Vec<Value> {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/interaction-notifications.txt")).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/interaction-notifications.txt"
+    ))
+    .unwrap();
     let mut out = Vec::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         if line.trim() == "[" {
-            let mut p = Repr { s: text.as_bytes(), i: offset };
+            let mut p = Repr {
+                s: text.as_bytes(),
+                i: offset,
+            };
             out.push(p.value());
         }
         offset += line.len();
@@ -134,19 +153,28 @@ fn kind(v: &Value) -> &'static str {
 /// Asserts `ours` has every key of `theirs` with the same JSON type,
 /// recursively in objects (and in the first element of arrays of objects).
 fn covers(path: &str, theirs: &Value, ours: &Value) {
-    assert_eq!(kind(theirs), kind(ours), "{path}: seed has {theirs}, simulator has {ours}");
+    assert_eq!(
+        kind(theirs),
+        kind(ours),
+        "{path}: seed has {theirs}, simulator has {ours}"
+    );
     match (theirs, ours) {
         (Value::Object(t), Value::Object(o)) => {
             for (k, tv) in t {
-                let ov = o.get(k).unwrap_or_else(|| panic!("{path}.{k} missing; simulator sent keys {:?}", o.keys().collect::<Vec<_>>()));
+                let ov = o.get(k).unwrap_or_else(|| {
+                    panic!(
+                        "{path}.{k} missing; simulator sent keys {:?}",
+                        o.keys().collect::<Vec<_>>()
+                    )
+                });
                 covers(&format!("{path}.{k}"), tv, ov);
             }
         }
         (Value::Array(t), Value::Array(o)) => {
-            if let (Some(tv), Some(ov)) = (t.first(), o.first()) {
-                if tv.is_object() {
-                    covers(&format!("{path}[0]"), tv, ov);
-                }
+            if let (Some(tv), Some(ov)) = (t.first(), o.first())
+                && tv.is_object()
+            {
+                covers(&format!("{path}[0]"), tv, ov);
             }
         }
         _ => {}
@@ -161,8 +189,17 @@ fn same_shape(name: &str, theirs: &Value, ours: &Value) {
         k
     };
     assert_eq!(keys(theirs), keys(ours), "{name}: top-level keys differ");
-    assert_eq!(theirs["capabilities"], ours["capabilities"], "{name}: capabilities differ");
-    for k in ["messageType", "state", "channel", "interactionType", "interactionSubType"] {
+    assert_eq!(
+        theirs["capabilities"], ours["capabilities"],
+        "{name}: capabilities differ"
+    );
+    for k in [
+        "messageType",
+        "state",
+        "channel",
+        "interactionType",
+        "interactionSubType",
+    ] {
         assert_eq!(theirs[k], ours[k], "{name}: {k} differs");
     }
     if let Some(eo) = theirs.get("email_object") {
@@ -187,7 +224,10 @@ fn seed_parser_reads_all_seven_samples() {
     }
     let email = seed(&samples, "email", "Accepted", 0);
     // A string wrapped across two lines of the page is joined.
-    assert_eq!(email["userData"]["Header_Content-Type"], "multipart/mixed;boundary=\"===============1840393583==\"");
+    assert_eq!(
+        email["userData"]["Header_Content-Type"],
+        "multipart/mixed;boundary=\"===============1840393583==\""
+    );
     assert_eq!(email["userData"]["RRequestedSkills"], Value::Null);
     assert_eq!(email["userData"]["_AutoReplyCount"], 0);
 }
@@ -206,29 +246,74 @@ async fn invite_revoke_accept_and_chat_message_match_the_seed() {
     a.log_in(&["email", "chat"]).await;
     let mut gms = TestAgent::new(&base, None);
 
-    let r = gms.form("/genesys/2/email/inbound", &[("fromAddress", "Customer1@example.com"), ("subject", "test_reply"), ("text", "body"), ("userData[run]", "r")]).await;
+    let r = gms
+        .form(
+            "/genesys/2/email/inbound",
+            &[
+                ("fromAddress", "Customer1@example.com"),
+                ("subject", "test_reply"),
+                ("text", "body"),
+                ("userData[run]", "r"),
+            ],
+        )
+        .await;
     let email_id = r.json["interactionId"].as_str().unwrap().to_string();
     let invited = a.wait_interaction("Invited").await;
-    same_shape("email Invited", &seed(&samples, "email", "Invited", 0), &invited);
+    same_shape(
+        "email Invited",
+        &seed(&samples, "email", "Invited", 0),
+        &invited,
+    );
     let revoked = a.wait_interaction("Revoked").await;
-    same_shape("email Revoked", &seed(&samples, "email", "Revoked", 0), &revoked);
+    same_shape(
+        "email Revoked",
+        &seed(&samples, "email", "Revoked", 0),
+        &revoked,
+    );
     a.wait_interaction("Invited").await;
-    a.op(&format!("/api/v2/me/interactions/{email_id}"), "Accept").await;
+    a.op(&format!("/api/v2/me/interactions/{email_id}"), "Accept")
+        .await;
     let accepted = a.wait_interaction("Accepted").await;
-    same_shape("email Accepted", &seed(&samples, "email", "Accepted", 0), &accepted);
+    same_shape(
+        "email Accepted",
+        &seed(&samples, "email", "Accepted", 0),
+        &accepted,
+    );
 
-    let r = gms.form("/genesys/2/chat/support", &[("nickname", "CustomerName"), ("subject", "Customersupport")]).await;
+    let r = gms
+        .form(
+            "/genesys/2/chat/support",
+            &[("nickname", "CustomerName"), ("subject", "Customersupport")],
+        )
+        .await;
     let chat_id = r.json["chatId"].as_str().unwrap().to_string();
     let key = r.json["secureKey"].as_str().unwrap().to_string();
     let invited = a.wait_interaction("Invited").await;
-    same_shape("chat Invited", &seed(&samples, "chat", "Invited", 0), &invited);
+    same_shape(
+        "chat Invited",
+        &seed(&samples, "chat", "Invited", 0),
+        &invited,
+    );
     let revoked = a.wait_interaction("Revoked").await;
-    same_shape("chat Revoked", &seed(&samples, "chat", "Revoked", 0), &revoked);
+    same_shape(
+        "chat Revoked",
+        &seed(&samples, "chat", "Revoked", 0),
+        &revoked,
+    );
     a.wait_interaction("Invited").await;
-    gms.form(&format!("/genesys/2/chat/support/{chat_id}/send"), &[("message", "testmessage1fromclient"), ("secureKey", &key)]).await;
-    a.op(&format!("/api/v2/me/interactions/{chat_id}"), "Accept").await;
+    gms.form(
+        &format!("/genesys/2/chat/support/{chat_id}/send"),
+        &[("message", "testmessage1fromclient"), ("secureKey", &key)],
+    )
+    .await;
+    a.op(&format!("/api/v2/me/interactions/{chat_id}"), "Accept")
+        .await;
     let accepted = a.wait_interaction("Accepted").await;
-    same_shape("chat Accepted", &seed(&samples, "chat", "Accepted", 0), &accepted);
+    same_shape(
+        "chat Accepted",
+        &seed(&samples, "chat", "Accepted", 0),
+        &accepted,
+    );
     // Every kind of transcript event the seed shows has the seed's fields.
     let seed_accept = seed(&samples, "chat", "Accepted", 0);
     for seed_ev in seed_accept["chat_notifications"].as_array().unwrap() {
@@ -236,16 +321,39 @@ async fn invite_revoke_accept_and_chat_message_match_the_seed() {
             .as_array()
             .unwrap()
             .iter()
-            .find(|e| e["MessageType"] == seed_ev["MessageType"] && e["UserType"] == seed_ev["UserType"])
-            .unwrap_or_else(|| panic!("no {} event from {}", seed_ev["MessageType"], seed_ev["UserType"]));
+            .find(|e| {
+                e["MessageType"] == seed_ev["MessageType"] && e["UserType"] == seed_ev["UserType"]
+            })
+            .unwrap_or_else(|| {
+                panic!(
+                    "no {} event from {}",
+                    seed_ev["MessageType"], seed_ev["UserType"]
+                )
+            });
         covers("chat event", seed_ev, ours);
     }
-    let ids: Vec<u64> = accepted["chat_notifications"].as_array().unwrap().iter().map(|e| e["EventId"].as_u64().unwrap()).collect();
-    assert!(ids.windows(2).all(|w| w[0] < w[1]), "EventId must increase: {ids:?}");
+    let ids: Vec<u64> = accepted["chat_notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["EventId"].as_u64().unwrap())
+        .collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "EventId must increase: {ids:?}"
+    );
 
-    gms.form(&format!("/genesys/2/chat/support/{chat_id}/send"), &[("message", "testmessage2fromclient"), ("secureKey", &key)]).await;
+    gms.form(
+        &format!("/genesys/2/chat/support/{chat_id}/send"),
+        &[("message", "testmessage2fromclient"), ("secureKey", &key)],
+    )
+    .await;
     let note = a.wait_interaction("Accepted").await;
-    same_shape("chat notification", &seed(&samples, "chat", "Accepted", 1), &note);
+    same_shape(
+        "chat notification",
+        &seed(&samples, "chat", "Accepted", 1),
+        &note,
+    );
     assert_eq!(note["chat_notifications"].as_array().unwrap().len(), 1);
     sim.shutdown(Duration::from_millis(100)).await;
 }

@@ -46,6 +46,7 @@ pub fn resolve_config(args: &ServeArgs) -> Result<SimulatorConfig, Error> {
 }
 
 /// Raises the soft open-files limit to the hard limit: every long-polling agent holds a socket.
+#[allow(clippy::unnecessary_cast)] // rlim_t is not u64 everywhere
 pub fn raise_nofile_limit() -> u64 {
     // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
     unsafe {

@@ -109,12 +109,10 @@ impl Sessions {
     /// agent; otherwise a new one (second value true).
     pub fn resolve(&self, agent: u32, cookie_id: Option<&str>) -> (Arc<str>, HttpSession, bool) {
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(id) = cookie_id {
-            if let Some((k, s)) = map.get_key_value(id) {
-                if s.agent == agent {
-                    return (k.clone(), s.clone(), false);
-                }
-            }
+        if let Some((k, s)) = cookie_id.and_then(|id| map.get_key_value(id))
+            && s.agent == agent
+        {
+            return (k.clone(), s.clone(), false);
         }
         let id: Arc<str> = Arc::from(random_hex(16));
         let session = HttpSession {

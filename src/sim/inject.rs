@@ -110,10 +110,10 @@ pub async fn chat(
         nick_name: Some(nickname),
     });
     let mut ud = user_data(&fields);
-    if let Some(subject) = field(&fields, "subject") {
-        if !ud.iter().any(|(k, _)| k == "Subject") {
-            ud.push(("Subject".to_string(), subject.to_string()));
-        }
+    if let Some(subject) = field(&fields, "subject")
+        && !ud.iter().any(|(k, _)| k == "Subject")
+    {
+        ud.push(("Subject".to_string(), subject.to_string()));
     }
     let id = app
         .engine
@@ -124,9 +124,13 @@ pub async fn chat(
     }))
 }
 
-fn secure_key(fields: &Fields) -> Result<&str, Response> {
-    field(fields, "secureKey")
-        .ok_or_else(|| reply::status(StatusCode::MISSING_PARAMETER, "secureKey is required"))
+fn secure_key(fields: &Fields) -> Result<&str, Box<Response>> {
+    field(fields, "secureKey").ok_or_else(|| {
+        Box::new(reply::status(
+            StatusCode::MISSING_PARAMETER,
+            "secureKey is required",
+        ))
+    })
 }
 
 /// `POST /genesys/2/chat/{service}/{chatId}/send`: a customer message.
@@ -137,7 +141,7 @@ pub async fn chat_send(
 ) -> Response {
     let key = match secure_key(&fields) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Some(text) = field(&fields, "message") else {
         return reply::status(StatusCode::MISSING_PARAMETER, "message is required");
@@ -159,7 +163,7 @@ pub async fn chat_disconnect(
 ) -> Response {
     let key = match secure_key(&fields) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match app
         .engine
@@ -178,7 +182,7 @@ pub async fn chat_refresh(
 ) -> Response {
     let key = match secure_key(&fields) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let from = match field(&fields, "transcriptPosition").map(str::parse::<usize>) {
         None => 0,

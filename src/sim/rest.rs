@@ -19,18 +19,18 @@ use crate::sim::interaction::Phase;
 /// the model whose notifications the simulator reproduces.
 pub const VERSION: &str = "8.5.000.62";
 
-fn parse_op(body: &[u8]) -> Result<(OperationRequest<'_>, OperationName), Response> {
+fn parse_op(body: &[u8]) -> Result<(OperationRequest<'_>, OperationName), Box<Response>> {
     let req: OperationRequest = serde_json::from_slice(body).map_err(|e| {
-        reply::status(
+        Box::new(reply::status(
             StatusCode::MISSING_PARAMETER,
             &format!("the body must be a JSON object with an operationName: {e}"),
-        )
+        ))
     })?;
     let op = req.operation().ok_or_else(|| {
-        reply::status(
+        Box::new(reply::status(
             StatusCode::MISSING_PARAMETER,
             &format!("unknown operationName {:?}", req.operation_name),
-        )
+        ))
     })?;
     Ok((req, op))
 }
@@ -80,7 +80,7 @@ pub async fn me_operation(
 ) -> Response {
     let (req, op) = match parse_op(&body) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match op {
         OperationName::StartContactCenterSession => {
@@ -126,7 +126,7 @@ pub async fn channel_operation(
     };
     let (_, op) = match parse_op(&body) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let ready = match op {
         OperationName::Ready => true,
@@ -197,7 +197,7 @@ pub async fn interaction_operation(
 ) -> Response {
     let (req, op) = match parse_op(&body) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let agent = caller.agent;
     let result = match op {

@@ -316,11 +316,9 @@ impl Routing {
             topic: CHANNELS_TOPIC,
             data: ChannelStateChangeMessageV2::single(channel, state).to_raw(),
         });
-        if ready {
-            if let Some(s) = slot(channel) {
-                self.list(agent, s);
-                self.dispatch(channel, fx);
-            }
+        if let (true, Some(s)) = (ready, slot(channel)) {
+            self.list(agent, s);
+            self.dispatch(channel, fx);
         }
         Ok(())
     }

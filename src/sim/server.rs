@@ -150,6 +150,7 @@ pub fn router(app: Arc<App>) -> Router {
         .layer(middleware::from_fn_with_state(app.clone(), rest_faults));
     let bayeux = Router::new()
         .route("/api/v2/notifications", post(notifications::endpoint))
+        .route("/api/v2/notifications/", post(notifications::endpoint))
         .route(
             "/api/v2/notifications/{*rest}",
             post(notifications::endpoint),
