@@ -118,18 +118,26 @@ impl App {
     /// When a stop-the-world pause is on, how long it still lasts.
     fn pause_left(&self) -> Option<Duration> {
         let every = self.config.faults.pause_every?.0;
-        let length = self.config.faults.pause_duration.0;
-        if every.is_zero() || length.is_zero() {
-            return None;
-        }
-        let elapsed = self.started.elapsed();
-        let periods = (elapsed.as_nanos() / every.as_nanos()) as u32;
-        if periods == 0 {
-            return None;
-        }
-        let into = elapsed - every * periods;
-        (into < length).then(|| length - into)
+        pause_left_at(
+            self.started.elapsed(),
+            every,
+            self.config.faults.pause_duration.0,
+        )
     }
+}
+
+/// Pauses start at `every`, `2 * every`, ... and last `length`: at `elapsed`
+/// since start, the time left of the current pause, if one is on.
+fn pause_left_at(elapsed: Duration, every: Duration, length: Duration) -> Option<Duration> {
+    if every.is_zero() || length.is_zero() {
+        return None;
+    }
+    let periods = (elapsed.as_nanos() / every.as_nanos()) as u32;
+    if periods == 0 {
+        return None;
+    }
+    let into = elapsed - every * periods;
+    (into < length).then(|| length - into)
 }
 
 /// Builds the simulator's HTTP routes.
@@ -426,5 +434,20 @@ impl RunningSim {
 impl Drop for RunningSim {
     fn drop(&mut self) {
         self.stop.cancel();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pauses_follow_the_schedule() {
+        let ms = Duration::from_millis;
+        assert_eq!(pause_left_at(ms(100), ms(1000), ms(200)), None);
+        assert_eq!(pause_left_at(ms(1050), ms(1000), ms(200)), Some(ms(150)));
+        assert_eq!(pause_left_at(ms(1250), ms(1000), ms(200)), None);
+        assert_eq!(pause_left_at(ms(2199), ms(1000), ms(200)), Some(ms(1)));
+        assert_eq!(pause_left_at(ms(5000), Duration::ZERO, ms(200)), None);
     }
 }
