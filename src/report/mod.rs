@@ -1,1 +1,3 @@
 //! TODO(skeleton)
+
+pub mod svg;
