@@ -136,6 +136,49 @@ impl Counter {
     }
 }
 
+/// A level sampled at the end of every interval (not a count).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Gauge {
+    /// Agents with a live Bayeux session.
+    AgentsConnected,
+    /// Agents whose channels are Ready.
+    AgentsReady,
+    /// `/meta/connect` requests currently held or in flight.
+    ConnectsInFlight,
+    /// Interactions an agent has accepted and not yet completed.
+    InteractionsInProgress,
+}
+
+impl Gauge {
+    /// Every gauge, in report order.
+    pub const ALL: [Gauge; 4] = [
+        Gauge::AgentsConnected,
+        Gauge::AgentsReady,
+        Gauge::ConnectsInFlight,
+        Gauge::InteractionsInProgress,
+    ];
+
+    /// The schema name (`agents_connected`, ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Gauge::AgentsConnected => "agents_connected",
+            Gauge::AgentsReady => "agents_ready",
+            Gauge::ConnectsInFlight => "connects_in_flight",
+            Gauge::InteractionsInProgress => "interactions_in_progress",
+        }
+    }
+
+    /// A dense index, `0..Gauge::ALL.len()`.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Looks a gauge up by its schema name.
+    pub fn from_name(name: &str) -> Option<Gauge> {
+        Gauge::ALL.into_iter().find(|g| g.name() == name)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,6 +196,10 @@ mod tests {
             assert!(!seen[c.index()]);
             seen[c.index()] = true;
             assert_eq!(Counter::from_name(c.name()), Some(c));
+        }
+        for (i, g) in Gauge::ALL.into_iter().enumerate() {
+            assert_eq!(g.index(), i);
+            assert_eq!(Gauge::from_name(g.name()), Some(g));
         }
     }
 }
