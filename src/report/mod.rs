@@ -3,6 +3,7 @@
 
 pub mod drift;
 pub mod fixtures;
+pub mod html;
 pub mod model;
 pub mod svg;
 

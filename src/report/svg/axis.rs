@@ -7,12 +7,57 @@ pub(crate) struct Axis {
     pub min: f64,
     pub max: f64,
     pub ticks: Vec<(f64, String)>,
+    /// Logarithmic (base 10) rather than linear; `min` is then above zero.
+    pub log: bool,
 }
 
 impl Axis {
-    /// Maps a data value to a fraction `0..=1` of the axis length.
+    /// Maps a data value to a fraction `0..=1` of the axis length (values
+    /// at or below zero sit at the start of a log axis).
     pub fn fraction(&self, v: f64) -> f64 {
-        (v - self.min) / (self.max - self.min)
+        if self.log {
+            let v = v.max(self.min);
+            (v.log10() - self.min.log10()) / (self.max.log10() - self.min.log10())
+        } else {
+            (v - self.min) / (self.max - self.min)
+        }
+    }
+}
+
+/// A log axis from the decade at or below `lo` to the decade at or above
+/// `hi` (both above zero), ticked at 1, 2 and 5 of each decade when it
+/// spans few decades, at each decade otherwise.
+pub(crate) fn log_axis(lo: f64, hi: f64) -> Axis {
+    let lo = if lo.is_finite() && lo > 0.0 { lo } else { 1e-3 };
+    let hi = if hi.is_finite() && hi > lo {
+        hi
+    } else {
+        lo * 10.0
+    };
+    let (d_lo, d_hi) = (
+        lo.log10().floor() as i32,
+        hi.log10().ceil().max(lo.log10().floor() + 1.0) as i32,
+    );
+    let multiples: &[f64] = if d_hi - d_lo <= 3 {
+        &[1.0, 2.0, 5.0]
+    } else {
+        &[1.0]
+    };
+    let mut ticks = Vec::new();
+    for d in d_lo..=d_hi {
+        let base = 10f64.powi(d);
+        for &k in multiples {
+            let v = k * base;
+            if v <= 10f64.powi(d_hi) * 1.000_001 {
+                ticks.push((v, format_value(v, base.min(v))));
+            }
+        }
+    }
+    Axis {
+        min: 10f64.powi(d_lo),
+        max: 10f64.powi(d_hi),
+        ticks,
+        log: true,
     }
 }
 
@@ -34,7 +79,12 @@ pub(crate) fn value_axis(lo: f64, hi: f64) -> Axis {
             (v, format_value(v, step))
         })
         .collect();
-    Axis { min, max, ticks }
+    Axis {
+        min,
+        max,
+        ticks,
+        log: false,
+    }
 }
 
 /// A time axis in seconds since the run's start, from `lo` to `hi`.
@@ -65,6 +115,7 @@ pub(crate) fn time_axis(lo: f64, hi: f64) -> Axis {
         min: lo,
         max: hi,
         ticks,
+        log: false,
     }
 }
 
@@ -167,6 +218,24 @@ mod tests {
             );
             assert!(a.ticks.len() >= 2);
         }
+    }
+
+    #[test]
+    fn log_axis_spans_whole_decades() {
+        let a = log_axis(0.35, 31_000.0);
+        assert!(a.log);
+        assert_eq!((a.min, a.max), (0.1, 100_000.0));
+        assert_eq!(labels(&a), ["0.1", "1", "10", "100", "1k", "10k", "100k"]);
+        assert_eq!(a.fraction(0.1), 0.0);
+        assert!((a.fraction(100.0) - 0.5).abs() < 1e-9);
+        assert_eq!(a.fraction(0.0), 0.0);
+        let a = log_axis(2.0, 300.0);
+        assert_eq!(
+            labels(&a),
+            ["1", "2", "5", "10", "20", "50", "100", "200", "500", "1k"]
+        );
+        let a = log_axis(0.0, f64::NAN);
+        assert!(a.min > 0.0 && a.max > a.min);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::axis::Axis;
 use super::{Series, colour, escape};
 use crate::report::svg::line::Guide;
 
-const WIDTH: f64 = 800.0;
+const WIDTH: f64 = 620.0;
 const PLOT_HEIGHT: f64 = 220.0;
 const LEFT: f64 = 64.0;
 const RIGHT: f64 = 24.0;
@@ -21,7 +21,7 @@ const TITLE_HEIGHT: f64 = 28.0;
 const LEGEND_ROW: f64 = 18.0;
 /// Rough advance width of one 12 px sans-serif character, for laying out
 /// the legend without font metrics.
-const CHAR_WIDTH: f64 = 6.8;
+const CHAR_WIDTH: f64 = 7.0;
 
 /// What a chart draws, in data units already mapped onto its axes.
 pub(crate) struct Plot<'a> {
@@ -66,11 +66,11 @@ fn open(out: &mut String, class: &str, title: &str, height: f64) {
     let t = escape(title);
     let _ = write!(
         out,
-        r#"<svg class="chart {class}" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-label="{t}" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif" font-size="12">"#
+        r#"<svg class="chart {class}" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-label="{t}" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif" font-size="13">"#
     );
     let _ = write!(
         out,
-        r##"<title>{t}</title><rect class="bg" x="0" y="0" width="{WIDTH}" height="{height}" fill="#ffffff"/><text class="chart-title" x="{LEFT}" y="18" font-size="14" font-weight="600" fill="#1f2933">{t}</text>"##
+        r##"<title>{t}</title><rect class="bg" x="0" y="0" width="{WIDTH}" height="{height}" fill="#ffffff"/><text class="chart-title" x="{LEFT}" y="18" font-size="15" font-weight="600" fill="#1f2933">{t}</text>"##
     );
 }
 

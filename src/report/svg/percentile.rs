@@ -3,7 +3,7 @@
 //! (where load tests find their problems) is as visible as the median.
 
 use super::Series;
-use super::axis::{Axis, value_axis};
+use super::axis::{Axis, log_axis, value_axis};
 use super::frame::{Plot, no_data, render};
 
 /// The most nines the axis shows (99.9999 %); beyond that no run of this
@@ -50,6 +50,15 @@ pub fn percentile_chart(title: &str, series: &[Series]) -> String {
     let end = reach.ceil().clamp(2.0, MAX_NINES);
     let y_hi = points().map(|(_, v)| v).fold(0.0f64, f64::max);
     let y_lo = points().map(|(_, v)| v).fold(0.0f64, f64::min);
+    let (y, y_label) = if needs_log_scale(series, y_hi) {
+        let lo = points()
+            .map(|(_, v)| v)
+            .filter(|&v| v > 0.0)
+            .fold(f64::MAX, f64::min);
+        (log_axis(lo, y_hi), "latency (ms, log scale)")
+    } else {
+        (value_axis(y_lo, y_hi), "latency (ms)")
+    };
     let mapped: Vec<Series> = series
         .iter()
         .map(|s| Series {
@@ -73,17 +82,40 @@ pub fn percentile_chart(title: &str, series: &[Series]) -> String {
         ticks: (0..=end as u32)
             .map(|n| (f64::from(n), nines_label(n)))
             .collect(),
+        log: false,
     };
     render(&Plot {
         title,
         class: "percentiles",
         x,
-        y: value_axis(y_lo, y_hi),
+        y,
         x_label: "percentile",
-        y_label: "latency (ms)",
+        y_label,
         series: &mapped,
         guides: &[],
     })
+}
+
+/// Ratio between the chart's top value and the smallest median above which
+/// a linear axis would flatten the faster measurements into the floor (a
+/// 30 s held connect next to a 50 µs connect gap, a 90 ms invite next to a
+/// 5 ms accept).
+const LOG_SCALE_RATIO: f64 = 10.0;
+
+/// Whether some series' median is so far below the chart's top value that
+/// it needs a log scale to be seen at all.
+fn needs_log_scale(series: &[Series], top: f64) -> bool {
+    let smallest_median = series
+        .iter()
+        .filter_map(|s| {
+            s.points
+                .iter()
+                .filter(|(p, v)| p.is_finite() && v.is_finite() && *p >= 50.0)
+                .map(|&(_, v)| v)
+                .next()
+        })
+        .fold(f64::MAX, f64::min);
+    smallest_median < f64::MAX && top > 0.0 && top > smallest_median.max(1e-3) * LOG_SCALE_RATIO
 }
 
 #[cfg(test)]
@@ -146,6 +178,30 @@ mod tests {
             );
         }
         assert!(!t.iter().any(|s| s == "99.999%"));
+    }
+
+    #[test]
+    fn widely_apart_measurements_get_a_log_scale() {
+        let held = Series::new(
+            "connect_held",
+            vec![(0.0, 29_990.0), (50.0, 30_000.0), (100.0, 30_020.0)],
+        );
+        let gap = Series::new(
+            "connect_gap",
+            vec![(0.0, 0.05), (50.0, 0.24), (100.0, 0.45)],
+        );
+        let svg = percentile_chart("long-poll", &[held.clone(), gap]);
+        element_names(&svg);
+        let t = texts(&svg);
+        assert!(t.iter().any(|s| s == "latency (ms, log scale)"), "{t:?}");
+        assert!(t.iter().any(|s| s == "100k"), "{t:?}");
+        assert!(!svg.contains("NaN") && !svg.contains("inf"));
+        let close = Series::new(
+            "connect_cycle",
+            vec![(0.0, 1.0), (50.0, 15_000.0), (100.0, 30_010.0)],
+        );
+        let svg = percentile_chart("long-poll", &[held, close]);
+        assert!(texts(&svg).iter().any(|s| s == "latency (ms)"));
     }
 
     #[test]
