@@ -149,8 +149,8 @@ mod tests {
             "latency & percentile",
             &[
                 curve("invite_delivery", 10.0),
-                curve("connect_cycle", 3.0),
-                curve("accept", 1.0),
+                curve("connect_cycle", 8.0),
+                curve("accept", 6.0),
             ],
         );
         element_names(&svg);
