@@ -4,6 +4,7 @@
 pub mod drift;
 pub mod fixtures;
 pub mod html;
+pub mod junit;
 pub mod model;
 pub mod svg;
 
