@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use agentload::report::{RunResults, html};
+use agentload::report::{RunResults, html, junit, markdown};
 
 const PROFILE: &str = r#"# The example profile (shown verbatim, escaped, in report.html).
 name = "smoke"
@@ -32,7 +32,11 @@ fn main() -> ExitCode {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("target/sample-report"));
     let results = RunResults::example();
-    let files: [(&str, Vec<u8>); 1] = [("report.html", html::write(&results, Some(PROFILE)))];
+    let files: [(&str, Vec<u8>); 3] = [
+        ("report.html", html::write(&results, Some(PROFILE))),
+        ("junit.xml", junit::write(&results)),
+        ("summary.md", markdown::write(&results)),
+    ];
     if let Err(e) = std::fs::create_dir_all(&dir) {
         eprintln!("error: cannot create {}: {e}", dir.display());
         return ExitCode::from(3);

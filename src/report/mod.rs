@@ -5,6 +5,7 @@ pub mod drift;
 pub mod fixtures;
 pub mod html;
 pub mod junit;
+pub mod markdown;
 pub mod model;
 pub mod svg;
 

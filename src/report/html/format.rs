@@ -101,6 +101,12 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
+/// `2026-11-24T14:00:00.000Z` as `2026-11-24 14:00:00` (callers say UTC).
+pub fn readable_utc(rfc3339: &str) -> String {
+    let t = rfc3339.trim_end_matches('Z').replacen('T', " ", 1);
+    t.strip_suffix(".000").map(str::to_owned).unwrap_or(t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +136,13 @@ mod tests {
         assert_eq!(duration_ms(120_000), "2m");
         assert_eq!(duration_ms(3_900_000), "1h05m");
         assert_eq!(bytes(48 * 1024 * 1024), "48.0 MiB");
+        assert_eq!(
+            readable_utc("2026-11-24T14:00:00.000Z"),
+            "2026-11-24 14:00:00"
+        );
+        assert_eq!(
+            readable_utc("2026-11-24T14:00:00.250Z"),
+            "2026-11-24 14:00:00.250"
+        );
     }
 }

@@ -17,7 +17,7 @@ use crate::metrics::{Counter, Measure};
 use crate::report::model::{FailedWindow, RunResults};
 use crate::report::svg::escape;
 
-use format::{bytes, count, duration_ms, latency_us, percent, rate};
+use format::{bytes, count, duration_ms, latency_us, percent, rate, readable_utc};
 
 /// Renders `report.html` for `results`. `profile` is the profile's TOML text
 /// as the run used it, shown verbatim (escaped) at the end of the page.
@@ -168,12 +168,6 @@ fn header(out: &mut String, r: &RunResults) {
     fact(out, "Interval", &duration_ms(run.interval_ms), false);
     fact(out, "Tool version", &run.tool_version, false);
     out.push_str("</dl></header>");
-}
-
-/// `2026-11-24T14:00:00.000Z` as `2026-11-24 14:00:00` (the label says UTC).
-fn readable_utc(rfc3339: &str) -> String {
-    let t = rfc3339.trim_end_matches('Z').replacen('T', " ", 1);
-    t.strip_suffix(".000").map(str::to_owned).unwrap_or(t)
 }
 
 fn generator_doubtful(r: &RunResults) -> bool {
