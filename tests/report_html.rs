@@ -254,3 +254,25 @@ fn output_is_a_pure_function_of_the_input() {
         html::write(&example(), Some("x"))
     );
 }
+
+#[test]
+fn writers_behind_the_export_trait_match_the_functions() {
+    use agentload::report::Export;
+    use agentload::report::html::ReportHtml;
+    use agentload::report::junit::{self, JunitXml};
+    use agentload::report::markdown::{self, SummaryMd};
+    let r = example();
+    let html_writer = ReportHtml {
+        profile: Some("name = \"smoke\"\n".to_string()),
+    };
+    let writers: [(&dyn Export, Vec<u8>); 3] = [
+        (&html_writer, html::write(&r, Some("name = \"smoke\"\n"))),
+        (&JunitXml, junit::write(&r)),
+        (&SummaryMd, markdown::write(&r)),
+    ];
+    let names: Vec<&str> = writers.iter().map(|(w, _)| w.file_name()).collect();
+    assert_eq!(names, ["report.html", "junit.xml", "summary.md"]);
+    for (w, expected) in writers {
+        assert_eq!(w.render(&r).unwrap(), expected, "{}", w.file_name());
+    }
+}

@@ -4,8 +4,24 @@
 
 use std::fmt::Write as _;
 
+use crate::error::Error;
+use crate::report::export::Export;
 use crate::report::model::{FailedWindow, GateResult, RunResults};
 use crate::report::svg::escape;
+
+/// Writes `junit.xml` (the [`Export`] the run and `agentload report` use).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JunitXml;
+
+impl Export for JunitXml {
+    fn file_name(&self) -> &'static str {
+        "junit.xml"
+    }
+
+    fn render(&self, results: &RunResults) -> Result<Vec<u8>, Error> {
+        Ok(write(results))
+    }
+}
 
 /// Renders `junit.xml` for `results`: one `<testsuite>` named after the run,
 /// test cases in the order the gates were given, then the baseline rows.

@@ -4,9 +4,25 @@
 
 use std::fmt::Write as _;
 
+use crate::error::Error;
 use crate::metrics::{Counter, Measure};
+use crate::report::export::Export;
 use crate::report::html::format::{count, duration_ms, latency_us, percent, rate, readable_utc};
 use crate::report::model::RunResults;
+
+/// Writes `summary.md` (the [`Export`] the run and `agentload report` use).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SummaryMd;
+
+impl Export for SummaryMd {
+    fn file_name(&self) -> &'static str {
+        "summary.md"
+    }
+
+    fn render(&self, results: &RunResults) -> Result<Vec<u8>, Error> {
+        Ok(write(results))
+    }
+}
 
 /// Renders `summary.md` for `results`.
 pub fn write(results: &RunResults) -> Vec<u8> {

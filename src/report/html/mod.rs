@@ -13,11 +13,31 @@ mod style;
 
 use std::fmt::Write as _;
 
+use crate::error::Error;
 use crate::metrics::{Counter, Measure};
+use crate::report::export::Export;
 use crate::report::model::{FailedWindow, RunResults};
 use crate::report::svg::escape;
 
 use format::{bytes, count, duration_ms, latency_us, percent, rate, readable_utc};
+
+/// Writes `report.html` (the [`Export`] the run and `agentload report` use).
+#[derive(Debug, Clone, Default)]
+pub struct ReportHtml {
+    /// The profile's TOML text as the run used it, shown at the end of the
+    /// page; `None` when it is not known (e.g. rebuilt from an old run).
+    pub profile: Option<String>,
+}
+
+impl Export for ReportHtml {
+    fn file_name(&self) -> &'static str {
+        "report.html"
+    }
+
+    fn render(&self, results: &RunResults) -> Result<Vec<u8>, Error> {
+        Ok(write(results, self.profile.as_deref()))
+    }
+}
 
 /// Renders `report.html` for `results`. `profile` is the profile's TOML text
 /// as the run used it, shown verbatim (escaped) at the end of the page.
