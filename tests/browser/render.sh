@@ -122,17 +122,23 @@ console=$(screenshot "$html" "$png")
 [ -z "$console" ] || { echo "$console" >&2; fail "console messages while loading $html"; }
 
 dom=$(chromium_run --dump-dom "file://$html" 2>/dev/null) || fail "chromium --dump-dom failed on $html"
-in_file=$(grep -o '<svg ' "$html" | wc -l)
-in_dom=$(grep -o '<svg ' <<<"$dom" | wc -l)
+# grep exits 1 when it counts nothing; that is a count of 0, not an error.
+count() { grep -o "$1" || true; }
+in_file=$(count '<svg ' <"$html" | wc -l)
+in_dom=$(count '<svg ' <<<"$dom" | wc -l)
 [ "$in_dom" -eq "$in_file" ] || fail "$in_file <svg> in the file but $in_dom in the rendered DOM"
 [ "$in_dom" -ge "$min_charts" ] || fail "only $in_dom charts rendered, expected at least $min_charts"
 grep -q 'class="verdict' <<<"$dom" || fail "no verdict in the rendered page"
-paths=$(grep -o '<path class="series"' <<<"$dom" | wc -l)
-[ "$paths" -gt 0 ] || fail "charts have no data lines"
+paths=$(count '<path class="series"\|<circle class="point"' <<<"$dom" | wc -l)
+no_data=$(count 'class="no-data"' <<<"$dom" | wc -l)
+# Every chart draws data or says "no data"; a report of a run that measured
+# something must draw lines.
+[ "$paths" -gt 0 ] || [ "$no_data" -eq "$in_dom" ] \
+    || fail "$((in_dom - no_data)) charts claim data but no line was drawn"
 
 [ -s "$png" ] || fail "no screenshot written to $png"
 [ "$(head -c 8 "$png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] || fail "$png is not a PNG"
 [ "$(stat -c %s "$png")" -gt 20000 ] || fail "$png is suspiciously small (blank page?)"
 
-echo "render.sh: ok: $in_dom charts, $paths data lines, no console message, offline-clean"
+echo "render.sh: ok: $in_dom charts ($no_data without data), $paths data lines, no console message, offline-clean"
 echo "$png"

@@ -48,6 +48,6 @@ tr.fail td{background:var(--bad-bg)}
 svg.chart{display:block;width:100%;height:auto;border:1px solid var(--line);border-radius:6px}
 pre.profile{background:#f6f8fa;border:1px solid var(--line);border-radius:6px;padding:12px;overflow:auto;max-height:520px;font:12.5px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;margin:0}
 footer{color:var(--muted);font-size:12px;text-align:center}
-@media (max-width:640px){header.run{grid-template-columns:1fr}.verdict{font-size:20px}section,header.run{padding:12px}}
+@media (max-width:640px){header.run{grid-template-columns:1fr}dl.facts{grid-template-columns:repeat(auto-fill,minmax(140px,1fr))}.verdict{font-size:20px}section,header.run{padding:12px}}
 @media print{body{background:#fff}section,header.run{break-inside:avoid;border-color:#bbb}}
 "#;

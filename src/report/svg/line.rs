@@ -47,6 +47,14 @@ pub fn line_chart(chart: &LineChart<'_>) -> String {
         y_lo = y_lo.min(y);
         y_hi = y_hi.max(y);
     }
+    let thinned: Vec<Series> = chart
+        .series
+        .iter()
+        .map(|s| Series {
+            label: s.label.clone(),
+            points: thin(&s.points, MAX_BUCKETS),
+        })
+        .collect();
     render(&Plot {
         title: chart.title,
         class: "line",
@@ -54,9 +62,37 @@ pub fn line_chart(chart: &LineChart<'_>) -> String {
         y: value_axis(y_lo, y_hi),
         x_label: "time since start",
         y_label: chart.y_label,
-        series: chart.series,
+        series: &thinned,
         guides: chart.guides,
     })
+}
+
+/// Buckets a long series is reduced to: about two per horizontal pixel of
+/// the plot, so nothing visible is lost.
+const MAX_BUCKETS: usize = 600;
+
+/// Reduces a long series (a 24 h soak has 86 400 one-second intervals) to
+/// the lowest and highest point of each of `buckets` consecutive slices, in
+/// time order: the chart stays a few hundred KiB and a one-interval spike
+/// still reaches its full height. A slice with no finite point stays a gap.
+fn thin(points: &[(f64, f64)], buckets: usize) -> Vec<(f64, f64)> {
+    if points.len() <= 2 * buckets {
+        return points.to_vec();
+    }
+    let per = points.len().div_ceil(buckets);
+    let mut out = Vec::with_capacity(2 * buckets);
+    for slice in points.chunks(per) {
+        let finite = slice.iter().filter(|(x, y)| x.is_finite() && y.is_finite());
+        let lo = finite.clone().min_by(|a, b| a.1.total_cmp(&b.1));
+        let hi = finite.max_by(|a, b| a.1.total_cmp(&b.1));
+        match (lo, hi) {
+            (Some(&lo), Some(&hi)) if lo.0 <= hi.0 => out.extend([lo, hi]),
+            (Some(&lo), Some(&hi)) => out.extend([hi, lo]),
+            _ => out.push((f64::NAN, f64::NAN)),
+        }
+    }
+    out.dedup_by(|a, b| a == b);
+    out
 }
 
 #[cfg(test)]
@@ -173,6 +209,49 @@ mod tests {
         assert_eq!(count_class(&svg, "guide"), 1);
         assert!(svg.contains("doubtful &gt; 50 ms &amp; up"));
         assert!(!svg.contains("far away"));
+    }
+
+    #[test]
+    fn a_day_of_intervals_is_thinned_but_keeps_its_spike() {
+        let mut points: Vec<(f64, f64)> = (0..86_400)
+            .map(|i| (i as f64, 10.0 + (i % 7) as f64))
+            .collect();
+        points[50_000].1 = 900.0;
+        points[60_000].1 = f64::NAN;
+        let svg = line_chart(&LineChart {
+            title: "soak",
+            y_label: "latency (ms)",
+            series: &[Series::new("p99", points)],
+            guides: &[],
+        });
+        element_names(&svg);
+        let drawn =
+            svg.matches(" L").count() + count_class(&svg, "series") + count_class(&svg, "point");
+        assert!(drawn <= 2 * MAX_BUCKETS, "{drawn} points drawn");
+        assert!(drawn >= MAX_BUCKETS, "{drawn} points drawn");
+        assert!(svg.len() < 200_000, "{} bytes", svg.len());
+        // The spike sets the axis (900 -> 1000) and is drawn at the top area.
+        assert!(texts(&svg).iter().any(|t| t == "1000"));
+        assert!(!svg.contains("NaN"));
+    }
+
+    #[test]
+    fn thinning_keeps_order_and_gaps() {
+        let mut points: Vec<(f64, f64)> = (0..100).map(|i| (i as f64, (i % 10) as f64)).collect();
+        for p in &mut points[40..50] {
+            p.1 = f64::NAN;
+        }
+        let t = thin(&points, 10);
+        assert_eq!(t.len(), 9 * 2 + 1);
+        assert!(
+            t.windows(2)
+                .all(|w| w[0].0.is_nan() || w[1].0.is_nan() || w[0].0 < w[1].0)
+        );
+        assert!(t[8].0.is_nan());
+        assert_eq!(t[0], (0.0, 0.0));
+        assert_eq!(t[1], (9.0, 9.0));
+        // Short series are left alone.
+        assert_eq!(thin(&points[..15], 10).len(), 15);
     }
 
     #[test]
