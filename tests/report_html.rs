@@ -276,3 +276,25 @@ fn writers_behind_the_export_trait_match_the_functions() {
         assert_eq!(w.render(&r).unwrap(), expected, "{}", w.file_name());
     }
 }
+
+#[test]
+fn an_hour_long_soak_stays_a_small_page() {
+    let mut r = example();
+    let template = r.intervals[5].clone();
+    r.intervals = (0..3600u64)
+        .map(|i| {
+            let mut s = template.clone();
+            s.index = i;
+            s.start_offset_ms = i * 1000;
+            s.start_unix_ms = r.run.start_unix_ms + i * 1000;
+            s.encoded.clear();
+            s
+        })
+        .collect();
+    r.run.duration_ms = 3_600_000;
+    let p = page(&r, None);
+    parse(&p);
+    assert!(p.len() < 1_000_000, "report.html is {} bytes", p.len());
+    assert!(p.contains(">50m</text>"), "time axis does not span the hour");
+    assert!(!p.contains("NaN"));
+}
