@@ -295,6 +295,9 @@ fn an_hour_long_soak_stays_a_small_page() {
     let p = page(&r, None);
     parse(&p);
     assert!(p.len() < 1_000_000, "report.html is {} bytes", p.len());
-    assert!(p.contains(">50m</text>"), "time axis does not span the hour");
+    assert!(
+        p.contains(">50m</text>"),
+        "time axis does not span the hour"
+    );
     assert!(!p.contains("NaN"));
 }
