@@ -27,7 +27,7 @@ arrival = "poisson"
 rule = "interactions_lost == 0"
 
 [[gates]]
-rule = "invite_delivery.p99 < 60ms over 5s"   # <script>alert("escaped")</script>
+rule = "invite_delivery.p99 < 80ms over 5s"   # <script>alert("escaped")</script>
 "#;
 
 fn main() -> ExitCode {

@@ -1,6 +1,9 @@
 //! One file per subcommand: each turns parsed arguments into library calls
 //! and returns an [`Outcome`] or an [`Error`] (which `main` maps to an exit code).
 
+pub mod compare;
+pub mod report;
+
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Outcome};
 
@@ -16,11 +19,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
         Command::Check(_) => Err(Error::input(
             "`agentload check` is not available in this build yet",
         )),
-        Command::Report(_) => Err(Error::input(
-            "`agentload report` is not available in this build yet",
-        )),
-        Command::Compare(_) => Err(Error::input(
-            "`agentload compare` is not available in this build yet",
-        )),
+        Command::Report(args) => report::run(&args),
+        Command::Compare(args) => compare::run(&args),
     }
 }

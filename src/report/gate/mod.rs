@@ -19,7 +19,7 @@ mod parse;
 use serde::{Deserialize, Serialize};
 
 pub use eval::{evaluate, evaluate_all};
-pub use parse::{Gate, GateParseError};
+pub use parse::{Gate, GateParseError, format_micros};
 
 /// A gate as written in a profile: `[[gates]]` tables with a `rule` (and an
 /// optional description), or plain strings in `gates = ["..."]`.
