@@ -67,12 +67,14 @@ pub fn render(results: &RunResults, profile: Option<&str>) -> String {
         &mut out,
         "distribution",
         "Latency distribution",
+        "Whole run. The percentile axis gives each nine equal room (90 %, 99 %, 99.9 % ...), as HdrHistogram plots do; its right end is the maximum. Measurements far apart share a log-scaled latency axis.",
         charts::percentile_charts(results),
     );
     chart_section(
         &mut out,
         "over-time",
         "Latency over time",
+        "Per interval; a gap is an interval without samples.",
         charts::OVER_TIME
             .iter()
             .map(|&m| charts::latency_over_time(results, m))
@@ -82,6 +84,7 @@ pub fn render(results: &RunResults, profile: Option<&str>) -> String {
         &mut out,
         "throughput",
         "Throughput and agents",
+        "Counts per second in each interval; agents and work in flight at each interval's end.",
         vec![charts::throughput(results), charts::agents(results)],
     );
     errors(&mut out, results);
@@ -287,11 +290,12 @@ fn baseline(out: &mut String, r: &RunResults) {
     out.push_str("</tbody></table></div></section>");
 }
 
-fn chart_section(out: &mut String, id: &str, title: &str, charts: Vec<String>) {
+fn chart_section(out: &mut String, id: &str, title: &str, caption: &str, charts: Vec<String>) {
     let _ = write!(
         out,
-        "<section id=\"{id}\"><h2>{}</h2><div class=\"charts\">",
-        escape(title)
+        "<section id=\"{id}\"><h2>{}</h2><p class=\"muted\">{}</p><div class=\"charts\">",
+        escape(title),
+        escape(caption)
     );
     for svg in charts {
         let _ = write!(out, "<figure>{svg}</figure>");
