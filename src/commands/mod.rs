@@ -2,6 +2,9 @@
 //! and returns an [`Outcome`] or an [`Error`] (which `main` maps to an exit code).
 
 pub mod check;
+pub mod compare;
+pub mod report;
+pub mod serve;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Outcome};
@@ -12,15 +15,9 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
         Command::Run(_) => Err(Error::input(
             "`agentload run` is not available in this build yet",
         )),
-        Command::Serve(_) => Err(Error::input(
-            "`agentload serve` is not available in this build yet",
-        )),
+        Command::Serve(args) => serve::run(args),
         Command::Check(args) => check::run(&args),
-        Command::Report(_) => Err(Error::input(
-            "`agentload report` is not available in this build yet",
-        )),
-        Command::Compare(_) => Err(Error::input(
-            "`agentload compare` is not available in this build yet",
-        )),
+        Command::Report(args) => report::run(&args),
+        Command::Compare(args) => compare::run(&args),
     }
 }

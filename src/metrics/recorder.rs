@@ -224,8 +224,9 @@ impl Metrics {
             let mut lag = lock(&self.scheduler_lag);
             let h = GeneratorHealth {
                 rss_bytes: health::rss_bytes().unwrap_or(0),
-                cpu_seconds: cpu,
-                cpu_percent: cpu_percent.max(0.0),
+                // Rounded so reports do not show clock-tick noise digits.
+                cpu_seconds: (cpu * 1000.0).round() / 1000.0,
+                cpu_percent: (cpu_percent.max(0.0) * 10.0).round() / 10.0,
                 scheduler_lag_p50_us: lag.value_at_quantile(0.5),
                 scheduler_lag_p99_us: lag.value_at_quantile(0.99),
                 scheduler_lag_max_us: lag.max(),

@@ -9,10 +9,8 @@ use std::time::Duration;
 use crate::metrics::histogram::new_histogram_set;
 use crate::metrics::{Counter, Gauge, GeneratorHealth, IntervalSnapshot, Measure};
 
-use super::model::{
-    BaselineComparison, ComparisonRow, FailedWindow, GateResult, RunAccumulator, RunInfo,
-    RunResults,
-};
+use super::gate;
+use super::model::{BaselineComparison, ComparisonRow, RunAccumulator, RunInfo, RunResults};
 
 /// Start of the example run: 2026-11-24T14:00:00.000Z.
 pub const EXAMPLE_START_UNIX_MS: u64 = 1_795_528_800_000;
@@ -121,6 +119,12 @@ pub fn example_run_info() -> RunInfo {
     info
 }
 
+/// The example's gates: the first passes, the second fails in a window.
+pub const EXAMPLE_GATES: [&str; 2] = [
+    "interactions_lost == 0",
+    "invite_delivery.p99 < 80ms over 5s",
+];
+
 /// Example results with verdicts: one gate passes, one fails (in a window),
 /// and a baseline comparison that passes; `passed` is false.
 pub fn example() -> RunResults {
@@ -129,27 +133,8 @@ pub fn example() -> RunResults {
         acc.add(&s);
     }
     let mut results = acc.finish(example_run_info());
-    let gates = vec![
-        GateResult {
-            rule: "interactions_lost == 0".to_string(),
-            observed: "0".to_string(),
-            expected: "== 0".to_string(),
-            passed: true,
-            window: None,
-            note: None,
-        },
-        GateResult {
-            rule: "invite_delivery.p99 < 60ms over 5s".to_string(),
-            observed: "69.6ms".to_string(),
-            expected: "< 60ms".to_string(),
-            passed: false,
-            window: Some(FailedWindow {
-                start_offset_ms: 3_000,
-                end_offset_ms: 8_000,
-            }),
-            note: None,
-        },
-    ];
+    let rules = gate::parse_all(EXAMPLE_GATES).unwrap_or_else(|e| panic!("example gates: {e}"));
+    let gates = gate::evaluate_all(&rules, &results);
     let baseline = BaselineComparison {
         baseline: "reports/smoke-20261123T140000Z".to_string(),
         max_regression_pct: 10.0,
@@ -188,6 +173,12 @@ mod tests {
         assert_eq!(r.counter(Counter::InteractionsInjected), 240);
         assert_eq!(r.errors.get("http_503"), Some(&3));
         assert!(!r.passed);
+        assert!(r.gates[0].passed);
+        assert!(
+            !r.gates[1].passed && r.gates[1].window.is_some(),
+            "{:?}",
+            r.gates[1]
+        );
         assert_eq!(r.generator.peak_rss_bytes, 41_100_000);
         let again = example();
         assert_eq!(r.measures, again.measures);

@@ -484,6 +484,23 @@ impl RunAccumulator {
         self.intervals.len()
     }
 
+    /// `(run length ms, first interval's length ms, first interval's start
+    /// ms since the epoch)` of the intervals added so far.
+    pub fn span(&self) -> (u64, u64, Option<u64>) {
+        let end = self
+            .intervals
+            .iter()
+            .map(|i| i.start_offset_ms + i.length_ms)
+            .max()
+            .unwrap_or(0);
+        let first = self.intervals.first();
+        (
+            end,
+            first.map_or(1000, |i| i.length_ms),
+            first.map(|i| i.start_unix_ms.saturating_sub(i.start_offset_ms)),
+        )
+    }
+
     /// True when no interval was added.
     pub fn is_empty(&self) -> bool {
         self.intervals.is_empty()

@@ -1,0 +1,26 @@
+//! `agentload report RUN_DIR [--gate ...]`: rebuilds every output of a run
+//! from its `summary.json` and `histograms.hlog`, judging the gates again.
+
+use crate::cli::ReportArgs;
+use crate::error::{Error, Outcome};
+use crate::report::{self, gate};
+
+/// Runs `agentload report`.
+pub fn run(args: &ReportArgs) -> Result<Outcome, Error> {
+    let extra = gate::parse_all(args.gates.iter().map(String::as_str))?;
+    if !args.run_dir.is_dir() {
+        return Err(Error::input(format!(
+            "{} is not a folder; give the output folder of an agentload run",
+            args.run_dir.display()
+        )));
+    }
+    let results = report::rebuild(&args.run_dir, &extra)?;
+    report::write_all(&args.run_dir, &results)?;
+    print!("{}", report::console::summary(&results));
+    println!("rewrote every output in {}", args.run_dir.display());
+    Ok(if results.passed {
+        Outcome::Passed
+    } else {
+        Outcome::GateFailed
+    })
+}

@@ -1,0 +1,136 @@
+//! `agentload serve`: the embedded GWS v2 simulator on its own.
+
+use std::time::Duration;
+
+use crate::cli::ServeArgs;
+use crate::error::{Error, Outcome};
+use crate::sim::{SimStats, Simulator, SimulatorConfig};
+
+/// Reads the config file (if any) and applies the flags over it.
+pub fn resolve_config(args: &ServeArgs) -> Result<SimulatorConfig, Error> {
+    let mut config = match &args.config {
+        None => SimulatorConfig::default(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Error::input(format!(
+                    "cannot read the simulator config {}: {e}",
+                    path.display()
+                ))
+            })?;
+            toml::from_str(&text).map_err(|e| {
+                Error::input(format!(
+                    "invalid simulator config {}: {e}(the file has the schema of a profile's [simulator] table)",
+                    path.display()
+                ))
+            })?
+        }
+    };
+    if let Some(n) = args.agents {
+        config.users = n;
+    }
+    if let Some(p) = &args.password {
+        config.password = p.clone();
+    }
+    if let Some(t) = args.invite_timeout {
+        config.invite_timeout = t;
+    }
+    if config.users == 0 {
+        return Err(Error::input("--agents must be at least 1"));
+    }
+    if config.invite_timeout.0.is_zero() {
+        return Err(Error::input(
+            "the invite timeout must be above zero, e.g. --invite-timeout 30s",
+        ));
+    }
+    Ok(config)
+}
+
+/// Raises the soft open-files limit to the hard limit: every long-polling agent holds a socket.
+#[allow(clippy::unnecessary_cast)] // rlim_t is not u64 everywhere
+pub fn raise_nofile_limit() -> u64 {
+    // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
+    unsafe {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return 0;
+        }
+        if lim.rlim_cur < lim.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: lim.rlim_max,
+                rlim_max: lim.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                return raised.rlim_cur as u64;
+            }
+        }
+        lim.rlim_cur as u64
+    }
+}
+
+fn print_stats(label: &str, s: &SimStats) {
+    let c = &s.counts;
+    println!(
+        "{label}: injected {} offered {} accepted {} rejected {} revoked {} completed {} requeued {} | queued {} offering {} in_progress {} | agents logged in {} ready {} | held connects {} bayeux sessions {}",
+        c.injected,
+        c.offered,
+        c.accepted,
+        c.rejected,
+        c.revoked,
+        c.completed,
+        c.requeued,
+        c.queued,
+        c.offering,
+        c.in_progress,
+        c.agents_logged_in,
+        c.agents_ready,
+        s.held_connects,
+        s.bayeux_sessions
+    );
+}
+
+/// Runs the simulator until Ctrl-C or SIGTERM, then prints the final counts.
+pub fn run(args: ServeArgs) -> Result<Outcome, Error> {
+    let config = resolve_config(&args)?;
+    raise_nofile_limit();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::run(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| {
+            Error::run(format!("cannot listen on {}: {e}; pick another address with --listen", args.listen))
+        })?;
+        let users = config.users;
+        let stop = stop_signal()?;
+        let sim = Simulator::start(config, listener).await?;
+        println!(
+            "GWS v2 simulator listening on {} (users agent1..agent{users}); stats at {}/sim/stats; Ctrl-C to stop",
+            sim.url(),
+            sim.url()
+        );
+        stop.await;
+        let stats = sim.shutdown(Duration::from_secs(1)).await;
+        print_stats("final stats", &stats);
+        Ok(Outcome::Passed)
+    })
+}
+
+/// Ctrl-C or SIGTERM, registered now (before the address is printed) so a
+/// supervisor that signals right after start-up is honoured.
+fn stop_signal() -> Result<impl std::future::Future<Output = ()>, Error> {
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| Error::run(format!("cannot watch SIGTERM: {e}")))?;
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    })
+}

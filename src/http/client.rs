@@ -1,0 +1,110 @@
+//! The process-wide pooled HTTP client.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+use hyper::{Method, Request, StatusCode, Uri};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+use super::{HttpError, HttpSession, TlsOptions, tls};
+
+/// One pooled HTTP/1.1 client (http and https) shared by every agent of a
+/// process. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct HttpClient {
+    inner: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+}
+
+/// A complete response: status, headers and the collected body.
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The response headers (Set-Cookie already absorbed by the session).
+    pub headers: HeaderMap,
+    /// The whole body.
+    pub body: Bytes,
+}
+
+impl HttpResponse {
+    /// `Err(HttpError::Status)` unless the status is 2xx.
+    pub fn error_for_status(self) -> Result<Self, HttpError> {
+        if self.status.is_success() {
+            Ok(self)
+        } else {
+            Err(HttpError::Status(self.status))
+        }
+    }
+}
+
+impl HttpClient {
+    /// Builds the pool. Idle connections live ~90 s, with no cap per host
+    /// (thousands of agents talk to one host).
+    pub fn new(tls_options: &TlsOptions) -> Result<Self, HttpError> {
+        let config = tls::client_config(tls_options)?;
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(Duration::from_secs(10)));
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(config)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let inner = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .pool_max_idle_per_host(usize::MAX)
+            .build(connector);
+        Ok(Self { inner })
+    }
+
+    /// Sends one request with the session's cookies and headers, absorbs the
+    /// response's cookies, and collects the body; the whole exchange is
+    /// bounded by `timeout`. Any status is `Ok`: callers decide.
+    pub async fn request(
+        &self,
+        session: &HttpSession,
+        method: Method,
+        url: &Uri,
+        content_type: Option<&'static str>,
+        body: Bytes,
+        timeout: Duration,
+    ) -> Result<HttpResponse, HttpError> {
+        let mut req = Request::new(Full::new(body));
+        *req.method_mut() = method;
+        *req.uri_mut() = url.clone();
+        let headers = req.headers_mut();
+        session.apply(headers);
+        if let Some(ct) = content_type {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(ct));
+        }
+        let exchange = async {
+            let resp = self
+                .inner
+                .request(req)
+                .await
+                .map_err(HttpError::from_client)?;
+            let (parts, body) = resp.into_parts();
+            session.absorb(&parts.headers);
+            let body = body
+                .collect()
+                .await
+                .map_err(HttpError::from_body)?
+                .to_bytes();
+            Ok(HttpResponse {
+                status: parts.status,
+                headers: parts.headers,
+                body,
+            })
+        };
+        match tokio::time::timeout(timeout, exchange).await {
+            Ok(result) => result,
+            Err(_) => Err(HttpError::Timeout(timeout)),
+        }
+    }
+}

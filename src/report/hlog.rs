@@ -1,0 +1,413 @@
+//! `histograms.hlog`: a standard HdrHistogram interval log (V2 deflate
+//! encoding, `#[StartTime]`, `#[BaseTime]`, one `Tag=` per measurement),
+//! readable by HdrHistogram's own tools in any language.
+//!
+//! It is written incrementally: [`header`] once, then [`interval_chunk`]
+//! per interval, appended and flushed by the engine, so a killed run keeps
+//! every completed interval. Before each interval's histograms a comment
+//! line (`#agentload-interval {json}`) carries that interval's counters,
+//! errors, gauges and generator health; HdrHistogram readers skip comments,
+//! and `agentload report` uses them to rebuild every other output.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, UNIX_EPOCH};
+
+use hdrhistogram::Histogram;
+use hdrhistogram::serialization::interval_log::{
+    IntervalLogIterator, IntervalLogWriterBuilder, LogEntry, Tag,
+};
+use hdrhistogram::serialization::{Deserializer, V2DeflateSerializer};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::metrics::histogram::new_histogram;
+use crate::metrics::{Counter, Gauge, GeneratorHealth, IntervalSnapshot, Measure};
+
+use super::export::Export;
+use super::model::{IntervalSummary, Percentiles, RunInfo, RunResults, encode_histogram};
+
+/// The file's name in a run folder.
+pub const FILE_NAME: &str = "histograms.hlog";
+/// Prefix of the per-interval metadata comment.
+const META_PREFIX: &str = "#agentload-interval ";
+/// The column legend HdrHistogram's Java writer puts after the headers.
+const LEGEND: &str =
+    "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"\n";
+
+/// What the metadata comment of one interval holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct IntervalMeta {
+    index: u64,
+    start_offset_ms: u64,
+    start_unix_ms: u64,
+    length_ms: u64,
+    counters: BTreeMap<String, u64>,
+    #[serde(default)]
+    errors: BTreeMap<String, u64>,
+    gauges: BTreeMap<String, i64>,
+    health: GeneratorHealth,
+}
+
+impl IntervalMeta {
+    fn of(i: &IntervalSummary) -> IntervalMeta {
+        IntervalMeta {
+            index: i.index,
+            start_offset_ms: i.start_offset_ms,
+            start_unix_ms: i.start_unix_ms,
+            length_ms: i.length_ms,
+            counters: Counter::ALL
+                .iter()
+                .map(|&c| (c.name().to_string(), i.counter(c)))
+                .collect(),
+            errors: i.errors.clone(),
+            gauges: Gauge::ALL
+                .iter()
+                .map(|&g| (g.name().to_string(), i.gauge(g)))
+                .collect(),
+            health: i.health,
+        }
+    }
+}
+
+fn hlog_error(e: impl std::fmt::Display) -> Error {
+    Error::run(format!("cannot encode {FILE_NAME}: {e}"))
+}
+
+/// The log's header: comments, `#[StartTime]`, `#[BaseTime]` (both the run's
+/// start; interval timestamps are seconds after it) and the column legend.
+pub fn header(run: &RunInfo) -> Result<Vec<u8>, Error> {
+    let start = UNIX_EPOCH + Duration::from_millis(run.start_unix_ms);
+    let mut out = Vec::new();
+    let mut serializer = V2DeflateSerializer::new();
+    IntervalLogWriterBuilder::new()
+        .add_comment("[Histogram log format version 1.3]")
+        .add_comment(&format!(
+            "agentload {} run {} (profile {}), values in microseconds, one tag per measurement",
+            run.tool_version, run.id, run.profile
+        ))
+        .with_start_time(start)
+        .with_base_time(start)
+        .begin_log_with(&mut out, &mut serializer)
+        .map_err(hlog_error)?;
+    out.extend_from_slice(LEGEND.as_bytes());
+    Ok(out)
+}
+
+/// One interval's lines (its metadata comment, then one histogram line per
+/// measurement that recorded something), to append to the log.
+pub fn interval_chunk(snapshot: &IntervalSnapshot) -> Result<Vec<u8>, Error> {
+    let summary = IntervalSummary::of(snapshot);
+    let histograms: Vec<(Measure, &Histogram<u64>)> = Measure::ALL
+        .iter()
+        .map(|&m| (m, snapshot.histogram(m)))
+        .collect();
+    chunk(&summary, &histograms)
+}
+
+/// [`interval_chunk`] for an interval already summarised (its histograms are
+/// decoded from [`IntervalSummary::encoded`]).
+pub fn summary_chunk(summary: &IntervalSummary) -> Result<Vec<u8>, Error> {
+    let decoded: Vec<(Measure, Histogram<u64>)> = Measure::ALL
+        .iter()
+        .map(|&m| (m, summary.histogram(m)))
+        .collect();
+    let histograms: Vec<(Measure, &Histogram<u64>)> =
+        decoded.iter().map(|(m, h)| (*m, h)).collect();
+    chunk(summary, &histograms)
+}
+
+fn chunk(
+    summary: &IntervalSummary,
+    histograms: &[(Measure, &Histogram<u64>)],
+) -> Result<Vec<u8>, Error> {
+    let meta = serde_json::to_string(&IntervalMeta::of(summary)).map_err(hlog_error)?;
+    let mut out = Vec::with_capacity(1024);
+    out.extend_from_slice(META_PREFIX.as_bytes());
+    out.extend_from_slice(meta.as_bytes());
+    out.push(b'\n');
+    let start = Duration::from_millis(summary.start_offset_ms);
+    let length = Duration::from_millis(summary.length_ms);
+    let mut serializer = V2DeflateSerializer::new();
+    let mut writer = IntervalLogWriterBuilder::new()
+        .begin_log_with(&mut out, &mut serializer)
+        .map_err(hlog_error)?;
+    for (m, h) in histograms {
+        if h.is_empty() {
+            continue;
+        }
+        writer
+            .write_histogram(*h, start, length, Tag::new(m.name()))
+            .map_err(hlog_error)?;
+    }
+    Ok(out)
+}
+
+/// Writes the whole `histograms.hlog` at once.
+pub struct HistogramLog;
+
+impl Export for HistogramLog {
+    fn file_name(&self) -> &'static str {
+        FILE_NAME
+    }
+
+    fn render(&self, results: &RunResults) -> Result<Vec<u8>, Error> {
+        let mut out = header(&results.run)?;
+        for i in &results.intervals {
+            out.extend_from_slice(&summary_chunk(i)?);
+        }
+        Ok(out)
+    }
+}
+
+/// What an interval log holds, rebuilt into interval summaries.
+#[derive(Debug, Clone)]
+pub struct HlogContents {
+    /// `#[StartTime]` in ms since the epoch, when present.
+    pub start_unix_ms: Option<u64>,
+    /// Every interval found, in time order.
+    pub intervals: Vec<IntervalSummary>,
+    /// Whole-log histograms per measurement, indexed by [`Measure::index`].
+    pub histograms: Vec<Histogram<u64>>,
+    /// What was missing or damaged, for the reader.
+    pub notes: Vec<String>,
+}
+
+#[derive(Default)]
+struct Slot {
+    length_ms: u64,
+    meta: Option<IntervalMeta>,
+    histograms: BTreeMap<usize, Histogram<u64>>,
+}
+
+/// Reads an interval log (ours or any HdrHistogram writer's, as long as its
+/// tags are measurement names). `origin` names the file in messages.
+pub fn read(bytes: &[u8], origin: &str) -> Result<HlogContents, Error> {
+    let mut notes = Vec::new();
+    let mut slots: BTreeMap<u64, Slot> = BTreeMap::new();
+
+    for line in bytes.split(|&b| b == b'\n') {
+        let Some(json) = line.strip_prefix(META_PREFIX.as_bytes()) else {
+            continue;
+        };
+        match serde_json::from_slice::<IntervalMeta>(json) {
+            Ok(meta) => {
+                let slot = slots.entry(meta.start_offset_ms).or_default();
+                slot.length_ms = meta.length_ms;
+                slot.meta = Some(meta);
+            }
+            Err(e) => notes.push(format!(
+                "{origin}: skipped a damaged interval comment ({e})"
+            )),
+        }
+    }
+
+    let mut start_time = None;
+    let mut base_time = None;
+    let mut unknown_tags = 0u64;
+    let mut deserializer = Deserializer::new();
+    for entry in IntervalLogIterator::new(bytes) {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                notes.push(format!(
+                    "{origin}: unreadable from byte {} on ({e:?}); kept the intervals before it (a run killed mid-write ends like this)",
+                    match e {
+                        hdrhistogram::serialization::interval_log::LogIteratorError::ParseError { offset } => offset,
+                    }
+                ));
+                break;
+            }
+        };
+        match entry {
+            LogEntry::StartTime(t) => start_time = Some(t),
+            LogEntry::BaseTime(t) => base_time = Some(t),
+            LogEntry::Interval(ih) => {
+                let Some(m) = ih.tag().and_then(|t| Measure::from_name(t.as_str())) else {
+                    unknown_tags += 1;
+                    continue;
+                };
+                // Timestamps are relative to BaseTime when there is one;
+                // offsets are counted from StartTime.
+                let absolute = base_time.unwrap_or_default() + ih.start_timestamp();
+                let origin_time = start_time.or(base_time).unwrap_or_default();
+                let offset_ms = absolute.saturating_sub(origin_time).as_millis() as u64;
+                let decoded = base64_decode(ih.encoded_histogram()).and_then(|raw| {
+                    deserializer
+                        .deserialize::<u64, _>(&mut &raw[..])
+                        .map_err(|e| format!("{e:?}"))
+                });
+                let h = match decoded {
+                    Ok(h) => h,
+                    Err(e) => {
+                        notes.push(format!(
+                            "{origin}: skipped an undecodable {} histogram at {:.3}s ({e})",
+                            m.name(),
+                            offset_ms as f64 / 1000.0
+                        ));
+                        continue;
+                    }
+                };
+                let slot = slots.entry(offset_ms).or_default();
+                if slot.length_ms == 0 {
+                    slot.length_ms = ih.duration().as_millis() as u64;
+                }
+                let into = slot
+                    .histograms
+                    .entry(m.index())
+                    .or_insert_with(new_histogram);
+                // Values beyond the standard range are clamped by re-recording.
+                if into.add(&h).is_err() {
+                    for v in h.iter_recorded() {
+                        into.saturating_record_n(v.value_iterated_to(), v.count_at_value());
+                    }
+                }
+            }
+        }
+    }
+    if unknown_tags > 0 {
+        notes.push(format!(
+            "{origin}: ignored {unknown_tags} histograms whose tag is not a measurement name"
+        ));
+    }
+
+    let start_unix_ms = start_time.map(|t| t.as_millis() as u64);
+    let mut histograms = crate::metrics::histogram::new_histogram_set();
+    let mut without_meta = 0;
+    let intervals: Vec<IntervalSummary> = slots
+        .into_iter()
+        .enumerate()
+        .map(|(n, (offset_ms, slot))| {
+            let mut measures = vec![Percentiles::default(); Measure::ALL.len()];
+            let mut encoded = vec![Vec::new(); Measure::ALL.len()];
+            for (index, h) in &slot.histograms {
+                measures[*index] = Percentiles::of(h);
+                encoded[*index] = encode_histogram(h);
+                let _ = histograms[*index].add(h);
+            }
+            let meta = slot.meta.unwrap_or_else(|| {
+                without_meta += 1;
+                IntervalMeta {
+                    index: n as u64,
+                    start_offset_ms: offset_ms,
+                    start_unix_ms: start_unix_ms.unwrap_or(0) + offset_ms,
+                    length_ms: slot.length_ms,
+                    counters: BTreeMap::new(),
+                    errors: BTreeMap::new(),
+                    gauges: BTreeMap::new(),
+                    health: GeneratorHealth::default(),
+                }
+            });
+            let mut counters = vec![0; Counter::ALL.len()];
+            for c in Counter::ALL {
+                counters[c.index()] = meta.counters.get(c.name()).copied().unwrap_or(0);
+            }
+            let mut gauges = vec![0; Gauge::ALL.len()];
+            for g in Gauge::ALL {
+                gauges[g.index()] = meta.gauges.get(g.name()).copied().unwrap_or(0);
+            }
+            IntervalSummary {
+                index: meta.index,
+                start_offset_ms: meta.start_offset_ms,
+                start_unix_ms: meta.start_unix_ms,
+                length_ms: meta.length_ms,
+                measures,
+                counters,
+                errors: meta.errors,
+                gauges,
+                health: meta.health,
+                encoded,
+            }
+        })
+        .collect();
+    if without_meta > 0 {
+        notes.push(format!(
+            "{origin}: {without_meta} intervals have histograms only (no agentload comment): their counters, errors, gauges and generator health are shown as 0"
+        ));
+    }
+    Ok(HlogContents {
+        start_unix_ms,
+        intervals,
+        histograms,
+        notes,
+    })
+}
+
+fn base64_decode(text: &str) -> Result<Vec<u8>, String> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_the_crate_reader() {
+        let r = RunResults::example();
+        let bytes = HistogramLog.render(&r).unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.contains("#[StartTime: 1795528800.000 "));
+        assert!(text.contains("#[BaseTime: 1795528800.000 "));
+        assert!(text.contains("Tag=invite_delivery,0.000,1.000,"));
+
+        // Decode with the crate's own reader, independently of `read`.
+        let mut merged = new_histogram();
+        let mut tags = std::collections::BTreeSet::new();
+        for entry in IntervalLogIterator::new(&bytes) {
+            if let LogEntry::Interval(ih) = entry.unwrap() {
+                let tag = ih.tag().unwrap().as_str();
+                tags.insert(tag.to_string());
+                if tag == "invite_delivery" {
+                    let raw = base64_decode(ih.encoded_histogram()).unwrap();
+                    let h: Histogram<u64> = Deserializer::new().deserialize(&mut &raw[..]).unwrap();
+                    merged.add(&h).unwrap();
+                }
+            }
+        }
+        assert_eq!(tags.len(), Measure::ALL.len());
+        assert_eq!(
+            Percentiles::of(&merged),
+            r.percentiles(Measure::InviteDelivery)
+        );
+
+        let back = read(&bytes, FILE_NAME).unwrap();
+        assert!(back.notes.is_empty(), "{:?}", back.notes);
+        assert_eq!(back.start_unix_ms, Some(r.run.start_unix_ms));
+        assert_eq!(back.intervals, r.intervals);
+        for m in Measure::ALL {
+            assert_eq!(
+                Percentiles::of(&back.histograms[m.index()]),
+                r.percentiles(m)
+            );
+        }
+    }
+
+    #[test]
+    fn a_truncated_log_keeps_complete_intervals() {
+        let r = RunResults::example();
+        let bytes = HistogramLog.render(&r).unwrap();
+        let cut = &bytes[..bytes.len() - 40];
+        let back = read(cut, FILE_NAME).unwrap();
+        assert_eq!(back.intervals.len(), r.intervals.len());
+        assert_eq!(back.intervals[..11], r.intervals[..11]);
+        assert!(
+            back.notes
+                .iter()
+                .any(|n| n.contains("unreadable from byte")),
+            "{:?}",
+            back.notes
+        );
+    }
+
+    #[test]
+    fn incremental_chunks_equal_the_whole_file() {
+        let r = RunResults::example();
+        let mut incremental = header(&r.run).unwrap();
+        for s in crate::report::fixtures::example_snapshots() {
+            incremental.extend_from_slice(&interval_chunk(&s).unwrap());
+        }
+        assert_eq!(incremental, HistogramLog.render(&r).unwrap());
+    }
+}

@@ -1,0 +1,180 @@
+//! `summary.json`: the run's versioned machine-readable summary, written at
+//! the end and read back by `agentload report` and `agentload compare`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::metrics::{Counter, Measure};
+
+use super::export::Export;
+use super::model::{
+    BaselineComparison, Drift, GateResult, GeneratorSummary, Percentiles, RunInfo, RunResults,
+};
+
+/// The schema tag of the current summary format.
+pub const SCHEMA: &str = "agentload.summary/1";
+/// The file's name in a run folder.
+pub const FILE_NAME: &str = "summary.json";
+
+/// The content of `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// Facts about the run.
+    pub run: RunInfo,
+    /// True when every gate and the baseline comparison passed.
+    pub passed: bool,
+    /// Percentiles per measurement name (every measurement, zeros when unused).
+    pub metrics: BTreeMap<String, Percentiles>,
+    /// Counter totals by name.
+    #[serde(default)]
+    pub counters: BTreeMap<String, u64>,
+    /// Errors by kind.
+    #[serde(default)]
+    pub errors: BTreeMap<String, u64>,
+    /// Errors / (measured operations + errors), as a fraction.
+    #[serde(default)]
+    pub error_ratio: f64,
+    /// The generator's own health.
+    #[serde(default)]
+    pub generator: GeneratorSummary,
+    /// Trends of key series over the run.
+    #[serde(default)]
+    pub drift: Vec<Drift>,
+    /// Gate verdicts.
+    #[serde(default)]
+    pub gates: Vec<GateResult>,
+    /// Comparison with a baseline, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineComparison>,
+    /// Remarks for the reader.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// Number of intervals measured.
+    #[serde(default)]
+    pub intervals: usize,
+}
+
+impl Summary {
+    /// The summary of a run.
+    pub fn of(r: &RunResults) -> Summary {
+        Summary {
+            schema: SCHEMA.to_string(),
+            run: r.run.clone(),
+            passed: r.passed,
+            metrics: Measure::ALL
+                .iter()
+                .map(|&m| (m.name().to_string(), r.percentiles(m)))
+                .collect(),
+            counters: Counter::ALL
+                .iter()
+                .map(|&c| (c.name().to_string(), r.counter(c)))
+                .collect(),
+            errors: r.errors.clone(),
+            error_ratio: r.error_ratio(),
+            generator: r.generator.clone(),
+            drift: r.drift.clone(),
+            gates: r.gates.clone(),
+            baseline: r.baseline.clone(),
+            notes: r.notes.clone(),
+            intervals: r.intervals.len(),
+        }
+    }
+
+    /// Parses `summary.json` bytes; `origin` names the file in errors.
+    pub fn parse(bytes: &[u8], origin: &str) -> Result<Summary, Error> {
+        let summary: Summary = serde_json::from_slice(bytes).map_err(|e| {
+            Error::input(format!(
+                "{origin}: not a valid agentload summary ({e}); expected the summary.json a run wrote"
+            ))
+        })?;
+        if summary.schema != SCHEMA {
+            return Err(Error::input(format!(
+                "{origin}: unsupported summary schema {:?}; this agentload reads {SCHEMA:?}",
+                summary.schema
+            )));
+        }
+        Ok(summary)
+    }
+
+    /// Percentiles of one measurement (zeros when absent).
+    pub fn percentiles(&self, m: Measure) -> Percentiles {
+        self.metrics.get(m.name()).copied().unwrap_or_default()
+    }
+
+    /// Results carrying this summary's figures but no interval data and no
+    /// histograms (what `compare`, and `report` without an hlog, work from).
+    pub fn to_results(&self) -> RunResults {
+        let mut measures = vec![Percentiles::default(); Measure::ALL.len()];
+        for m in Measure::ALL {
+            measures[m.index()] = self.percentiles(m);
+        }
+        let mut counters = vec![0; Counter::ALL.len()];
+        for c in Counter::ALL {
+            counters[c.index()] = self.counters.get(c.name()).copied().unwrap_or(0);
+        }
+        RunResults {
+            run: self.run.clone(),
+            intervals: Vec::new(),
+            measures,
+            histograms: None,
+            counters,
+            errors: self.errors.clone(),
+            generator: self.generator.clone(),
+            drift: self.drift.clone(),
+            gates: self.gates.clone(),
+            baseline: self.baseline.clone(),
+            notes: self.notes.clone(),
+            passed: self.passed,
+        }
+    }
+}
+
+/// Writes `summary.json`.
+pub struct SummaryJson;
+
+impl Export for SummaryJson {
+    fn file_name(&self) -> &'static str {
+        FILE_NAME
+    }
+
+    fn render(&self, results: &RunResults) -> Result<Vec<u8>, Error> {
+        let mut out = serde_json::to_vec_pretty(&Summary::of(results))
+            .map_err(|e| Error::run(format!("cannot encode summary.json: {e}")))?;
+        out.push(b'\n');
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_rejects_other_schemas() {
+        let r = RunResults::example();
+        let bytes = SummaryJson.render(&r).unwrap();
+        let back = Summary::parse(&bytes, "summary.json").unwrap();
+        assert_eq!(back, Summary::of(&r));
+        let again = back.to_results();
+        assert_eq!(again.measures, r.measures);
+        assert_eq!(again.counters, r.counters);
+
+        let text = String::from_utf8(bytes).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["schema"], SCHEMA);
+        assert_eq!(v["metrics"]["invite_delivery"]["count"], 240);
+        assert!(v["metrics"]["invite_delivery"]["p999_us"].as_u64().unwrap() > 0);
+        assert_eq!(v["counters"]["interactions_lost"], 0);
+        assert_eq!(v["passed"], false);
+
+        let other = text.replace(SCHEMA, "agentload.summary/9");
+        let err = Summary::parse(other.as_bytes(), "x/summary.json").unwrap_err();
+        assert!(err.to_string().contains("unsupported summary schema"));
+        assert_eq!(err.exit_code(), 2);
+        assert!(Summary::parse(b"{", "f").is_err());
+    }
+}

@@ -1,0 +1,263 @@
+//! `junit.xml`: every gate, and every statistic compared with a baseline, as
+//! a JUnit test case, so CI systems (GitLab, Jenkins, GitHub test reporters)
+//! list them natively and show a failed gate's observed and expected values.
+
+use std::fmt::Write as _;
+
+use crate::error::Error;
+use crate::report::export::Export;
+use crate::report::model::{FailedWindow, GateResult, RunResults};
+use crate::report::svg::escape;
+
+/// Writes `junit.xml` (the [`Export`] the run and `agentload report` use).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JunitXml;
+
+impl Export for JunitXml {
+    fn file_name(&self) -> &'static str {
+        "junit.xml"
+    }
+
+    fn render(&self, results: &RunResults) -> Result<Vec<u8>, Error> {
+        Ok(write(results))
+    }
+}
+
+/// Renders `junit.xml` for `results`: one `<testsuite>` named after the run,
+/// test cases in the order the gates were given, then the baseline rows.
+pub fn write(results: &RunResults) -> Vec<u8> {
+    render(results).into_bytes()
+}
+
+/// [`write`], as a string.
+pub fn render(results: &RunResults) -> String {
+    let run = &results.run;
+    let class = format!("agentload.{}", run.profile);
+    let mut cases = String::new();
+    for g in &results.gates {
+        gate_case(&mut cases, &format!("{class}.gates"), g);
+    }
+    let mut failures = results.gates.iter().filter(|g| !g.passed).count();
+    let mut tests = results.gates.len();
+    if let Some(b) = &results.baseline {
+        let class = format!("{class}.baseline");
+        for row in &b.rows {
+            let name = format!("{}.{} vs baseline", row.metric, row.stat);
+            let _ = write!(
+                cases,
+                "    <testcase classname=\"{}\" name=\"{}\" time=\"0\">",
+                escape(&class),
+                escape(&name)
+            );
+            if row.regressed {
+                let message = format!(
+                    "{:+.1}% slower than the baseline (allowed {:.1}%): {:.0} us -> {:.0} us",
+                    row.change_pct, b.max_regression_pct, row.baseline_us, row.new_us
+                );
+                let _ = write!(
+                    cases,
+                    "\n      <failure type=\"regression\" message=\"{m}\">baseline {}: {:.0} us\nthis run: {:.0} us\nchange: {:+.1}% (allowed {:.1}%, changes under {} us never count)</failure>\n    ",
+                    escape(&b.baseline),
+                    row.baseline_us,
+                    row.new_us,
+                    row.change_pct,
+                    b.max_regression_pct,
+                    b.floor_us,
+                    m = escape(&message),
+                );
+            }
+            cases.push_str("</testcase>\n");
+        }
+        tests += b.rows.len();
+        failures += b.rows.iter().filter(|r| r.regressed).count();
+    }
+    let time = format!("{:.3}", run.duration_ms as f64 / 1000.0);
+    let mut out = String::with_capacity(cases.len() + 1024);
+    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"agentload\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" time=\"{time}\">"
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"{time}\" timestamp=\"{}\">",
+        escape(&run.id),
+        escape(junit_timestamp(&run.started_at)),
+    );
+    out.push_str("    <properties>\n");
+    for (name, value) in [
+        ("profile", run.profile.as_str()),
+        ("target", run.target.as_str()),
+        ("agents", &run.agents.to_string()),
+        ("passed", if results.passed { "true" } else { "false" }),
+        ("tool_version", run.tool_version.as_str()),
+    ] {
+        let _ = writeln!(
+            out,
+            "      <property name=\"{name}\" value=\"{}\"/>",
+            escape(value)
+        );
+    }
+    out.push_str("    </properties>\n");
+    out.push_str(&cases);
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+/// JUnit's timestamp is ISO 8601 without a zone or fraction.
+fn junit_timestamp(rfc3339: &str) -> &str {
+    let t = rfc3339.trim_end_matches('Z');
+    t.split_once('.').map_or(t, |(whole, _)| whole)
+}
+
+fn window(w: &FailedWindow) -> String {
+    format!(
+        "{:.1}s..{:.1}s",
+        w.start_offset_ms as f64 / 1000.0,
+        w.end_offset_ms as f64 / 1000.0
+    )
+}
+
+fn gate_case(out: &mut String, class: &str, g: &GateResult) {
+    let _ = write!(
+        out,
+        "    <testcase classname=\"{}\" name=\"{}\" time=\"0\">",
+        escape(class),
+        escape(&g.rule)
+    );
+    if !g.passed {
+        let mut message = format!("observed {}, expected {}", g.observed, g.expected);
+        let mut body = format!(
+            "rule: {}\nobserved: {}\nexpected: {}",
+            g.rule, g.observed, g.expected
+        );
+        if let Some(w) = &g.window {
+            let _ = write!(message, " in window {}", window(w));
+            let _ = write!(body, "\nfirst failed window: {}", window(w));
+        }
+        if let Some(note) = &g.note {
+            let _ = write!(message, " ({note})");
+            let _ = write!(body, "\nnote: {note}");
+        }
+        let _ = write!(
+            out,
+            "\n      <failure type=\"gate\" message=\"{}\">{}</failure>\n    ",
+            escape(&message),
+            escape(&body)
+        );
+    } else if let Some(note) = &g.note {
+        let _ = write!(
+            out,
+            "\n      <system-out>{}</system-out>\n    ",
+            escape(note)
+        );
+    }
+    out.push_str("</testcase>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures::example;
+
+    /// The example run's `junit.xml`, checked by hand: the passing gate is an
+    /// empty case, the failing one carries observed, expected and window,
+    /// the baseline row passes.
+    const GOLDEN: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="agentload" tests="3" failures="1" errors="0" time="12.000">
+  <testsuite name="smoke-20261124T140000Z" tests="3" failures="1" errors="0" skipped="0" time="12.000" timestamp="2026-11-24T14:00:00">
+    <properties>
+      <property name="profile" value="smoke"/>
+      <property name="target" value="http&#58;//127.0.0.1:8080"/>
+      <property name="agents" value="30"/>
+      <property name="passed" value="false"/>
+      <property name="tool_version" value="0.1.0"/>
+    </properties>
+    <testcase classname="agentload.smoke.gates" name="interactions_lost == 0" time="0"></testcase>
+    <testcase classname="agentload.smoke.gates" name="invite_delivery.p99 &lt; 80ms over 5s" time="0">
+      <failure type="gate" message="observed 89.3ms, expected &lt; 80ms in window 2.0s..7.0s">rule: invite_delivery.p99 &lt; 80ms over 5s
+observed: 89.3ms
+expected: &lt; 80ms
+first failed window: 2.0s..7.0s</failure>
+    </testcase>
+    <testcase classname="agentload.smoke.baseline" name="invite_delivery.p99 vs baseline" time="0"></testcase>
+  </testsuite>
+</testsuites>
+"#;
+
+    #[test]
+    fn example_run_matches_golden() {
+        assert_eq!(render(&example()), GOLDEN);
+    }
+
+    fn parse(xml: &str) -> roxmltree::Document<'_> {
+        match roxmltree::Document::parse(xml) {
+            Ok(d) => d,
+            Err(e) => panic!("junit.xml not well formed: {e}\n{xml}"),
+        }
+    }
+
+    #[test]
+    fn regressions_and_odd_texts_stay_valid_xml() {
+        let mut r = example();
+        let mut gates = r.gates.clone();
+        gates[0].rule = "errors.rate < 0.1% & \"quoted\" <x>".into();
+        gates[0].passed = false;
+        gates[0].note = Some("no data in ]]> window".into());
+        let mut baseline = r.baseline.clone().unwrap();
+        baseline.rows[0].regressed = true;
+        baseline.rows[0].change_pct = 102.9;
+        baseline.passed = false;
+        r.set_verdicts(gates, Some(baseline));
+        let xml = render(&r);
+        let doc = parse(&xml);
+        let suite = doc
+            .descendants()
+            .find(|n| n.has_tag_name("testsuite"))
+            .unwrap();
+        assert_eq!(suite.attribute("tests"), Some("3"));
+        assert_eq!(suite.attribute("failures"), Some("3"));
+        let failures: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("failure"))
+            .collect();
+        assert_eq!(failures.len(), 3);
+        assert_eq!(
+            failures[0].parent().unwrap().attribute("name"),
+            Some("errors.rate < 0.1% & \"quoted\" <x>")
+        );
+        assert!(
+            failures[0]
+                .text()
+                .unwrap()
+                .contains("note: no data in ]]> window")
+        );
+        assert_eq!(failures[2].attribute("type"), Some("regression"));
+        assert!(
+            failures[2]
+                .attribute("message")
+                .unwrap()
+                .starts_with("+102.9% slower than the baseline (allowed 10.0%)")
+        );
+    }
+
+    #[test]
+    fn run_without_gates_is_an_empty_passing_suite() {
+        let mut r = example();
+        r.set_verdicts(Vec::new(), None);
+        let xml = render(&r);
+        let doc = parse(&xml);
+        let suite = doc
+            .descendants()
+            .find(|n| n.has_tag_name("testsuite"))
+            .unwrap();
+        assert_eq!(suite.attribute("tests"), Some("0"));
+        assert_eq!(suite.attribute("failures"), Some("0"));
+        assert_eq!(
+            doc.descendants()
+                .filter(|n| n.has_tag_name("testcase"))
+                .count(),
+            0
+        );
+    }
+}

@@ -1,0 +1,287 @@
+//! `summary.md`: a compact Markdown summary for CI job pages (GitHub's step
+//! summary, GitLab MR notes): the verdict first, the figures people ask
+//! about, the gates, then one line per measurement.
+
+use std::fmt::Write as _;
+
+use crate::error::Error;
+use crate::metrics::{Counter, Measure};
+use crate::report::export::Export;
+use crate::report::html::format::{count, duration_ms, latency_us, percent, rate, readable_utc};
+use crate::report::model::RunResults;
+
+/// Writes `summary.md` (the [`Export`] the run and `agentload report` use).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SummaryMd;
+
+impl Export for SummaryMd {
+    fn file_name(&self) -> &'static str {
+        "summary.md"
+    }
+
+    fn render(&self, results: &RunResults) -> Result<Vec<u8>, Error> {
+        Ok(write(results))
+    }
+}
+
+/// Renders `summary.md` for `results`.
+pub fn write(results: &RunResults) -> Vec<u8> {
+    render(results).into_bytes()
+}
+
+/// Escapes text for a Markdown table cell: no HTML (job pages render it),
+/// no emphasis or links, no cell break.
+fn cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' => out.push_str("\\|"),
+            '\n' | '\r' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A code span in a table cell (rules read best in monospace). Inside a
+/// code span nothing is interpreted but `|`, which GitHub still treats as a
+/// cell break; a text with backticks falls back to an escaped plain cell.
+fn code(text: &str) -> String {
+    if text.contains('`') || text.contains('\n') {
+        cell(text)
+    } else {
+        format!("`{}`", text.replace('|', "\\|"))
+    }
+}
+
+fn mark(passed: bool) -> &'static str {
+    if passed { "✅" } else { "❌" }
+}
+
+/// [`write`], as a string.
+pub fn render(r: &RunResults) -> String {
+    let run = &r.run;
+    let mut out = String::with_capacity(4096);
+    let failed = r.gates.iter().filter(|g| !g.passed).count();
+    let _ = writeln!(
+        out,
+        "## {} agentload {}: {}\n",
+        mark(r.passed),
+        cell(&run.profile),
+        if r.passed { "PASSED" } else { "FAILED" }
+    );
+    let gates = match (r.gates.len(), failed) {
+        (0, _) => "no gates".to_owned(),
+        (n, 0) => format!("{n} of {n} gates passed"),
+        (n, f) => format!("**{f} of {n} gates failed**"),
+    };
+    let baseline = match &r.baseline {
+        Some(b) if !b.passed => " · **slower than baseline**",
+        Some(_) => " · baseline held",
+        None => "",
+    };
+    let _ = writeln!(
+        out,
+        "{gates}{baseline} · run {} · {} · {} agents · started {} UTC\n",
+        code(&run.id),
+        duration_ms(run.duration_ms),
+        run.agents,
+        cell(&readable_utc(&run.started_at)),
+    );
+
+    if r.generator.is_doubtful(r.intervals.len()) {
+        let _ = writeln!(
+            out,
+            "> [!WARNING]\n> The load generator was saturated in {} of {} intervals (scheduler lag p99 up to {}, CPU up to {:.0} %): latencies include its own delay.\n",
+            r.generator.doubtful_intervals,
+            r.intervals.len(),
+            latency_us(r.generator.scheduler_lag_p99_us as f64),
+            r.generator.peak_cpu_percent
+        );
+    }
+
+    let invite = r.percentiles(Measure::InviteDelivery);
+    let cycle = r.percentiles(Measure::ConnectCycle);
+    let lat = |n: u64, us: u64| {
+        if n == 0 {
+            "–".to_owned()
+        } else {
+            latency_us(us as f64)
+        }
+    };
+    let lost = r.counter(Counter::InteractionsLost);
+    out.push_str("| invite_delivery p50 | invite_delivery p99 | connect_cycle p99 | offered | lost | errors |\n|---:|---:|---:|---:|---:|---:|\n");
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} | {} | {}{} | {} ({}) |\n",
+        lat(invite.count, invite.p50_us),
+        lat(invite.count, invite.p99_us),
+        lat(cycle.count, cycle.p99_us),
+        rate(r.counter(Counter::InvitesOffered) as f64 / r.seconds()),
+        count(lost),
+        if lost > 0 { " ❌" } else { "" },
+        count(r.error_total()),
+        percent(r.error_ratio()),
+    );
+
+    if !r.gates.is_empty() {
+        out.push_str("### Gates\n\n|  | rule | observed | expected | failed window |\n|---|---|---:|---:|---|\n");
+        for g in &r.gates {
+            let window = g.window.map_or("–".to_owned(), |w| {
+                format!(
+                    "{} – {}",
+                    duration_ms(w.start_offset_ms),
+                    duration_ms(w.end_offset_ms)
+                )
+            });
+            let observed = match &g.note {
+                Some(note) => format!("{} ({})", g.observed, note),
+                None => g.observed.clone(),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                mark(g.passed),
+                code(&g.rule),
+                cell(&observed),
+                cell(&g.expected),
+                window
+            );
+        }
+        out.push('\n');
+    }
+
+    if let Some(b) = &r.baseline {
+        let _ = writeln!(
+            out,
+            "### Baseline {}\n\nAllowed slowdown {:.1} %; changes under {} never count.\n\n|  | measurement | baseline | this run | change |\n|---|---|---:|---:|---:|",
+            code(&b.baseline),
+            b.max_regression_pct,
+            latency_us(b.floor_us as f64)
+        );
+        for row in &b.rows {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {:+.1} % |",
+                mark(!row.regressed),
+                code(&format!("{}.{}", row.metric, row.stat)),
+                latency_us(row.baseline_us),
+                latency_us(row.new_us),
+                row.change_pct
+            );
+        }
+        out.push('\n');
+    }
+
+    out.push_str("### Measurements\n\n| measurement | count | p50 | p90 | p99 | p99.9 | max |\n|---|---:|---:|---:|---:|---:|---:|\n");
+    for m in Measure::ALL {
+        let p = r.percentiles(m);
+        if p.count == 0 {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            code(m.name()),
+            count(p.count),
+            latency_us(p.p50_us as f64),
+            latency_us(p.p90_us as f64),
+            latency_us(p.p99_us as f64),
+            latency_us(p.p999_us as f64),
+            latency_us(p.max_us as f64),
+        );
+    }
+
+    if !r.notes.is_empty() {
+        out.push_str("\n### Notes\n\n");
+        for n in &r.notes {
+            let _ = writeln!(out, "- {}", cell(n));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures::example;
+
+    /// The example run's `summary.md`, checked by hand (and rendered on a
+    /// Markdown previewer): verdict line, key figures, both gates, the
+    /// baseline row, the eleven measurements.
+    const GOLDEN: &str = r#"## ❌ agentload smoke: FAILED
+
+**1 of 2 gates failed** · baseline held · run `smoke-20261124T140000Z` · 12s · 30 agents · started 2026-11-24 14:00:00 UTC
+
+| invite_delivery p50 | invite_delivery p99 | connect_cycle p99 | offered | lost | errors |
+|---:|---:|---:|---:|---:|---:|
+| 61.2 ms | 87.6 ms | 30.6 ms | 20.0/s | 0 | 4 (0.19 %) |
+
+### Gates
+
+|  | rule | observed | expected | failed window |
+|---|---|---:|---:|---|
+| ✅ | `interactions_lost == 0` | 0 | == 0 | – |
+| ❌ | `invite_delivery.p99 < 80ms over 5s` | 89.3ms | &lt; 80ms | 2s – 7s |
+
+### Baseline `reports/smoke-20261123T140000Z`
+
+Allowed slowdown 10.0 %; changes under 1.00 ms never count.
+
+|  | measurement | baseline | this run | change |
+|---|---|---:|---:|---:|
+| ✅ | `invite_delivery.p99` | 70.0 ms | 72.0 ms | +2.9 % |
+
+### Measurements
+
+| measurement | count | p50 | p90 | p99 | p99.9 | max |
+|---|---:|---:|---:|---:|---:|---:|
+| `invite_delivery` | 240 | 61.2 ms | 77.2 ms | 87.6 ms | 91.1 ms | 91.1 ms |
+| `connect_cycle` | 600 | 15.9 ms | 27.5 ms | 30.6 ms | 30.8 ms | 30.8 ms |
+| `connect_held` | 60 | 30.0 s | 30.0 s | 30.0 s | 30.0 s | 30.0 s |
+| `connect_gap` | 600 | 239 µs | 409 µs | 447 µs | 448 µs | 448 µs |
+| `accept` | 180 | 7.17 ms | 9.51 ms | 9.92 ms | 9.93 ms | 9.93 ms |
+| `reject` | 60 | 3.96 ms | 4.88 ms | 4.99 ms | 4.99 ms | 4.99 ms |
+| `complete` | 168 | 3.52 ms | 4.23 ms | 4.45 ms | 4.49 ms | 4.49 ms |
+| `ready` | 30 | 7.04 ms | 8.71 ms | 8.97 ms | 8.97 ms | 8.97 ms |
+| `handshake` | 30 | 1.94 ms | 2.41 ms | 2.49 ms | 2.49 ms | 2.49 ms |
+| `subscribe` | 60 | 1.02 ms | 1.29 ms | 1.30 ms | 1.30 ms | 1.30 ms |
+| `session_start` | 30 | 4.02 ms | 4.89 ms | 4.96 ms | 4.96 ms | 4.96 ms |
+"#;
+
+    #[test]
+    fn example_run_matches_golden() {
+        assert_eq!(render(&example()), GOLDEN);
+    }
+
+    #[test]
+    fn cells_cannot_break_the_table_or_inject_html() {
+        assert_eq!(
+            cell("a|b <i>x</i> *y* [l](u)\nz"),
+            "a\\|b &lt;i&gt;x&lt;/i&gt; \\*y\\* \\[l\\](u) z"
+        );
+        assert_eq!(code("a | b"), "`a \\| b`");
+        assert_eq!(code("has ` tick"), "has \\` tick");
+    }
+
+    #[test]
+    fn passed_run_without_gates_and_doubtful_generator() {
+        let mut r = example();
+        r.set_verdicts(Vec::new(), None);
+        r.generator.doubtful_intervals = 12;
+        r.generator.scheduler_lag_p99_us = 75_000;
+        let md = render(&r);
+        assert!(md.starts_with("## ✅ agentload smoke: PASSED\n\nno gates · run"));
+        assert!(!md.contains("### Gates") && !md.contains("### Baseline"));
+        assert!(md.contains(
+            "> [!WARNING]\n> The load generator was saturated in 12 of 12 intervals (scheduler lag p99 up to 75.0 ms"
+        ));
+    }
+}

@@ -1,0 +1,137 @@
+//! Rebuilding a run's results from its folder (`agentload report`): the
+//! summary from `summary.json`, the intervals and histograms from
+//! `histograms.hlog`. Either may be missing (a killed run has no summary; an
+//! old or trimmed folder may lack the log); what is missing is said in the
+//! results' notes.
+
+use std::path::Path;
+
+use crate::error::Error;
+
+use super::gate::{self, Gate};
+use super::hlog;
+use super::json::{self, Summary};
+use super::model::{RunAccumulator, RunInfo, RunResults};
+
+fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, Error> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::input(format!("cannot read {}: {e}", path.display()))),
+    }
+}
+
+fn push_note(notes: &mut Vec<String>, note: String) {
+    if !notes.contains(&note) {
+        notes.push(note);
+    }
+}
+
+/// Rebuilds the results in `dir` and judges the gates again: the rules the
+/// run was judged by (from `summary.json`) and then `extra` ones.
+pub fn rebuild(dir: &Path, extra: &[Gate]) -> Result<RunResults, Error> {
+    let summary_file = dir.join(json::FILE_NAME);
+    let hlog_file = dir.join(hlog::FILE_NAME);
+    let summary = match read_optional(&summary_file)? {
+        Some(bytes) => Some(Summary::parse(&bytes, &summary_file.display().to_string())?),
+        None => None,
+    };
+    let log = match read_optional(&hlog_file)? {
+        Some(bytes) => Some(hlog::read(&bytes, &hlog_file.display().to_string())?),
+        None => None,
+    };
+
+    let mut results = match (&summary, log) {
+        (None, None) => {
+            return Err(Error::input(format!(
+                "{} holds neither {} nor {}; give the output folder of an agentload run",
+                dir.display(),
+                json::FILE_NAME,
+                hlog::FILE_NAME
+            )));
+        }
+        (Some(s), None) => {
+            let mut r = s.to_results();
+            push_note(
+                &mut r.notes,
+                format!(
+                    "{} is missing: no per-interval data, so the time series is empty and windowed gates are judged over the whole run",
+                    hlog::FILE_NAME
+                ),
+            );
+            r
+        }
+        (s, Some(log)) => {
+            let mut acc = RunAccumulator::new();
+            for i in log.intervals {
+                acc.add_summary(i);
+            }
+            for m in crate::metrics::Measure::ALL {
+                acc.add_histogram(m, &log.histograms[m.index()]);
+            }
+            let run = match s {
+                Some(s) => s.run.clone(),
+                None => run_info_from_log(log.start_unix_ms, &acc),
+            };
+            let mut r = acc.finish(run);
+            let mut notes = s.as_ref().map(|s| s.notes.clone()).unwrap_or_default();
+            for n in r.notes.drain(..).chain(log.notes) {
+                push_note(&mut notes, n);
+            }
+            match s {
+                Some(s) => {
+                    // The summary's totals are authoritative: some counters
+                    // (interactions_lost) are only settled after the last interval.
+                    let from_summary = s.to_results();
+                    r.counters = from_summary.counters;
+                    r.errors = from_summary.errors;
+                    r.generator = from_summary.generator;
+                    r.baseline = from_summary.baseline;
+                }
+                None => push_note(
+                    &mut notes,
+                    format!(
+                        "{} is missing (the run did not finish): rebuilt from {} alone; run facts are partly unknown",
+                        json::FILE_NAME,
+                        hlog::FILE_NAME
+                    ),
+                ),
+            }
+            r.notes = notes;
+            r
+        }
+    };
+
+    let mut gates: Vec<Gate> = Vec::new();
+    if let Some(s) = &summary {
+        for g in &s.gates {
+            gates.push(
+                Gate::parse(&g.rule)
+                    .map_err(|e| Error::input(format!("{}: {e}", summary_file.display())))?,
+            );
+        }
+    }
+    for g in extra {
+        if !gates.iter().any(|known| known.rule == g.rule) {
+            gates.push(g.clone());
+        }
+    }
+    let verdicts = gate::evaluate_all(&gates, &results);
+    let baseline = results.baseline.take();
+    results.set_verdicts(verdicts, baseline);
+    Ok(results)
+}
+
+fn run_info_from_log(start_unix_ms: Option<u64>, acc: &RunAccumulator) -> RunInfo {
+    let (duration_ms, interval_ms, first_start) = acc.span();
+    let start = start_unix_ms.or(first_start).unwrap_or(0);
+    RunInfo::new(
+        "unknown",
+        "unknown",
+        "unknown",
+        start,
+        duration_ms,
+        0,
+        interval_ms,
+    )
+}

@@ -1,0 +1,241 @@
+//! GMS-style endpoints that create work, as a load generator would on a real
+//! deployment: `POST /genesys/2/email/{service}`, `POST /genesys/2/chat/{service}`
+//! and the chat customer's `send`, `refresh`, `disconnect`.
+
+use std::sync::Arc;
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use rand::Rng;
+use serde_json::json;
+
+use super::interaction::{ChatSession, Content, EmailContent};
+use super::reply;
+use super::server::App;
+use crate::gws::{ChatNotification, MediaChannel, StatusCode};
+
+/// A form body: repeated keys allowed, order kept.
+type Fields = Vec<(String, String)>;
+
+fn field<'f>(fields: &'f Fields, name: &str) -> Option<&'f str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.is_empty())
+}
+
+/// The `userData[key]=value` entries, in order, keys without the brackets.
+fn user_data(fields: &Fields) -> Fields {
+    fields
+        .iter()
+        .filter_map(|(k, v)| {
+            let key = k.strip_prefix("userData[")?.strip_suffix(']')?;
+            Some((key.to_string(), v.clone()))
+        })
+        .collect()
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut rng = rand::rng();
+    (0..bytes)
+        .map(|_| format!("{:02X}", rng.random::<u8>()))
+        .collect()
+}
+
+/// `POST /genesys/2/email/{service}`.
+pub async fn email(
+    State(app): State<Arc<App>>,
+    Path(_service): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let Some(from) = field(&fields, "fromAddress") else {
+        return reply::status(StatusCode::MISSING_PARAMETER, "fromAddress is required");
+    };
+    let mailbox = field(&fields, "mailbox").unwrap_or("support");
+    let content = Content::Email(EmailContent {
+        from_address: from.to_string(),
+        to_address: format!("{mailbox}@agentload.sim"),
+        subject: field(&fields, "subject").unwrap_or("").to_string(),
+        text: field(&fields, "text").unwrap_or("").to_string(),
+    });
+    let ud = user_data(&fields);
+    let id = app
+        .engine
+        .with(|r, fx| r.inject(MediaChannel::Email, content, &ud, fx));
+    reply::ok_with(json!({ "interactionId": &*id }))
+}
+
+/// `POST /genesys/2/chat/{service}`: a customer starts a chat.
+pub async fn chat(
+    State(app): State<Arc<App>>,
+    Path(_service): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let nickname = match (
+        field(&fields, "nickname"),
+        field(&fields, "firstName"),
+        field(&fields, "lastName"),
+    ) {
+        (Some(n), _, _) => n.to_string(),
+        (None, Some(f), Some(l)) => format!("{f} {l}"),
+        _ => {
+            return reply::status(
+                StatusCode::MISSING_PARAMETER,
+                "nickname (or firstName and lastName) is required",
+            );
+        }
+    };
+    let customer_user_id = random_hex(8);
+    let secure_key = random_hex(8);
+    let alias = "117".to_string();
+    let mut session = ChatSession {
+        nickname: nickname.clone(),
+        customer_user_id: customer_user_id.clone(),
+        secure_key: secure_key.clone(),
+        alias: alias.clone(),
+        events: Vec::new(),
+        ended: false,
+    };
+    session.push(ChatNotification {
+        event_id: 0,
+        notice_text: None,
+        notice_type: None,
+        message_text: None,
+        user_id: customer_user_id.clone(),
+        message_type: "PARTY_JOINED".to_string(),
+        user_type: Some("Client".to_string()),
+        visibility: "All".to_string(),
+        nick_name: Some(nickname),
+    });
+    let mut ud = user_data(&fields);
+    if let Some(subject) = field(&fields, "subject")
+        && !ud.iter().any(|(k, _)| k == "Subject")
+    {
+        ud.push(("Subject".to_string(), subject.to_string()));
+    }
+    let id = app
+        .engine
+        .with(|r, fx| r.inject(MediaChannel::Chat, Content::Chat(session), &ud, fx));
+    reply::ok_with(json!({
+        "interactionId": &*id, "chatId": &*id, "userId": customer_user_id,
+        "secureKey": secure_key, "alias": alias, "chatEnded": false,
+    }))
+}
+
+fn secure_key(fields: &Fields) -> Result<&str, Box<Response>> {
+    field(fields, "secureKey").ok_or_else(|| {
+        Box::new(reply::status(
+            StatusCode::MISSING_PARAMETER,
+            "secureKey is required",
+        ))
+    })
+}
+
+/// `POST /genesys/2/chat/{service}/{chatId}/send`: a customer message.
+pub async fn chat_send(
+    State(app): State<Arc<App>>,
+    Path((_service, chat_id)): Path<(String, String)>,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let key = match secure_key(&fields) {
+        Ok(k) => k,
+        Err(r) => return *r,
+    };
+    let Some(text) = field(&fields, "message") else {
+        return reply::status(StatusCode::MISSING_PARAMETER, "message is required");
+    };
+    match app
+        .engine
+        .with(|r, fx| r.customer_event(&chat_id, key, Some(text), fx))
+    {
+        Ok(()) => reply::ok_with(json!({ "chatId": chat_id, "chatEnded": false })),
+        Err(r) => reply::refusal(r),
+    }
+}
+
+/// `POST /genesys/2/chat/{service}/{chatId}/disconnect`: the customer leaves.
+pub async fn chat_disconnect(
+    State(app): State<Arc<App>>,
+    Path((_service, chat_id)): Path<(String, String)>,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let key = match secure_key(&fields) {
+        Ok(k) => k,
+        Err(r) => return *r,
+    };
+    match app
+        .engine
+        .with(|r, fx| r.customer_event(&chat_id, key, None, fx))
+    {
+        Ok(()) => reply::ok_with(json!({ "chatId": chat_id, "chatEnded": true })),
+        Err(r) => reply::refusal(r),
+    }
+}
+
+/// `POST /genesys/2/chat/{service}/{chatId}/refresh`: the transcript from `transcriptPosition`.
+pub async fn chat_refresh(
+    State(app): State<Arc<App>>,
+    Path((_service, chat_id)): Path<(String, String)>,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let key = match secure_key(&fields) {
+        Ok(k) => k,
+        Err(r) => return *r,
+    };
+    let from = match field(&fields, "transcriptPosition").map(str::parse::<usize>) {
+        None => 0,
+        Some(Ok(n)) => n.saturating_sub(1),
+        Some(Err(_)) => {
+            return reply::status(
+                StatusCode::MISSING_PARAMETER,
+                "transcriptPosition must be a whole number",
+            );
+        }
+    };
+    match app.engine.read(|r| r.transcript(&chat_id, key, from)) {
+        Ok((events, ended, _)) => {
+            let next = from + events.len() + 1;
+            let messages: Vec<_> = events
+                .iter()
+                .map(|e| {
+                    let kind = match e.message_type.as_str() {
+                        "PARTY_JOINED" => "ParticipantJoined",
+                        "PARTY_LEFT" => "ParticipantLeft",
+                        _ => "Message",
+                    };
+                    json!({"index": e.event_id, "type": kind, "text": e.message_text,
+                           "from": {"nickname": e.nick_name, "participantId": e.user_id}})
+                })
+                .collect();
+            reply::ok_with(
+                json!({ "chatId": chat_id, "chatEnded": ended, "nextPosition": next, "messages": messages }),
+            )
+        }
+        Err(r) => reply::refusal(r),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_data_fields_are_extracted_in_order() {
+        let f: Fields = vec![
+            ("fromAddress".into(), "a@b".into()),
+            ("userData[run]".into(), "r1".into()),
+            ("userData[t0]".into(), "123".into()),
+            ("userData".into(), "bare".into()),
+        ];
+        assert_eq!(
+            user_data(&f),
+            vec![
+                ("run".to_string(), "r1".to_string()),
+                ("t0".to_string(), "123".to_string())
+            ]
+        );
+        assert_eq!(field(&f, "fromAddress"), Some("a@b"));
+    }
+}

@@ -1,0 +1,155 @@
+//! The Bayeux endpoint `/api/v2/notifications` (and any path below it):
+//! requests authenticated like the REST API, handed to the crate's Bayeux
+//! server with the agent as principal; Bayeux sessions bound to agents.
+
+use std::sync::{Arc, Weak};
+
+use axum::Extension;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::header::{CONTENT_TYPE, HeaderMap, HeaderValue, SET_COOKIE};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::auth::{Caller, Users};
+use super::engine::{Engine, Notifier};
+use super::server::App;
+use crate::bayeux::server::{
+    BayeuxServer, CloseReason, RequestContext, SessionListener, browser_cookie,
+};
+
+impl Notifier for BayeuxServer {
+    fn deliver(&self, client_id: &str, topic: &str, data: &RawValue) -> bool {
+        BayeuxServer::deliver(self, client_id, topic, data)
+    }
+}
+
+/// Binds Bayeux sessions to agents: the principal is the agent's user name.
+pub struct AgentSessions {
+    /// The engine (weak: the Bayeux server, which holds this, lives inside the app).
+    pub engine: Weak<Engine>,
+    /// The user directory.
+    pub users: Arc<Users>,
+}
+
+impl SessionListener for AgentSessions {
+    fn opened(&self, client_id: &str, principal: Option<&Arc<str>>) {
+        let (Some(engine), Some(agent)) = (
+            self.engine.upgrade(),
+            principal.and_then(|p| self.users.index_of(p)),
+        ) else {
+            return;
+        };
+        engine.with(|r, _| r.client_opened(agent, client_id));
+    }
+
+    fn closed(&self, client_id: &str, principal: Option<&Arc<str>>, reason: CloseReason) {
+        let (Some(engine), Some(agent)) = (
+            self.engine.upgrade(),
+            principal.and_then(|p| self.users.index_of(p)),
+        ) else {
+            return;
+        };
+        // Expiry means the agent's client is gone: its session ends and its
+        // interactions go back to the queue. A disconnect or a forgotten
+        // session (fault) only drops the Bayeux session; the agent re-handshakes.
+        let expired = reason == CloseReason::Expired;
+        engine.with(|r, fx| r.client_closed(agent, client_id, expired, fx));
+    }
+}
+
+#[derive(Deserialize)]
+struct Probe<'a> {
+    #[serde(borrow, default)]
+    channel: Option<std::borrow::Cow<'a, str>>,
+    #[serde(rename = "clientId", borrow, default)]
+    client_id: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// The `(channel, clientId)` of each message of a Bayeux body (for faults).
+fn probe(body: &[u8]) -> Vec<(String, String)> {
+    let one = |p: Probe| {
+        (
+            p.channel.unwrap_or_default().into_owned(),
+            p.client_id.unwrap_or_default().into_owned(),
+        )
+    };
+    if let Ok(list) = serde_json::from_slice::<Vec<Probe>>(body) {
+        return list.into_iter().map(one).collect();
+    }
+    serde_json::from_slice::<Probe>(body)
+        .map(|p| vec![one(p)])
+        .unwrap_or_default()
+}
+
+/// `POST /api/v2/notifications[/...]`.
+pub async fn endpoint(
+    State(app): State<Arc<App>>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let limit = app.max_body_bytes;
+    let Ok(body) = axum::body::to_bytes(body, limit).await else {
+        return (
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            format!("Bayeux request body larger than {limit} bytes"),
+        )
+            .into_response();
+    };
+    let faults = &app.config.faults;
+    let mut is_connect = false;
+    if faults.forget_session.get() > 0.0 || faults.reset_connect.get() > 0.0 {
+        for (channel, client_id) in probe(&body) {
+            if channel == "/meta/connect" {
+                is_connect = true;
+                if faults.forget_session.roll(&mut rand::rng()) {
+                    app.bayeux.forget(&client_id);
+                }
+            }
+        }
+    }
+    let ctx = RequestContext {
+        principal: app.users.name(caller.agent).cloned(),
+        browser: browser_cookie(&headers),
+    };
+    let reply = app.bayeux.handle(ctx, body).await;
+    if is_connect && faults.reset_connect.roll(&mut rand::rng()) {
+        // The reply is lost with the connection, as on a real reset; the
+        // events it carried were drained, so their offers will time out and
+        // be offered again: counted, never silently dropped.
+        return Response::new(Body::new(ResetBody));
+    }
+    let mut resp = Response::new(Body::from(reply.body));
+    *resp.status_mut() = reply.status;
+    let content_type = if reply.status.is_success() {
+        "application/json;charset=UTF-8"
+    } else {
+        "text/plain;charset=UTF-8"
+    };
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Some(cookie) = reply.set_cookie {
+        resp.headers_mut().append(SET_COOKIE, cookie);
+    }
+    resp
+}
+
+/// A body that fails on its first read: hyper then aborts the connection.
+struct ResetBody;
+
+impl hyper::body::Body for ResetBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        std::task::Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "fault: reset_connect",
+        ))))
+    }
+}
