@@ -35,7 +35,9 @@ impl Mode {
         } else if std::io::stderr().is_terminal() {
             Mode::Terminal
         } else {
-            Mode::Plain { every: Duration::from_secs(10) }
+            Mode::Plain {
+                every: Duration::from_secs(10),
+            }
         }
     }
 }
@@ -72,7 +74,14 @@ impl Progress {
     /// A view of a run lasting `total` (stages plus drain) with up to `peak_agents`.
     pub fn new(mode: Mode, total: Duration, peak_agents: u32, verbose: bool) -> Progress {
         let bars = (mode == Mode::Terminal).then(|| Bars::new(total, peak_agents));
-        Progress { mode, verbose, total, peak_agents, bars, pending: None }
+        Progress {
+            mode,
+            verbose,
+            total,
+            peak_agents,
+            bars,
+            pending: None,
+        }
     }
 
     /// Shows one interval; `target_agents` is what the plan wants right now.
@@ -127,20 +136,30 @@ impl Bars {
         let agents = multi.add(ProgressBar::new(u64::from(peak.max(1))));
         agents.set_style(style("agents  [{bar:30.cyan/blue}] {pos}/{len} {msg}"));
         let time = multi.add(ProgressBar::new(total.as_secs().max(1)));
-        time.set_style(style("time    [{bar:30.green/white}] {elapsed_precise} elapsed, {msg}"));
+        time.set_style(style(
+            "time    [{bar:30.green/white}] {elapsed_precise} elapsed, {msg}",
+        ));
         let lines = [(); 3].map(|_| {
             let line = multi.add(ProgressBar::new(1));
             line.set_style(style("{msg}"));
             line
         });
-        Bars { _multi: multi, agents, time, lines }
+        Bars {
+            _multi: multi,
+            agents,
+            time,
+            lines,
+        }
     }
 
     fn update(&self, i: &IntervalSummary, target: u32, peak: u32, verbose: bool) {
         let connected = i.gauge(Gauge::AgentsConnected).max(0) as u64;
         self.agents.set_length(u64::from(peak.max(1)));
         self.agents.set_position(connected);
-        self.agents.set_message(format!("connected (target {target}), {} ready", i.gauge(Gauge::AgentsReady)));
+        self.agents.set_message(format!(
+            "connected (target {target}), {} ready",
+            i.gauge(Gauge::AgentsReady)
+        ));
         let elapsed = (i.start_offset_ms + i.length_ms) / 1000;
         self.time.set_position(elapsed);
         let left = self.time.length().unwrap_or(0).saturating_sub(elapsed);
@@ -153,7 +172,9 @@ impl Bars {
 
 fn style(template: &str) -> ProgressStyle {
     // The templates are constants of this file; a bad one is a bug caught by the tests.
-    ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> ")
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ")
 }
 
 impl Window {
@@ -182,13 +203,18 @@ fn plain_line(w: &Window, total: Duration, target: u32, verbose: bool) -> String
         );
         let _ = write!(line, " {}", rates_text(&w.counters, w.seconds));
         let _ = write!(line, " {}", latency_text(last));
-        let _ = write!(line, " {}", health_text(last, &w.errors, w.seconds, verbose));
+        let _ = write!(
+            line,
+            " {}",
+            health_text(last, &w.errors, w.seconds, verbose)
+        );
     }
     line
 }
 
 fn rates_text(counters: &[u64], seconds: f64) -> String {
-    let rate = |c: Counter| counters.get(c.index()).copied().unwrap_or(0) as f64 / seconds.max(1e-3);
+    let rate =
+        |c: Counter| counters.get(c.index()).copied().unwrap_or(0) as f64 / seconds.max(1e-3);
     format!(
         "injected/s={:.1} offered/s={:.1} accepted/s={:.1} rejected/s={:.1} revoked/s={:.1}",
         rate(Counter::InteractionsInjected),
@@ -236,7 +262,11 @@ fn health_text(
 }
 
 fn ms(count: u64, us: u64) -> String {
-    if count == 0 { "-".to_string() } else { format!("{:.1}ms", us as f64 / 1000.0) }
+    if count == 0 {
+        "-".to_string()
+    } else {
+        format!("{:.1}ms", us as f64 / 1000.0)
+    }
 }
 
 #[cfg(test)]
@@ -266,16 +296,26 @@ mod tests {
         let line = plain_line(&w, Duration::from_secs(60), 9, true);
         assert!(!line.contains('\u{1b}'), "{line}");
         assert!(line.contains("agents=7/9"), "{line}");
-        assert!(line.contains("offered/s=20.0"), "averaged over the window: {line}");
+        assert!(
+            line.contains("offered/s=20.0"),
+            "averaged over the window: {line}"
+        );
         assert!(line.contains("invite_delivery p50=5.0ms"), "{line}");
-        assert!(line.contains("error.timeout=2"), "verbose lists errors by kind: {line}");
+        assert!(
+            line.contains("error.timeout=2"),
+            "verbose lists errors by kind: {line}"
+        );
         let quiet = plain_line(&w, Duration::from_secs(60), 9, false);
         assert!(!quiet.contains("error.timeout"), "{quiet}");
     }
 
     #[test]
     fn empty_measurements_show_a_dash_not_zero() {
-        let w = Window { last: Some(summary_with(0, 0)), seconds: 1.0, ..Window::default() };
+        let w = Window {
+            last: Some(summary_with(0, 0)),
+            seconds: 1.0,
+            ..Window::default()
+        };
         let line = plain_line(&w, Duration::from_secs(1), 0, false);
         assert!(line.contains("invite_delivery p50=- p99=-"), "{line}");
     }

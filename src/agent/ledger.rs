@@ -14,7 +14,9 @@ impl OfferLedger {
     /// A ledger for sequence numbers `0..capacity`.
     pub fn new(capacity: u64) -> Self {
         let words = capacity.div_ceil(64).max(1) as usize;
-        OfferLedger { bits: (0..words).map(|_| AtomicU64::new(0)).collect() }
+        OfferLedger {
+            bits: (0..words).map(|_| AtomicU64::new(0)).collect(),
+        }
     }
 
     /// Marks `seq` as offered; true the first time. Out-of-range numbers
@@ -47,7 +49,10 @@ mod tests {
     fn counts_what_was_never_offered() {
         let ledger = OfferLedger::new(130);
         assert!(ledger.offered(0));
-        assert!(!ledger.offered(0), "second offer of the same interaction is not new");
+        assert!(
+            !ledger.offered(0),
+            "second offer of the same interaction is not new"
+        );
         assert!(ledger.offered(129));
         assert!(!ledger.offered(100_000), "out of range is ignored");
         assert_eq!(ledger.never_offered(130), 128);

@@ -45,10 +45,18 @@ pub struct Marker {
     #[serde(rename = "AgentloadRun", default)]
     pub run: Option<String>,
     /// The injector's sequence number.
-    #[serde(rename = "AgentloadSeq", default, deserialize_with = "number_or_string")]
+    #[serde(
+        rename = "AgentloadSeq",
+        default,
+        deserialize_with = "number_or_string"
+    )]
     pub seq: Option<u64>,
     /// Intended creation time, µs since the Unix epoch.
-    #[serde(rename = "AgentloadCreatedUs", default, deserialize_with = "number_or_string")]
+    #[serde(
+        rename = "AgentloadCreatedUs",
+        default,
+        deserialize_with = "number_or_string"
+    )]
     pub created_us: Option<u64>,
 }
 
@@ -115,12 +123,16 @@ mod tests {
         let n = decode(json).unwrap();
         assert_eq!(n.channels.len(), 1);
         assert_eq!(n.channels[0].channel, "email");
-        assert_eq!(n.channels[0].user_state.as_ref().unwrap().state.as_deref(), Some("Ready"));
+        assert_eq!(
+            n.channels[0].user_state.as_ref().unwrap().state.as_deref(),
+            Some("Ready")
+        );
     }
 
     #[test]
     fn a_marker_with_numbers_or_garbage_does_not_fail_the_notice() {
-        let n = decode(r#"{"id":"x","userData":{"AgentloadSeq":7,"AgentloadCreatedUs":"soon"}}"#).unwrap();
+        let n = decode(r#"{"id":"x","userData":{"AgentloadSeq":7,"AgentloadCreatedUs":"soon"}}"#)
+            .unwrap();
         let m = n.user_data.unwrap();
         assert_eq!(m.seq, Some(7));
         assert_eq!(m.created_us, None);

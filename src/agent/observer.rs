@@ -18,7 +18,10 @@ pub struct MetricsObserver {
 impl MetricsObserver {
     /// `held_floor`: see the field; half the server's hold timeout is a good value.
     pub fn new(metrics: Arc<Metrics>, held_floor: Duration) -> Self {
-        MetricsObserver { metrics, held_floor }
+        MetricsObserver {
+            metrics,
+            held_floor,
+        }
     }
 }
 

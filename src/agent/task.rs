@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use hyper::header::{AUTHORIZATION, HeaderValue};
-use rand::rngs::SmallRng;
 use rand::SeedableRng;
+use rand::rngs::SmallRng;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -65,10 +65,15 @@ pub enum AgentExit {
 pub async fn run_agent(index: u32, deps: Arc<AgentDeps>, stop: CancellationToken) -> AgentExit {
     let session = Arc::new(HttpSession::new());
     let username = deps.run.agents.username(index);
-    let credentials = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{}", deps.run.agents.password));
+    let credentials = base64::engine::general_purpose::STANDARD
+        .encode(format!("{username}:{}", deps.run.agents.password));
     match HeaderValue::from_str(&format!("Basic {credentials}")) {
         Ok(value) => session.set_header(AUTHORIZATION, value),
-        Err(_) => return AgentExit::Failed(format!("username {username:?} cannot be sent in an HTTP header")),
+        Err(_) => {
+            return AgentExit::Failed(format!(
+                "username {username:?} cannot be sent in an HTTP header"
+            ));
+        }
     }
     let (client, deliveries) = BayeuxClient::new(
         deps.http.clone(),
@@ -109,7 +114,10 @@ enum Phase {
     Rejecting,
     /// Accept POSTed (at `sent`, once the action reports) and/or confirmed by
     /// the `Accepted` notification (at `notified`).
-    Accepting { sent: Option<Instant>, notified: Option<Instant> },
+    Accepting {
+        sent: Option<Instant>,
+        notified: Option<Instant>,
+    },
     /// Being handled; a finishing action runs.
     Handling,
 }
@@ -123,11 +131,25 @@ struct Held {
 
 /// What an action reports when it ends.
 enum Done {
-    Answered { id: String, accept: bool, sent: Instant, result: Result<(), CallError> },
-    Finished { id: String, result: Result<(), CallError> },
-    Readiness { result: Result<(), CallError> },
-    Rejoined { result: Result<(), CallError> },
-    SpellDue { length: Duration },
+    Answered {
+        id: String,
+        accept: bool,
+        sent: Instant,
+        result: Result<(), CallError>,
+    },
+    Finished {
+        id: String,
+        result: Result<(), CallError>,
+    },
+    Readiness {
+        result: Result<(), CallError>,
+    },
+    Rejoined {
+        result: Result<(), CallError>,
+    },
+    SpellDue {
+        length: Duration,
+    },
     SpellOver,
 }
 
@@ -172,22 +194,35 @@ impl Agent {
 
     async fn try_log_in(&mut self) -> Result<(), String> {
         let gws = &self.deps.gws;
-        gws.get_me(&self.session).await.map_err(|e| format!("login_{}", e.kind()))?;
+        gws.get_me(&self.session)
+            .await
+            .map_err(|e| format!("login_{}", e.kind()))?;
         if self.client.client_id().is_none() {
-            self.client.handshake().await.map_err(|e| format!("handshake_{}", e.kind()))?;
+            self.client
+                .handshake()
+                .await
+                .map_err(|e| format!("handshake_{}", e.kind()))?;
             for topic in TOPICS {
-                self.client.subscribe(topic).await.map_err(|e| format!("subscribe_{}", e.kind()))?;
+                self.client
+                    .subscribe(topic)
+                    .await
+                    .map_err(|e| format!("subscribe_{}", e.kind()))?;
             }
         }
         let started = Instant::now();
         let place = self.deps.run.agents.place(self.index);
-        match gws.start_session(&self.session, &self.deps.run.channels, place.as_deref()).await {
+        match gws
+            .start_session(&self.session, &self.deps.run.channels, place.as_deref())
+            .await
+        {
             Ok(()) => {}
             // Already started (a retry after a lost reply): carry on.
             Err(CallError::Refused { code: 2, .. }) => {}
             Err(e) => return Err(format!("session_start_{}", e.kind())),
         }
-        self.deps.metrics.record(Measure::SessionStart, started.elapsed());
+        self.deps
+            .metrics
+            .record(Measure::SessionStart, started.elapsed());
         Ok(())
     }
 
@@ -274,11 +309,20 @@ impl Agent {
             if !ready {
                 continue;
             }
-            let Some(name) = self.deps.run.channels.iter().copied().find(|c| *c == ch.channel) else {
+            let Some(name) = self
+                .deps
+                .run
+                .channels
+                .iter()
+                .copied()
+                .find(|c| *c == ch.channel)
+            else {
                 continue;
             };
             if let Some(sent) = self.ready_sent.remove(name) {
-                self.deps.metrics.record(Measure::Ready, received_at.saturating_duration_since(sent));
+                self.deps
+                    .metrics
+                    .record(Measure::Ready, received_at.saturating_duration_since(sent));
                 self.ready_channels += 1;
                 if self.ready_channels == self.deps.run.channels.len() && !self.counted_ready {
                     self.counted_ready = true;
@@ -295,33 +339,41 @@ impl Agent {
                 let chat = notice.channel.as_deref() == Some("chat");
                 self.on_invite(id, chat, notice.user_data, received_at)
             }
-            Some("Revoked") => {
-                if self.interactions.remove(&id).is_some() {
-                    self.deps.metrics.count(Counter::InvitesRevoked, 1);
-                }
+            Some("Revoked") if self.interactions.remove(&id).is_some() => {
+                self.deps.metrics.count(Counter::InvitesRevoked, 1);
             }
             Some("Accepted") => self.on_accepted(id, received_at),
             _ => {}
         }
     }
 
-    fn on_invite(&mut self, id: String, chat: bool, marker: Option<notice::Marker>, received_at: Instant) {
+    fn on_invite(
+        &mut self,
+        id: String,
+        chat: bool,
+        marker: Option<notice::Marker>,
+        received_at: Instant,
+    ) {
         let metrics = &self.deps.metrics;
         if self.interactions.contains_key(&id) {
             metrics.count(Counter::InvitesDuplicate, 1);
             return;
         }
         metrics.count(Counter::InvitesOffered, 1);
+        // Delivery is measured on an interaction's first offer only: a
+        // re-offer after a reject or revoke would add the first agent's
+        // answer time to what is meant to be the server's delivery latency.
         if let Some(marker) = marker
             && marker.run.as_deref() == Some(self.deps.run.run_id.as_str())
+            && let Some(seq) = marker.seq
+            && self.deps.ledger.offered(seq)
+            && let Some(created_us) = marker.created_us
         {
-            if let Some(seq) = marker.seq {
-                self.deps.ledger.offered(seq);
-            }
-            if let Some(created_us) = marker.created_us {
-                let intended = self.deps.run.instant_of_unix_us(created_us);
-                metrics.record(Measure::InviteDelivery, received_at.saturating_duration_since(intended));
-            }
+            let intended = self.deps.run.instant_of_unix_us(created_us);
+            metrics.record(
+                Measure::InviteDelivery,
+                received_at.saturating_duration_since(intended),
+            );
         }
         if self.stopping {
             // Leave it: the server revokes it and offers it to a working agent.
@@ -330,28 +382,52 @@ impl Agent {
         let behaviour = &self.deps.run.behaviour;
         let accept = match behaviour.answer(&mut self.rng) {
             Answer::NoAnswer => {
-                self.interactions.insert(id, Held { chat, phase: Phase::Ignored });
+                self.interactions.insert(
+                    id,
+                    Held {
+                        chat,
+                        phase: Phase::Ignored,
+                    },
+                );
                 return;
             }
             Answer::Accept => true,
             Answer::Reject => false,
         };
         let delay = behaviour.answer_delay.sample(&mut self.rng);
-        let phase = if accept { Phase::Accepting { sent: None, notified: None } } else { Phase::Rejecting };
+        let phase = if accept {
+            Phase::Accepting {
+                sent: None,
+                notified: None,
+            }
+        } else {
+            Phase::Rejecting
+        };
         self.interactions.insert(id.clone(), Held { chat, phase });
         let (gws, session) = (self.deps.gws.clone(), self.session.clone());
         self.actions.spawn(async move {
             tokio::time::sleep(delay).await;
-            let op = if accept { InteractionOp::Accept } else { InteractionOp::Reject };
+            let op = if accept {
+                InteractionOp::Accept
+            } else {
+                InteractionOp::Reject
+            };
             let sent = Instant::now();
             let result = gws.interaction(&session, &id, op).await;
-            Done::Answered { id, accept, sent, result }
+            Done::Answered {
+                id,
+                accept,
+                sent,
+                result,
+            }
         });
     }
 
     fn on_accepted(&mut self, id: String, received_at: Instant) {
         match self.interactions.get_mut(&id).map(|h| &mut h.phase) {
-            Some(Phase::Accepting { sent: Some(sent), .. }) => {
+            Some(Phase::Accepting {
+                sent: Some(sent), ..
+            }) => {
                 let sent = *sent;
                 self.accepted(id, received_at.saturating_duration_since(sent));
             }
@@ -364,9 +440,16 @@ impl Agent {
     fn on_done(&mut self, done: Done) {
         let metrics = self.deps.metrics.clone();
         match done {
-            Done::Answered { id, accept: true, sent, result } => match result {
+            Done::Answered {
+                id,
+                accept: true,
+                sent,
+                result,
+            } => match result {
                 Ok(()) => match self.interactions.get_mut(&id).map(|h| &mut h.phase) {
-                    Some(Phase::Accepting { notified: Some(at), .. }) => {
+                    Some(Phase::Accepting {
+                        notified: Some(at), ..
+                    }) => {
                         let latency = at.saturating_duration_since(sent);
                         self.accepted(id, latency);
                     }
@@ -375,7 +458,12 @@ impl Agent {
                 },
                 Err(e) => self.answer_failed(&id, &e),
             },
-            Done::Answered { id, accept: false, sent, result } => {
+            Done::Answered {
+                id,
+                accept: false,
+                sent,
+                result,
+            } => {
                 match result {
                     Ok(()) => {
                         metrics.record(Measure::Reject, sent.elapsed());
@@ -446,14 +534,18 @@ impl Agent {
             MessageModel::V8_5_0 => InteractionOp::StopProcessing,
             MessageModel::V8_5_1 => InteractionOp::Complete,
         };
-        let (gws, session, metrics) = (self.deps.gws.clone(), self.session.clone(), metrics.clone());
+        let (gws, session, metrics) =
+            (self.deps.gws.clone(), self.session.clone(), metrics.clone());
         self.actions.spawn(async move {
             let messages = if is_chat { messages } else { 0 };
             let step = handle / (messages + 1);
             for i in 0..messages {
                 tokio::time::sleep(step).await;
                 let text = format!("agentload message {}", i + 1);
-                if let Err(e) = gws.interaction(&session, &id, InteractionOp::SendMessage(&text)).await {
+                if let Err(e) = gws
+                    .interaction(&session, &id, InteractionOp::SendMessage(&text))
+                    .await
+                {
                     metrics.error(&format!("send_message_{}", e.kind()));
                 }
             }
@@ -497,10 +589,17 @@ impl Agent {
         if self.stopping {
             return;
         }
-        let (gws, session, run) = (self.deps.gws.clone(), self.session.clone(), self.deps.run.clone());
+        let (gws, session, run) = (
+            self.deps.gws.clone(),
+            self.session.clone(),
+            self.deps.run.clone(),
+        );
         let place = run.agents.place(self.index);
         self.actions.spawn(async move {
-            let result = match gws.start_session(&session, &run.channels, place.as_deref()).await {
+            let result = match gws
+                .start_session(&session, &run.channels, place.as_deref())
+                .await
+            {
                 Err(CallError::Refused { code: 2, .. }) => Ok(()),
                 other => other,
             };
@@ -521,7 +620,9 @@ impl Agent {
 
     /// Schedules the next NotReady spell, if the profile asks for them.
     fn schedule_not_ready(&mut self) {
-        let Some(spells) = self.deps.run.behaviour.not_ready.as_ref() else { return };
+        let Some(spells) = self.deps.run.behaviour.not_ready.as_ref() else {
+            return;
+        };
         let wait = spells.every.sample(&mut self.rng);
         let length = spells.duration.sample(&mut self.rng);
         self.actions.spawn(async move {
@@ -535,11 +636,18 @@ impl Agent {
         if self.deps.run.behaviour.on_stop == OnStop::Finish {
             // Answers and handling in flight run to their end; invites left
             // unanswered are the server's to revoke.
-            self.interactions.retain(|_, held| !matches!(held.phase, Phase::Ignored));
+            self.interactions
+                .retain(|_, held| !matches!(held.phase, Phase::Ignored));
         } else {
             self.actions.abort_all();
-            let handling = self.interactions.values().filter(|h| matches!(h.phase, Phase::Handling)).count();
-            self.deps.metrics.add_gauge(Gauge::InteractionsInProgress, -(handling as i64));
+            let handling = self
+                .interactions
+                .values()
+                .filter(|h| matches!(h.phase, Phase::Handling))
+                .count();
+            self.deps
+                .metrics
+                .add_gauge(Gauge::InteractionsInProgress, -(handling as i64));
             self.interactions.clear();
         }
         self.go_not_ready();
@@ -548,8 +656,12 @@ impl Agent {
     async fn log_out(&mut self) {
         let timeout = Duration::from_secs(5);
         let _ = tokio::time::timeout(timeout, self.client.disconnect()).await;
-        if let Ok(Err(e)) = tokio::time::timeout(timeout, self.deps.gws.end_session(&self.session)).await {
-            self.deps.metrics.error(&format!("session_end_{}", e.kind()));
+        if let Ok(Err(e)) =
+            tokio::time::timeout(timeout, self.deps.gws.end_session(&self.session)).await
+        {
+            self.deps
+                .metrics
+                .error(&format!("session_end_{}", e.kind()));
         }
         if self.counted_ready {
             self.counted_ready = false;

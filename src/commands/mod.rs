@@ -4,6 +4,7 @@
 pub mod check;
 pub mod compare;
 pub mod report;
+pub mod run;
 pub mod serve;
 
 use crate::cli::{Cli, Command};
@@ -12,9 +13,7 @@ use crate::error::{Error, Outcome};
 /// Runs the parsed command line.
 pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
     match cli.command {
-        Command::Run(_) => Err(Error::input(
-            "`agentload run` is not available in this build yet",
-        )),
+        Command::Run(args) => run::run(&args),
         Command::Serve(args) => serve::run(args),
         Command::Check(args) => check::run(&args),
         Command::Report(args) => report::run(&args),

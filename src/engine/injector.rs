@@ -91,14 +91,20 @@ impl Injector {
 
     /// Creates one interaction at each offset of `schedule` (from the run
     /// start), until the schedule ends or `stop` is cancelled.
-    pub async fn run(self: Arc<Self>, media: Media, schedule: impl Iterator<Item = Duration>, stop: CancellationToken) {
-        let url: Uri = match format!("{}/genesys/2/{}/{}", self.base, media.name(), self.service).parse() {
-            Ok(url) => url,
-            Err(_) => {
-                self.metrics.error("inject_bad_url");
-                return;
-            }
-        };
+    pub async fn run(
+        self: Arc<Self>,
+        media: Media,
+        schedule: impl Iterator<Item = Duration>,
+        stop: CancellationToken,
+    ) {
+        let url: Uri =
+            match format!("{}/genesys/2/{}/{}", self.base, media.name(), self.service).parse() {
+                Ok(url) => url,
+                Err(_) => {
+                    self.metrics.error("inject_bad_url");
+                    return;
+                }
+            };
         for offset in schedule {
             let due = self.start + offset;
             tokio::select! {
@@ -123,11 +129,20 @@ impl Injector {
                 this.metrics.count(Counter::InteractionsInjected, 1);
                 let result = this
                     .http
-                    .request(&this.session, Method::POST, &url, Some(FORM), body, this.timeout)
+                    .request(
+                        &this.session,
+                        Method::POST,
+                        &url,
+                        Some(FORM),
+                        body,
+                        this.timeout,
+                    )
                     .await;
                 match result {
                     Ok(resp) if resp.status.is_success() => {}
-                    Ok(resp) => this.metrics.error(&format!("inject_http_{}", resp.status.as_u16())),
+                    Ok(resp) => this
+                        .metrics
+                        .error(&format!("inject_http_{}", resp.status.as_u16())),
                     Err(e) => this.metrics.error(&format!("inject_{}", e.kind())),
                 }
             });

@@ -2,5 +2,9 @@
 //! process limits a run needs.
 
 pub mod arrivals;
+pub mod injector;
 pub mod nofile;
+pub mod outputs;
 pub mod plan;
+pub mod run;
+pub mod signals;

@@ -62,15 +62,28 @@ pub struct RunRecord<S> {
 }
 
 /// Runs `profile` with `setup`, handing snapshots to `sink` as it goes.
-pub async fn execute<S: IntervalSink>(profile: &Profile, setup: RunSetup, metrics: Arc<Metrics>, sink: S) -> RunRecord<S> {
+pub async fn execute<S: IntervalSink>(
+    profile: &Profile,
+    setup: RunSetup,
+    metrics: Arc<Metrics>,
+    sink: S,
+) -> RunRecord<S> {
     let started = SystemTime::now();
     let start = Instant::now();
-    let start_unix_us = started.duration_since(UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(0);
+    let start_unix_us = started
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0);
     let plan = Plan::from_profile(profile);
     let interval = profile.report.interval.0.max(Duration::from_millis(100));
 
     let collector_stop = CancellationToken::new();
-    let collector = tokio::spawn(collect(metrics.clone(), interval, sink, collector_stop.clone()));
+    let collector = tokio::spawn(collect(
+        metrics.clone(),
+        interval,
+        sink,
+        collector_stop.clone(),
+    ));
 
     let run = Arc::new(RunContext {
         run_id: setup.run_id.clone(),
@@ -86,10 +99,17 @@ pub async fn execute<S: IntervalSink>(profile: &Profile, setup: RunSetup, metric
     let schedules = [(Media::Email, Channel::Email), (Media::Chat, Channel::Chat)]
         .map(|(media, channel)| (media, Arrivals::for_channel(profile, channel, setup.seed)));
     // The schedules are deterministic for a seed: count them once to size the ledger.
-    let planned: u64 = schedules.iter().map(|(_, s)| s.clone().count() as u64).sum();
+    let planned: u64 = schedules
+        .iter()
+        .map(|(_, s)| s.clone().count() as u64)
+        .sum();
     let ledger = Arc::new(OfferLedger::new(planned));
 
-    let notifications = format!("{}{}", setup.target.trim_end_matches('/'), profile.target.notifications_path);
+    let notifications = format!(
+        "{}{}",
+        setup.target.trim_end_matches('/'),
+        profile.target.notifications_path
+    );
     let bayeux = match notifications.parse() {
         Ok(url) => ClientConfig::new(url),
         Err(_) => {
@@ -102,7 +122,11 @@ pub async fn execute<S: IntervalSink>(profile: &Profile, setup: RunSetup, metric
         http: setup.http.clone(),
         gws: GwsCalls::new(
             setup.http.clone(),
-            Arc::new(GwsEndpoints::new(&format!("{}{}", setup.target.trim_end_matches('/'), profile.target.base_path))),
+            Arc::new(GwsEndpoints::new(&format!(
+                "{}{}",
+                setup.target.trim_end_matches('/'),
+                profile.target.base_path
+            ))),
             Duration::from_secs(30),
         ),
         bayeux,
@@ -130,12 +154,15 @@ pub async fn execute<S: IntervalSink>(profile: &Profile, setup: RunSetup, metric
     // Agents start and stop per the plan; each has its own stop token so the
     // ramp-down stops exactly the agents the plan names.
     let mut agents = JoinSet::new();
-    let mut tokens: std::collections::HashMap<u32, CancellationToken> = std::collections::HashMap::new();
+    let mut tokens: std::collections::HashMap<u32, CancellationToken> =
+        std::collections::HashMap::new();
     let mut peak = 0u32;
     let stages_end = start + plan.stages_end();
     let mut events = plan.events().into_iter().peekable();
     let interrupted = loop {
-        let next = events.peek().map_or(stages_end, |(at, _)| (start + *at).min(stages_end));
+        let next = events
+            .peek()
+            .map_or(stages_end, |(at, _)| (start + *at).min(stages_end));
         tokio::select! {
             _ = setup.signals.graceful.cancelled() => break true,
             _ = tokio::time::sleep_until(next.into()) => {}
@@ -183,8 +210,20 @@ pub async fn execute<S: IntervalSink>(profile: &Profile, setup: RunSetup, metric
     }
 
     let injected = injector.injected();
-    metrics.count(Counter::InteractionsLost, ledger.never_offered(injected.min(planned)));
-    finish(metrics, collector, collector_stop, started, start, interrupted, peak).await
+    metrics.count(
+        Counter::InteractionsLost,
+        ledger.never_offered(injected.min(planned)),
+    );
+    finish(
+        metrics,
+        collector,
+        collector_stop,
+        started,
+        start,
+        interrupted,
+        peak,
+    )
+    .await
 }
 
 async fn finish<S: IntervalSink>(
@@ -203,12 +242,23 @@ async fn finish<S: IntervalSink>(
         // a bug that must not be hidden.
         Err(e) => std::panic::resume_unwind(e.into_panic()),
     };
-    RunRecord { sink, started, elapsed: start.elapsed(), interrupted, agents }
+    RunRecord {
+        sink,
+        started,
+        elapsed: start.elapsed(),
+        interrupted,
+        agents,
+    }
 }
 
 /// Takes a snapshot every `interval` (scheduled against the start, so the
 /// intervals do not drift) and once more when stopped.
-async fn collect<S: IntervalSink>(metrics: Arc<Metrics>, interval: Duration, mut sink: S, stop: CancellationToken) -> S {
+async fn collect<S: IntervalSink>(
+    metrics: Arc<Metrics>,
+    interval: Duration,
+    mut sink: S,
+    stop: CancellationToken,
+) -> S {
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

@@ -26,7 +26,9 @@ impl StopSignals {
                     return;
                 }
                 if round == 0 {
-                    eprintln!("\ninterrupted: stopping gracefully (agents log out, outputs are written); interrupt again to stop at once");
+                    eprintln!(
+                        "\ninterrupted: stopping gracefully (agents log out, outputs are written); interrupt again to stop at once"
+                    );
                     signals.graceful.cancel();
                 } else {
                     eprintln!("\ninterrupted again: stopping now; outputs are still written");

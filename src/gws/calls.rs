@@ -87,8 +87,16 @@ const JSON: &str = "application/json";
 
 impl GwsCalls {
     /// Calls through `http` to the endpoints; each call gives up after `timeout`.
-    pub fn new(http: HttpClient, endpoints: std::sync::Arc<GwsEndpoints>, timeout: Duration) -> Self {
-        GwsCalls { http, endpoints, timeout }
+    pub fn new(
+        http: HttpClient,
+        endpoints: std::sync::Arc<GwsEndpoints>,
+        timeout: Duration,
+    ) -> Self {
+        GwsCalls {
+            http,
+            endpoints,
+            timeout,
+        }
     }
 
     /// `GET /api/v2/me?subresources=*`: opens the HTTP session and, when the
@@ -96,7 +104,9 @@ impl GwsCalls {
     /// later POST (REST and CometD) carries it.
     pub async fn get_me(&self, session: &HttpSession) -> Result<(), CallError> {
         let url = format!("{}?subresources=*", self.endpoints.me);
-        let resp = self.send(session, Method::GET, &url, Bytes::new(), "GetMe").await?;
+        let resp = self
+            .send(session, Method::GET, &url, Bytes::new(), "GetMe")
+            .await?;
         let name = resp
             .headers
             .get("x-csrf-header")
@@ -108,45 +118,85 @@ impl GwsCalls {
     }
 
     /// `StartContactCenterSession` with the channels and an optional place.
-    pub async fn start_session(&self, session: &HttpSession, channels: &[&str], place: Option<&str>) -> Result<(), CallError> {
+    pub async fn start_session(
+        &self,
+        session: &HttpSession,
+        channels: &[&str],
+        place: Option<&str>,
+    ) -> Result<(), CallError> {
         let body = serde_json::json!({
             "operationName": "StartContactCenterSession",
             "channels": channels,
             "place": place,
         });
         let url = self.endpoints.me.clone();
-        self.post_op(session, &url, body, "StartContactCenterSession").await
+        self.post_op(session, &url, body, "StartContactCenterSession")
+            .await
     }
 
     /// `EndContactCenterSession`.
     pub async fn end_session(&self, session: &HttpSession) -> Result<(), CallError> {
         let url = self.endpoints.me.clone();
-        self.post_op(session, &url, serde_json::json!({"operationName": "EndContactCenterSession"}), "EndContactCenterSession")
-            .await
+        self.post_op(
+            session,
+            &url,
+            serde_json::json!({"operationName": "EndContactCenterSession"}),
+            "EndContactCenterSession",
+        )
+        .await
     }
 
     /// `Ready` or `NotReady` on one channel (`email`, `chat`).
-    pub async fn set_ready(&self, session: &HttpSession, channel: &str, ready: bool) -> Result<(), CallError> {
+    pub async fn set_ready(
+        &self,
+        session: &HttpSession,
+        channel: &str,
+        ready: bool,
+    ) -> Result<(), CallError> {
         let url = format!("{}{}", self.endpoints.channels, channel);
-        let (op, what) = if ready { ("Ready", "Ready") } else { ("NotReady", "NotReady") };
-        self.post_op(session, &url, serde_json::json!({ "operationName": op }), what).await
+        let (op, what) = if ready {
+            ("Ready", "Ready")
+        } else {
+            ("NotReady", "NotReady")
+        };
+        self.post_op(
+            session,
+            &url,
+            serde_json::json!({ "operationName": op }),
+            what,
+        )
+        .await
     }
 
     /// An interaction operation: `Accept`, `Reject`, `StopProcessing`, `Complete`,
     /// or `SendMessage` with `text`.
-    pub async fn interaction(&self, session: &HttpSession, id: &str, op: InteractionOp<'_>) -> Result<(), CallError> {
+    pub async fn interaction(
+        &self,
+        session: &HttpSession,
+        id: &str,
+        op: InteractionOp<'_>,
+    ) -> Result<(), CallError> {
         let url = format!("{}{}", self.endpoints.interactions, id);
         let body = match op {
-            InteractionOp::SendMessage(text) => serde_json::json!({"operationName": "SendMessage", "text": text}),
+            InteractionOp::SendMessage(text) => {
+                serde_json::json!({"operationName": "SendMessage", "text": text})
+            }
             other => serde_json::json!({ "operationName": other.name() }),
         };
         self.post_op(session, &url, body, op.name()).await
     }
 
-    async fn post_op(&self, session: &HttpSession, url: &str, body: serde_json::Value, what: &'static str) -> Result<(), CallError> {
+    async fn post_op(
+        &self,
+        session: &HttpSession,
+        url: &str,
+        body: serde_json::Value,
+        what: &'static str,
+    ) -> Result<(), CallError> {
         let bytes = Bytes::from(body.to_string());
         let resp = self.send(session, Method::POST, url, bytes, what).await?;
-        let status: StatusOnly = serde_json::from_slice(&resp.body).unwrap_or(StatusOnly { status_code: 0 });
+        let status: StatusOnly =
+            serde_json::from_slice(&resp.body).unwrap_or(StatusOnly { status_code: 0 });
         match status.status_code {
             0 | 7 => Ok(()),
             code => Err(CallError::Refused { what, code }),
@@ -163,11 +213,21 @@ impl GwsCalls {
     ) -> Result<crate::http::HttpResponse, CallError> {
         let uri: Uri = url
             .parse()
-            .map_err(|e| CallError::Http(HttpError::InvalidUrl(format!("{url}: {e}"))))?;
-        let content_type = if method == Method::POST { Some(JSON) } else { None };
-        let resp = self.http.request(session, method, &uri, content_type, body, self.timeout).await?;
+            .map_err(|e| CallError::Http(HttpError::InvalidRequest(format!("{url}: {e}"))))?;
+        let content_type = if method == Method::POST {
+            Some(JSON)
+        } else {
+            None
+        };
+        let resp = self
+            .http
+            .request(session, method, &uri, content_type, body, self.timeout)
+            .await?;
         if !resp.status.is_success() {
-            return Err(CallError::Status { what, status: resp.status.as_u16() });
+            return Err(CallError::Status {
+                what,
+                status: resp.status.as_u16(),
+            });
         }
         Ok(resp)
     }

@@ -6,6 +6,7 @@
 //! Decoding is lean: the agent-side types borrow from the received bytes and
 //! skip every field an agent does not need.
 
+pub mod calls;
 pub mod channel;
 pub mod model;
 pub mod notification;

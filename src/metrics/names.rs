@@ -27,11 +27,14 @@ pub enum Measure {
     Reject,
     /// `StopProcessing`/`Complete` POST sent -> its reply.
     Complete,
+    /// An interaction's intended creation time -> the injector actually sending it
+    /// (the generator's own lateness; large values make `invite_delivery` doubtful).
+    InjectLag,
 }
 
 impl Measure {
     /// Every measurement, in report order.
-    pub const ALL: [Measure; 11] = [
+    pub const ALL: [Measure; 12] = [
         Measure::InviteDelivery,
         Measure::ConnectCycle,
         Measure::ConnectHeld,
@@ -43,6 +46,7 @@ impl Measure {
         Measure::Handshake,
         Measure::Subscribe,
         Measure::SessionStart,
+        Measure::InjectLag,
     ];
 
     /// The schema name (`invite_delivery`, `connect_cycle`, ...).
@@ -59,6 +63,7 @@ impl Measure {
             Measure::Accept => "accept",
             Measure::Reject => "reject",
             Measure::Complete => "complete",
+            Measure::InjectLag => "inject_lag",
         }
     }
 

@@ -20,6 +20,11 @@ pub struct Target {
     pub csrf: Csrf,
     /// Which GWS notification model the target speaks.
     pub message_model: MessageModel,
+    /// Base URL of the GMS-style injection API (`/genesys/2/email|chat/{service}`)
+    /// when it is not on the GWS host; `None` = same as `url`.
+    pub injector_url: Option<String>,
+    /// The GMS service name interactions are created on.
+    pub injector_service: String,
 }
 
 impl Default for Target {
@@ -31,6 +36,8 @@ impl Default for Target {
             tls: Tls::default(),
             csrf: Csrf::Auto,
             message_model: MessageModel::V8_5_1,
+            injector_url: None,
+            injector_service: "agentload".to_string(),
         }
     }
 }

@@ -41,8 +41,7 @@ pub static WRITERS: &[&dyn Export] = &[
     &csv::SummaryCsv,
     &timeseries::TimeseriesCsv,
     &hlog::HistogramLog,
-    // TODO(lead): the profile's text is not in `RunResults`, so this
-    // writer shows "not recorded"; see `html::ReportHtml`.
+    // The profile's text comes from `RunInfo::profile_text`.
     &html::ReportHtml { profile: None },
     &junit::JunitXml,
     &markdown::SummaryMd,

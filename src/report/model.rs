@@ -34,6 +34,10 @@ pub struct RunInfo {
     pub interval_ms: u64,
     /// `agentload` version that produced the run.
     pub tool_version: String,
+    /// The profile's TOML text as the run used it (shown in `report.html`,
+    /// kept in `summary.json` so `agentload report` can show it again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_text: Option<String>,
 }
 
 impl RunInfo {
@@ -57,6 +61,7 @@ impl RunInfo {
             agents,
             interval_ms,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            profile_text: None,
         }
     }
 }

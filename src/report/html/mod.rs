@@ -35,7 +35,12 @@ impl Export for ReportHtml {
     }
 
     fn render(&self, results: &RunResults) -> Result<Vec<u8>, Error> {
-        Ok(write(results, self.profile.as_deref()))
+        Ok(write(
+            results,
+            self.profile
+                .as_deref()
+                .or(results.run.profile_text.as_deref()),
+        ))
     }
 }
 

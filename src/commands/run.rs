@@ -1,0 +1,206 @@
+//! `agentload run PROFILE`: validate everything first, start the embedded
+//! simulator when no target is given, run the engine on its own runtime,
+//! then write every output, judge the gates and print the summary.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::cli::RunArgs;
+use crate::engine::nofile;
+use crate::engine::outputs::RunOutputs;
+use crate::engine::plan::Plan;
+use crate::engine::run::{RunSetup, execute};
+use crate::engine::signals::StopSignals;
+use crate::error::{Error, Outcome};
+use crate::http::{HttpClient, TlsOptions};
+use crate::metrics::Metrics;
+use crate::metrics::health::{PROBE_TICK, spawn_scheduler_probe};
+use crate::profile::{Overrides, Profile};
+use crate::progress::{Mode, Progress};
+use crate::report::{self, RunInfo, compare, gate};
+use crate::sim::{RunningSim, spawn_on_own_runtime};
+
+/// Runs `agentload run`.
+pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
+    // Everything that can be wrong with the input is found before anything starts.
+    let mut profile = Profile::load(&args.profile)?;
+    profile.apply_overrides(&Overrides::from(args))?;
+    let gates = gate::parse_all(profile.gates.iter().map(|g| g.rule.as_str()))?;
+    let baseline = match &args.baseline {
+        Some(path) => Some((compare::load(path)?, path.display().to_string())),
+        None => None,
+    };
+    let compare_options = compare::CompareOptions {
+        max_regression_pct: compare::parse_percent(&args.max_regression)?,
+        ..compare::CompareOptions::default()
+    };
+    let profile_text = std::fs::read_to_string(&args.profile).ok();
+    let seed = profile.seed_or_new();
+    let plan = Plan::from_profile(&profile);
+    nofile::ensure(plan.peak(), profile.target.is_embedded())?;
+
+    let started_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let stamp = folder_stamp(started_ms);
+    let out_dir: PathBuf = args
+        .out
+        .clone()
+        .unwrap_or_else(|| profile.default_out_dir(&stamp));
+    std::fs::create_dir_all(&out_dir).map_err(|e| {
+        Error::run(format!(
+            "cannot create the output folder {}: {e}; pick another with --out",
+            out_dir.display()
+        ))
+    })?;
+
+    let sim = match &profile.target.url {
+        Some(_) => None,
+        None => Some(spawn_on_own_runtime(
+            profile.simulator.clone(),
+            SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            2,
+        )?),
+    };
+    let target = match (&sim, &profile.target.url) {
+        (Some(sim), _) => sim.url().to_string(),
+        (None, Some(url)) => url.trim_end_matches('/').to_string(),
+        (None, None) => unreachable!("a run without a URL always starts the simulator"),
+    };
+    let injector = profile
+        .target
+        .injector_url
+        .clone()
+        .unwrap_or_else(|| target.clone());
+    let tls = TlsOptions {
+        insecure: profile.target.tls.insecure,
+        ca_file: profile.target.tls.ca_file.clone(),
+    };
+    let http = HttpClient::new(&tls)
+        .map_err(|e| Error::input(format!("TLS settings of [target.tls]: {e}")))?;
+
+    let run_id = format!("{}-{stamp}", profile.name);
+    let interval = profile.report.interval.0.max(Duration::from_millis(100));
+    let info = RunInfo::new(
+        &run_id,
+        &profile.name,
+        describe_target(&target, sim.is_some()),
+        started_ms,
+        0,
+        plan.peak(),
+        interval.as_millis() as u64,
+    );
+    let progress = Progress::new(
+        Mode::detect(args.quiet),
+        plan.total(),
+        plan.peak(),
+        args.verbose,
+    );
+    let outputs = RunOutputs::create(&out_dir, &info, plan, progress)?;
+    if !args.quiet {
+        eprintln!(
+            "agentload: {} agents against {} for {}; outputs in {}",
+            info.agents,
+            info.target,
+            crate::units::format_duration(profile.total_duration()),
+            out_dir.display()
+        );
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("agentload")
+        .build()
+        .map_err(|e| Error::run(format!("cannot start the load generator's runtime: {e}")))?;
+    let record = runtime.block_on(async {
+        let signals = StopSignals::default();
+        signals.listen();
+        let metrics = Metrics::new();
+        let probe = spawn_scheduler_probe(&metrics, PROBE_TICK);
+        let setup = RunSetup {
+            target: target.clone(),
+            injector,
+            run_id: run_id.clone(),
+            seed,
+            http,
+            signals,
+        };
+        let record = execute(&profile, setup, metrics, outputs).await;
+        probe.abort();
+        record
+    });
+    // Agents' leftover tasks (aborted HTTP exchanges) must not hold the exit.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    let sim_stats = sim.map(RunningSim::stop);
+
+    let mut info = info;
+    info.profile_text = profile_text;
+    info.duration_ms = record.elapsed.as_millis() as u64;
+    info.agents = record.agents;
+    let mut results = record.sink.finish().finish(info);
+    if record.interrupted {
+        results.notes.push(
+            "The run was interrupted before its plan ended; figures cover the part that ran."
+                .into(),
+        );
+    }
+    let gate_results = gate::evaluate_all(&gates, &results);
+    let comparison =
+        baseline.map(|(base, label)| compare::compare(&base, &results, &label, &compare_options));
+    results.set_verdicts(gate_results, comparison);
+    report::write_all(&out_dir, &results)?;
+
+    print!("{}", report::console::summary(&results));
+    if let Some(stats) = sim_stats {
+        println!(
+            "embedded simulator: injected {} offered {} accepted {} rejected {} revoked {} completed {} queued {} in progress {}",
+            stats.counts.injected,
+            stats.counts.offered,
+            stats.counts.accepted,
+            stats.counts.rejected,
+            stats.counts.revoked,
+            stats.counts.completed,
+            stats.counts.queued,
+            stats.counts.in_progress
+        );
+    }
+    println!("outputs written to {}", out_dir.display());
+    Ok(if results.passed {
+        Outcome::Passed
+    } else {
+        Outcome::GateFailed
+    })
+}
+
+/// `20261124T143000Z` from ms since the epoch: sortable and safe in folder names.
+fn folder_stamp(unix_ms: u64) -> String {
+    let rfc = report::model::format_utc_ms(unix_ms);
+    rfc.chars()
+        .take(19)
+        .filter(|c| c.is_ascii_digit() || *c == 'T')
+        .collect::<String>()
+        + "Z"
+}
+
+fn describe_target(url: &str, embedded: bool) -> String {
+    if embedded {
+        format!("embedded simulator at {url}")
+    } else {
+        url.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folder_stamps_sort_and_have_no_separators() {
+        let stamp = folder_stamp(1_795_962_600_123);
+        assert_eq!(stamp.len(), 16, "{stamp}");
+        assert!(stamp.ends_with('Z') && stamp.contains('T'), "{stamp}");
+        assert!(!stamp.contains(':') && !stamp.contains('-'), "{stamp}");
+        assert!(folder_stamp(1_795_962_600_123) < folder_stamp(1_795_962_700_000));
+    }
+}
