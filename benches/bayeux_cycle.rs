@@ -3,8 +3,11 @@
 //! it to its agent and sends the next connect (which the server holds).
 //! Reports cycles/s and the process CPU (client + server, getrusage) per cycle.
 //!
+//! Then the resident memory per idle agent with a held connect.
+//!
 //! Run: `cargo bench --bench bayeux_cycle` (AGENTLOAD_BENCH_CYCLES=N to change
-//! the fixed count, default 20000 per scenario).
+//! the fixed count, default 20000 per scenario; AGENTLOAD_BENCH_IDLE_AGENTS,
+//! default 4000; needs twice as many file descriptors).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -121,6 +124,54 @@ async fn scenario(agents: usize, cycles: usize) {
     }
 }
 
+fn rss_bytes() -> usize {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: usize = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    pages * page.max(0) as usize
+}
+
+/// Resident memory per idle agent whose connect is held (client and server
+/// in one process, both ends of each loopback connection).
+async fn idle_memory(agents: usize) {
+    let server = BayeuxServer::new(ServerConfig::default(), Arc::new(NoopListener));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/cometd", listener.local_addr().expect("addr"));
+    let app = server.router();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let http = HttpClient::new(&Default::default()).expect("http client");
+    let stop = CancellationToken::new();
+    // One warm agent first, so one-off allocations are not counted.
+    let warm = agent(&server, &http, &url, &stop).await;
+    while server.stats().held_connects < 1 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let before = rss_bytes();
+    let mut all = Vec::with_capacity(agents);
+    for _ in 0..agents {
+        all.push(agent(&server, &http, &url, &stop).await);
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while server.stats().held_connects < agents + 1 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let after = rss_bytes();
+    println!(
+        "{agents} idle agents with held connects: {:.1} KiB RSS per agent (client + server + both connection ends)",
+        (after.saturating_sub(before)) as f64 / 1024.0 / agents as f64
+    );
+    stop.cancel();
+    drop(all);
+    drop(warm);
+}
+
 fn main() {
     let cycles: usize = std::env::var("AGENTLOAD_BENCH_CYCLES")
         .ok()
@@ -135,4 +186,14 @@ fn main() {
         print!("{threads} worker thread(s): ");
         rt.block_on(scenario(agents, cycles));
     }
+    let idle: usize = std::env::var("AGENTLOAD_BENCH_IDLE_AGENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4000);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(idle_memory(idle));
 }
