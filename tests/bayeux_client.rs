@@ -345,3 +345,83 @@ async fn survives_garbage_replies_and_stops_on_reconnect_none() {
     );
     task.abort();
 }
+
+/// Handshakes always succeed; connects: one success, `failing` HTTP 503s, then `none`.
+struct Flaky {
+    failing: usize,
+    connects: std::sync::atomic::AtomicUsize,
+    handshakes: std::sync::atomic::AtomicUsize,
+}
+
+async fn flaky(State(s): State<Arc<Flaky>>, body: String) -> (StatusCode, String) {
+    use std::sync::atomic::Ordering::SeqCst;
+    if body.contains("/meta/handshake") {
+        s.handshakes.fetch_add(1, SeqCst);
+        return (
+            StatusCode::OK,
+            r#"[{"channel":"/meta/handshake","successful":true,"clientId":"c1","version":"1.0","advice":{"reconnect":"retry","interval":0,"timeout":100,"maxInterval":100}}]"#.into(),
+        );
+    }
+    let n = s.connects.fetch_add(1, SeqCst);
+    if n == 0 {
+        (
+            StatusCode::OK,
+            r#"[{"channel":"/meta/connect","successful":true}]"#.into(),
+        )
+    } else if n <= s.failing {
+        (StatusCode::SERVICE_UNAVAILABLE, String::new())
+    } else {
+        (
+            StatusCode::OK,
+            r#"[{"channel":"/meta/connect","successful":true,"advice":{"reconnect":"none"}}]"#
+                .into(),
+        )
+    }
+}
+
+#[tokio::test]
+async fn transport_failures_back_off_then_rehandshake() {
+    let state = Arc::new(Flaky {
+        failing: 12,
+        connects: Default::default(),
+        handshakes: Default::default(),
+    });
+    let app = axum::Router::new()
+        .route("/cometd", axum::routing::post(flaky))
+        .with_state(state.clone());
+    let (url, task) = serve(app).await;
+    let (c, mut rx, seen, _) = client(&url, |cfg| {
+        cfg.backoff_step = Duration::from_millis(20);
+        cfg.max_backoff = Duration::from_millis(60);
+    });
+    let stop = CancellationToken::new();
+    let result = tokio::time::timeout(Duration::from_secs(20), c.run_connect_loop(&stop))
+        .await
+        .expect("loop bounded");
+    assert!(
+        matches!(result, Err(ClientError::ReconnectNone)),
+        "{result:?}"
+    );
+    // Patience is timeout + interval + maxInterval = 200 ms; 12 failures at
+    // 20..60 ms backoff take longer, so the client handshook again by itself.
+    let reasons = seen.rehandshakes.lock().unwrap().clone();
+    assert!(
+        !reasons.is_empty() && reasons.iter().all(|r| *r == "connect_failures"),
+        "{reasons:?}"
+    );
+    assert_eq!(
+        state.handshakes.load(std::sync::atomic::Ordering::SeqCst),
+        1 + reasons.len()
+    );
+    assert!(matches!(
+        next_delivery(&mut rx).await,
+        Delivery::Rehandshaked
+    ));
+    let failed = seen
+        .connects()
+        .iter()
+        .filter(|o| **o == ExchangeOutcome::Failed("status_5xx"))
+        .count();
+    assert_eq!(failed, 12);
+    task.abort();
+}

@@ -151,7 +151,9 @@ impl BayeuxClient {
 
     /// Subscribes to a channel or pattern (`/foo/*`, `/foo/**`). The
     /// subscription is remembered and renewed after every re-handshake,
-    /// unless the server refuses it.
+    /// unless the server refuses it. Racing a re-handshake it may fail with
+    /// [`ClientError::UnknownClient`]; the loop's re-subscription covers it
+    /// and [`Delivery::Rehandshaked`] follows.
     pub async fn subscribe(&self, subscription: &str) -> Result<(), ClientError> {
         {
             let mut st = self.inner.lock();
