@@ -2,9 +2,10 @@
 //! (one file per format, behind the [`Export`] trait), plus gates, drift,
 //! baseline comparison and rebuilding a run's results from its folder.
 //!
-//! During a run the engine appends [`timeseries::header`]/[`timeseries::row`]
-//! and [`hlog::header`]/[`hlog::interval_chunk`] every interval (flushed, so
-//! a killed run keeps what it measured), then calls [`write_all`] at the end.
+//! During a run the engine appends every interval to `timeseries.csv` and
+//! `histograms.hlog` through [`live::LiveFiles`] (flushed, so a killed run
+//! keeps what it measured), feeds the same snapshots to a
+//! [`RunAccumulator`], judges the gates, then calls [`write_all`].
 
 pub mod compare;
 pub mod console;
@@ -15,6 +16,7 @@ pub mod fixtures;
 pub mod gate;
 pub mod hlog;
 pub mod json;
+pub mod live;
 pub mod model;
 pub mod rebuild;
 pub mod timeseries;
