@@ -119,6 +119,10 @@ pub fn example_run_info() -> RunInfo {
     info
 }
 
+/// The example's profile text.
+pub const EXAMPLE_PROFILE: &str =
+    "name = \"smoke\"\n\n[agents]\ncount = 30\n\n[[gates]]\nrule = \"interactions_lost == 0\"\n";
+
 /// The example's gates: the first passes, the second fails in a window.
 pub const EXAMPLE_GATES: [&str; 2] = [
     "interactions_lost == 0",
@@ -150,6 +154,7 @@ pub fn example() -> RunResults {
         passed: true,
     };
     results.set_verdicts(gates, Some(baseline));
+    results.profile_toml = Some(EXAMPLE_PROFILE.to_string());
     results
 }
 

@@ -256,6 +256,10 @@ pub struct GeneratorSummary {
     pub scheduler_lag_max_us: u64,
     /// Intervals in which the generator itself was saturated.
     pub doubtful_intervals: u64,
+    /// True when [`GeneratorSummary::is_doubtful`] held for the run: its
+    /// latencies may include the generator's own delay.
+    #[serde(default)]
+    pub doubtful: bool,
 }
 
 impl GeneratorSummary {
@@ -340,6 +344,30 @@ pub struct Drift {
     pub intervals: usize,
 }
 
+/// The measurements that are one request each, the denominator of the error
+/// rate. `connect_held` is a subset of `connect_cycle`, `connect_gap` is no
+/// request, and `invite_delivery` is a notification, so they do not count.
+pub const REQUEST_MEASURES: [Measure; 8] = [
+    Measure::Handshake,
+    Measure::Subscribe,
+    Measure::SessionStart,
+    Measure::Ready,
+    Measure::ConnectCycle,
+    Measure::Accept,
+    Measure::Reject,
+    Measure::Complete,
+];
+
+impl IntervalSummary {
+    /// Requests in this interval (see [`REQUEST_MEASURES`]).
+    pub fn requests(&self) -> u64 {
+        REQUEST_MEASURES
+            .iter()
+            .map(|&m| self.measure(m).count)
+            .sum()
+    }
+}
+
 /// Everything one run measured and decided.
 #[derive(Debug, Clone)]
 pub struct RunResults {
@@ -366,6 +394,9 @@ pub struct RunResults {
     pub baseline: Option<BaselineComparison>,
     /// Remarks for the reader (generator saturated, pieces missing when rebuilt, ...).
     pub notes: Vec<String>,
+    /// The profile the run used, as resolved TOML, when known (shown in
+    /// `report.html`; kept in `summary.json` so `agentload report` has it).
+    pub profile_toml: Option<String>,
     /// True when every gate and the baseline comparison passed.
     pub passed: bool,
 }
@@ -391,10 +422,13 @@ impl RunResults {
         self.errors.values().sum()
     }
 
-    /// Errors per operation: errors / (measured operations + errors), as a
-    /// fraction (0.001 = 0.1 %).
+    /// Errors per operation: errors / (requests + errors), as a fraction
+    /// (0.001 = 0.1 %); requests are the values of [`REQUEST_MEASURES`].
     pub fn error_ratio(&self) -> f64 {
-        let ops: u64 = self.measures.iter().map(|p| p.count).sum();
+        let ops: u64 = REQUEST_MEASURES
+            .iter()
+            .map(|&m| self.percentiles(m).count)
+            .sum();
         let errors = self.error_total();
         if ops + errors == 0 {
             0.0
@@ -508,9 +542,10 @@ impl RunAccumulator {
 
     /// The results, without verdicts yet (`passed` is true until gates are set
     /// with [`RunResults::set_verdicts`]). Drift is computed here.
-    pub fn finish(self, run: RunInfo) -> RunResults {
+    pub fn finish(mut self, run: RunInfo) -> RunResults {
         let mut notes = Vec::new();
-        if self.generator.is_doubtful(self.intervals.len()) {
+        self.generator.doubtful = self.generator.is_doubtful(self.intervals.len());
+        if self.generator.doubtful {
             notes.push(format!(
                 "The load generator was saturated in {} of {} intervals (scheduler lag p99 up to {} µs, CPU up to {:.0} %): latencies may include the generator's own delay.",
                 self.generator.doubtful_intervals,
@@ -532,7 +567,55 @@ impl RunAccumulator {
             gates: Vec::new(),
             baseline: None,
             notes,
+            profile_toml: None,
             passed: true,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures::{example_run_info, example_snapshots};
+
+    #[test]
+    fn a_saturated_generator_is_said_prominently() {
+        let mut acc = RunAccumulator::new();
+        for (n, mut s) in example_snapshots().into_iter().enumerate() {
+            if n % 2 == 0 {
+                s.health.scheduler_lag_p99_us = 120_000;
+            }
+            acc.add(&s);
+        }
+        let r = acc.finish(example_run_info());
+        assert!(r.generator.doubtful);
+        assert_eq!(r.generator.doubtful_intervals, 6);
+        assert!(
+            r.notes[0].contains("saturated in 6 of 12 intervals"),
+            "{:?}",
+            r.notes
+        );
+
+        let calm = RunResults::example();
+        assert!(!calm.generator.doubtful && calm.notes.is_empty());
+    }
+
+    #[test]
+    fn verdicts_decide_passed() {
+        let mut r = RunResults::example();
+        let ok = GateResult {
+            rule: "x == 0".into(),
+            observed: "0".into(),
+            expected: "== 0".into(),
+            passed: true,
+            window: None,
+            note: None,
+        };
+        r.set_verdicts(vec![ok.clone()], None);
+        assert!(r.passed);
+        let mut bad = ok;
+        bad.passed = false;
+        r.set_verdicts(vec![bad], None);
+        assert!(!r.passed);
     }
 }
