@@ -188,12 +188,7 @@ mod tests {
         let again = example();
         assert_eq!(r.measures, again.measures);
         assert_eq!(r.intervals, again.intervals);
-        // The latency trend is visible as drift.
-        let d = r
-            .drift
-            .iter()
-            .find(|d| d.series == "invite_delivery.p99")
-            .unwrap();
-        assert!(d.pct_per_hour > 0.0);
+        // 12 s is too short to tell a drift.
+        assert!(r.drift.is_empty());
     }
 }

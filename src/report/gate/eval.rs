@@ -91,8 +91,9 @@ fn whole_run(gate: &Gate, r: &RunResults) -> GateResult {
                     result.observed = "n/a".to_string();
                     result.passed = true;
                     result.note = Some(format!(
-                        "not enough intervals to estimate drift (needs {} with values)",
-                        drift::MIN_POINTS
+                        "not enough data to estimate drift (needs {} intervals with values spanning {} minutes)",
+                        drift::MIN_POINTS,
+                        drift::MIN_SPAN_MS / 60_000.0
                     ));
                     return result;
                 }
@@ -341,14 +342,38 @@ mod tests {
             Some("no reject values were recorded")
         );
 
-        let drift = judge("invite_delivery.p99 drift < 20%/h");
-        assert!(!drift.passed, "the example drifts upward: {drift:?}");
-        r.intervals.truncate(3);
-        r.drift.clear();
-        let short = evaluate(
-            &Gate::parse("invite_delivery.p99 drift < 20%/h").unwrap(),
-            &r,
-        );
-        assert!(short.passed && short.note.is_some());
+        let short = judge("invite_delivery.p99 drift < 20%/h");
+        assert!(short.passed && short.note.is_some(), "{short:?}");
+    }
+
+    /// An hour of one-minute intervals whose p99 starts at 100 ms and grows
+    /// by `ms_per_hour`.
+    fn soak(ms_per_hour: u64) -> RunResults {
+        let mut r = RunResults::example();
+        let template = r.intervals[0].clone();
+        r.intervals = (0..60u64)
+            .map(|n| {
+                let mut i = template.clone();
+                i.index = n;
+                i.start_offset_ms = n * 60_000;
+                i.length_ms = 60_000;
+                let wobble = [0, 7_000, 2_000, 9_000, 4_000][n as usize % 5];
+                i.measures[Measure::InviteDelivery.index()].p99_us =
+                    100_000 + ms_per_hour * 1000 * n / 60 + wobble;
+                i
+            })
+            .collect();
+        r.drift = drift::run_drift(&r.intervals);
+        r
+    }
+
+    #[test]
+    fn drift_gates_judge_the_trend() {
+        let g = Gate::parse("invite_delivery.p99 drift < 20%/h").unwrap();
+        let flat = evaluate(&g, &soak(0));
+        assert!(flat.passed && flat.note.is_none(), "{flat:?}");
+        let rising = evaluate(&g, &soak(50));
+        assert!(!rising.passed, "{rising:?}");
+        assert!(rising.observed.ends_with("%/h"));
     }
 }
