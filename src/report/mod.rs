@@ -5,7 +5,40 @@
 //! During a run the engine appends every interval to `timeseries.csv` and
 //! `histograms.hlog` through [`live::LiveFiles`] (flushed, so a killed run
 //! keeps what it measured), feeds the same snapshots to a
-//! [`RunAccumulator`], judges the gates, then calls [`write_all`].
+//! [`RunAccumulator`], judges the gates, then calls [`write_all`]:
+//!
+//! ```
+//! use agentload::metrics::{Counter, Measure, Metrics};
+//! use agentload::report::{self, gate, live::LiveFiles, RunAccumulator, RunInfo};
+//! # fn main() -> Result<(), agentload::error::Error> {
+//! # let dir = std::env::temp_dir().join(format!("agentload-doc-{}", std::process::id()));
+//! let metrics = Metrics::new();
+//! let gates = gate::parse_all(["invite_delivery.p99 < 250ms", "interactions_lost == 0"])?;
+//! let info = RunInfo::new("run-1", "smoke", "http://127.0.0.1:8080",
+//!     metrics.started_unix_ms(), 0, 200, 1000);
+//! let mut live = LiveFiles::create(&dir, &info)?;
+//! let mut acc = RunAccumulator::new();
+//!
+//! // Agents, from any thread:
+//! metrics.record_micros(Measure::InviteDelivery, 12_000);
+//! metrics.count(Counter::InvitesOffered, 1);
+//! metrics.error("http_503");
+//!
+//! // The collector, once per interval:
+//! let snapshot = metrics.take_interval();
+//! live.append(&snapshot)?;
+//! acc.add(&snapshot);
+//!
+//! // At the end:
+//! let mut results = acc.finish(RunInfo { duration_ms: metrics.elapsed().as_millis() as u64, ..info });
+//! let verdicts = gate::evaluate_all(&gates, &results);
+//! results.set_verdicts(verdicts, None);
+//! report::write_all(&dir, &results)?;
+//! assert!(results.passed);
+//! # std::fs::remove_dir_all(&dir).ok();
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod compare;
 pub mod console;
