@@ -96,7 +96,8 @@ pub fn header(run: &RunInfo) -> Result<Vec<u8>, Error> {
 /// One interval's lines (its metadata comment, then one histogram line per
 /// measurement that recorded something), to append to the log.
 pub fn interval_chunk(snapshot: &IntervalSnapshot) -> Result<Vec<u8>, Error> {
-    let summary = IntervalSummary::of(snapshot);
+    // Only the metadata is needed from the summary: skip encoding histograms.
+    let summary = IntervalSummary::keeping(snapshot, &[false; Measure::ALL.len()]);
     let histograms: Vec<(Measure, &Histogram<u64>)> = Measure::ALL
         .iter()
         .map(|&m| (m, snapshot.histogram(m)))

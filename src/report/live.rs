@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
-use crate::metrics::IntervalSnapshot;
+use crate::metrics::{IntervalSnapshot, Measure};
 
 use super::model::{IntervalSummary, RunInfo};
 use super::{hlog, timeseries};
@@ -42,10 +42,10 @@ impl LiveFiles {
 
     /// Appends one interval to both files and flushes them to the OS (one
     /// `write` each, so a crash leaves whole lines behind). Returns the
-    /// interval's summary for the [`RunAccumulator`](super::RunAccumulator)
-    /// or the live view.
+    /// interval's summary (percentiles, counters, gauges; no encoded
+    /// histograms), e.g. for the live view.
     pub fn append(&mut self, snapshot: &IntervalSnapshot) -> Result<IntervalSummary, Error> {
-        let summary = IntervalSummary::of(snapshot);
+        let summary = IntervalSummary::keeping(snapshot, &[false; Measure::ALL.len()]);
         let chunk = hlog::interval_chunk(snapshot)?;
         let row = timeseries::row(&summary);
         let ts_path = self.dir.join(timeseries::FILE_NAME);

@@ -5,7 +5,7 @@
 //! During a run the engine appends every interval to `timeseries.csv` and
 //! `histograms.hlog` through [`live::LiveFiles`] (flushed, so a killed run
 //! keeps what it measured), feeds the same snapshots to a
-//! [`RunAccumulator`], judges the gates, then calls [`write_all`]:
+//! [`RunAccumulator`], judges the gates, then calls [`write_final`]:
 //!
 //! ```
 //! use agentload::metrics::{Counter, Measure, Metrics};
@@ -17,7 +17,7 @@
 //! let info = RunInfo::new("run-1", "smoke", "http://127.0.0.1:8080",
 //!     metrics.started_unix_ms(), 0, 200, 1000);
 //! let mut live = LiveFiles::create(&dir, &info)?;
-//! let mut acc = RunAccumulator::new();
+//! let mut acc = RunAccumulator::for_gates(&gates);
 //!
 //! // Agents, from any thread:
 //! metrics.record_micros(Measure::InviteDelivery, 12_000);
@@ -33,8 +33,11 @@
 //! let mut results = acc.finish(RunInfo { duration_ms: metrics.elapsed().as_millis() as u64, ..info });
 //! let verdicts = gate::evaluate_all(&gates, &results);
 //! results.set_verdicts(verdicts, None);
-//! report::write_all(&dir, &results)?;
+//! report::write_final(&dir, &results)?;
 //! assert!(results.passed);
+//! // The folder is complete; `agentload report` can rebuild it all.
+//! let rebuilt = report::rebuild(&dir, &[])?;
+//! assert_eq!(rebuilt.percentiles(Measure::InviteDelivery).count, 1);
 //! # std::fs::remove_dir_all(&dir).ok();
 //! # Ok(())
 //! # }
@@ -75,17 +78,38 @@ pub static WRITERS: &[&dyn Export] = &[
     &hlog::HistogramLog,
 ];
 
-/// Writes every output of [`WRITERS`] into `dir` (created when missing).
-/// Each file is written to a temporary name first and renamed, so a reader
-/// never sees half a file.
+/// The files [`live::LiveFiles`] writes during a run; [`write_final`] leaves
+/// them alone.
+pub const LIVE_FILES: [&str; 2] = [timeseries::FILE_NAME, hlog::FILE_NAME];
+
+/// Writes every output of [`WRITERS`] into `dir` (created when missing):
+/// for `agentload report` and for results that kept every interval's
+/// histograms ([`RunAccumulator::new`]). Each file is written to a
+/// temporary name first and renamed, so a reader never sees half a file.
 pub fn write_all(dir: &Path, results: &RunResults) -> Result<(), Error> {
+    write_some(dir, results, |_| true)
+}
+
+/// At the end of a run whose intervals went to [`live::LiveFiles`]: writes
+/// every output except [`LIVE_FILES`], which are already complete (the
+/// results of a [`RunAccumulator::for_gates`] do not hold every histogram
+/// needed to write them again).
+pub fn write_final(dir: &Path, results: &RunResults) -> Result<(), Error> {
+    write_some(dir, results, |name| !LIVE_FILES.contains(&name))
+}
+
+fn write_some(
+    dir: &Path,
+    results: &RunResults,
+    wanted: impl Fn(&str) -> bool,
+) -> Result<(), Error> {
     std::fs::create_dir_all(dir).map_err(|e| {
         Error::run(format!(
             "cannot create the output folder {}: {e}",
             dir.display()
         ))
     })?;
-    for writer in WRITERS {
+    for writer in WRITERS.iter().filter(|w| wanted(w.file_name())) {
         let bytes = writer.render(results)?;
         let path = dir.join(writer.file_name());
         let tmp = dir.join(format!(".{}.tmp", writer.file_name()));

@@ -163,6 +163,12 @@ pub struct IntervalSummary {
 impl IntervalSummary {
     /// Summarises a snapshot (and keeps its histograms in encoded form).
     pub fn of(s: &IntervalSnapshot) -> IntervalSummary {
+        IntervalSummary::keeping(s, &[true; Measure::ALL.len()])
+    }
+
+    /// Summarises a snapshot, keeping encoded histograms only for the
+    /// measurements whose flag (by [`Measure::index`]) is set.
+    pub fn keeping(s: &IntervalSnapshot, keep: &[bool; Measure::ALL.len()]) -> IntervalSummary {
         IntervalSummary {
             index: s.index,
             start_offset_ms: s.start_offset.as_millis() as u64,
@@ -173,7 +179,12 @@ impl IntervalSummary {
             errors: s.errors.clone(),
             gauges: s.gauges.to_vec(),
             health: s.health,
-            encoded: s.histograms.iter().map(encode_histogram).collect(),
+            encoded: s
+                .histograms
+                .iter()
+                .zip(keep)
+                .map(|(h, &k)| if k { encode_histogram(h) } else { Vec::new() })
+                .collect(),
         }
     }
 
@@ -453,6 +464,7 @@ impl RunResults {
 /// Builds [`RunResults`] from the interval snapshots as they arrive, so the
 /// engine never keeps full histograms per interval.
 pub struct RunAccumulator {
+    keep: [bool; Measure::ALL.len()],
     intervals: Vec<IntervalSummary>,
     histograms: Vec<Histogram<u64>>,
     counters: Vec<u64>,
@@ -467,9 +479,27 @@ impl Default for RunAccumulator {
 }
 
 impl RunAccumulator {
-    /// An empty accumulator.
+    /// An empty accumulator that keeps every interval's histograms (encoded,
+    /// a few hundred bytes to a few KB per interval): fine for short runs and
+    /// tests. Long runs should use [`RunAccumulator::for_gates`].
     pub fn new() -> RunAccumulator {
+        RunAccumulator::keeping([true; Measure::ALL.len()])
+    }
+
+    /// An empty accumulator that keeps per-interval histograms only for the
+    /// measurements windowed gates need, so a long soak's memory grows by
+    /// about 1 KB per interval (percentiles, counters, gauges).
+    pub fn for_gates(gates: &[crate::report::gate::Gate]) -> RunAccumulator {
+        let mut keep = [false; Measure::ALL.len()];
+        for m in gates.iter().filter_map(|g| g.windowed_measure()) {
+            keep[m.index()] = true;
+        }
+        RunAccumulator::keeping(keep)
+    }
+
+    fn keeping(keep: [bool; Measure::ALL.len()]) -> RunAccumulator {
         RunAccumulator {
+            keep,
             intervals: Vec::new(),
             histograms: new_histogram_set(),
             counters: vec![0; Counter::ALL.len()],
@@ -486,7 +516,7 @@ impl RunAccumulator {
                 let _ = into.add(from);
             }
         }
-        self.add_summary(IntervalSummary::of(s));
+        self.add_summary(IntervalSummary::keeping(s, &self.keep));
     }
 
     /// Adds an interval already summarised (used when rebuilding from files).

@@ -306,6 +306,26 @@ mod tests {
     }
 
     #[test]
+    fn an_accumulator_for_gates_keeps_what_they_need() {
+        use crate::report::fixtures::{example_run_info, example_snapshots};
+        use crate::report::model::RunAccumulator;
+        let gates =
+            crate::report::gate::parse_all(["invite_delivery.p50 < 60ms each interval"]).unwrap();
+        let mut acc = RunAccumulator::for_gates(&gates);
+        for s in example_snapshots() {
+            acc.add(&s);
+        }
+        let lean = acc.finish(example_run_info());
+        let accept = Measure::Accept.index();
+        assert!(lean.intervals.iter().all(|i| i.encoded[accept].is_empty()));
+        let windowed = evaluate(&gates[0], &lean);
+        let full = evaluate(&gates[0], &RunResults::example());
+        assert_eq!(windowed.window, full.window);
+        assert!(windowed.note.is_none());
+        assert_eq!(lean.measures, RunResults::example().measures);
+    }
+
+    #[test]
     fn sliding_window_equals_merging_its_intervals() {
         let r = RunResults::example();
         let g = Gate::parse("invite_delivery.p99 < 1us over 4s").unwrap();
