@@ -27,11 +27,14 @@ pub enum Measure {
     Reject,
     /// `StopProcessing`/`Complete` POST sent -> its reply.
     Complete,
+    /// The interaction's intended creation time -> its creation request sent
+    /// (how far the injector fell behind its schedule).
+    InjectionLag,
 }
 
 impl Measure {
     /// Every measurement, in report order.
-    pub const ALL: [Measure; 11] = [
+    pub const ALL: [Measure; 12] = [
         Measure::InviteDelivery,
         Measure::ConnectCycle,
         Measure::ConnectHeld,
@@ -43,6 +46,7 @@ impl Measure {
         Measure::Handshake,
         Measure::Subscribe,
         Measure::SessionStart,
+        Measure::InjectionLag,
     ];
 
     /// The schema name (`invite_delivery`, `connect_cycle`, ...).
@@ -59,6 +63,7 @@ impl Measure {
             Measure::Accept => "accept",
             Measure::Reject => "reject",
             Measure::Complete => "complete",
+            Measure::InjectionLag => "injection_lag",
         }
     }
 

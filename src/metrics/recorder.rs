@@ -114,6 +114,12 @@ impl Metrics {
         self.record_micros(m, u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
     }
 
+    /// Records the time elapsed since `start`.
+    #[inline]
+    pub fn record_since(&self, m: Measure, start: Instant) {
+        self.record(m, start.elapsed());
+    }
+
     /// Records one latency given in microseconds (clamped to 1 h).
     #[inline]
     pub fn record_micros(&self, m: Measure, us: u64) {

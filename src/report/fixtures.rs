@@ -33,6 +33,8 @@ impl Lcg {
 /// `invite_delivery` latency slowly grows, a few errors, agents ramping up.
 pub fn example_snapshots() -> Vec<IntervalSnapshot> {
     let mut rng = Lcg(42);
+    // Its own sequence, so adding a measurement leaves the others' values alone.
+    let mut injector_rng = Lcg(7);
     (0..12u64)
         .map(|i| {
             let mut histograms = new_histogram_set();
@@ -54,6 +56,7 @@ pub fn example_snapshots() -> Vec<IntervalSnapshot> {
             record(Measure::Accept, 15, 4_000, 6_000, &mut rng);
             record(Measure::Reject, 5, 2_000, 3_000, &mut rng);
             record(Measure::Complete, 14, 2_500, 2_000, &mut rng);
+            record(Measure::InjectionLag, 20, 20, 300, &mut injector_rng);
             if i < 3 {
                 record(Measure::Handshake, 10, 1_500, 1_000, &mut rng);
                 record(Measure::Subscribe, 20, 800, 500, &mut rng);
