@@ -403,6 +403,28 @@ mod tests {
     }
 
     #[test]
+    fn a_plain_hdrhistogram_log_is_read_with_a_note() {
+        let r = RunResults::example();
+        let bytes = HistogramLog.render(&r).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let plain: String = text
+            .lines()
+            .filter(|l| !l.starts_with(META_PREFIX))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let back = read(plain.as_bytes(), FILE_NAME).unwrap();
+        assert_eq!(back.intervals.len(), 12);
+        assert_eq!(back.intervals[3].measures, r.intervals[3].measures);
+        assert_eq!(back.intervals[3].length_ms, 1000);
+        assert_eq!(back.intervals[3].counter(Counter::InvitesOffered), 0);
+        assert!(
+            back.notes[0].contains("12 intervals have histograms only"),
+            "{:?}",
+            back.notes
+        );
+    }
+
+    #[test]
     fn incremental_chunks_equal_the_whole_file() {
         let r = RunResults::example();
         let mut incremental = header(&r.run).unwrap();
