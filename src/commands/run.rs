@@ -97,7 +97,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
         plan.peak(),
         args.verbose,
     );
-    let outputs = RunOutputs::create(&out_dir, &info, plan, progress)?;
+    let outputs = RunOutputs::create(&out_dir, &info, &gates, plan, progress)?;
     if !args.quiet {
         eprintln!(
             "agentload: {} agents against {} for {}; outputs in {}",
@@ -135,10 +135,10 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     let sim_stats = sim.map(RunningSim::stop);
 
     let mut info = info;
-    info.profile_text = profile_text;
     info.duration_ms = record.elapsed.as_millis() as u64;
     info.agents = record.agents;
     let mut results = record.sink.finish().finish(info);
+    results.profile_toml = profile_text;
     if record.interrupted {
         results.notes.push(
             "The run was interrupted before its plan ended; figures cover the part that ran."
@@ -149,7 +149,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     let comparison =
         baseline.map(|(base, label)| compare::compare(&base, &results, &label, &compare_options));
     results.set_verdicts(gate_results, comparison);
-    report::write_all(&out_dir, &results)?;
+    report::write_final(&out_dir, &results)?;
 
     print!("{}", report::console::summary(&results));
     if let Some(stats) = sim_stats {

@@ -125,7 +125,7 @@ impl Injector {
             let url = url.clone();
             tokio::spawn(async move {
                 let _permit = permit;
-                this.metrics.record(Measure::InjectLag, due.elapsed());
+                this.metrics.record(Measure::InjectionLag, due.elapsed());
                 this.metrics.count(Counter::InteractionsInjected, 1);
                 let result = this
                     .http

@@ -5,9 +5,7 @@
 //! soak's memory does not grow with its length beyond a few hundred bytes
 //! per interval.
 
-use std::fs::File;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use super::plan::Plan;
@@ -15,70 +13,36 @@ use super::run::IntervalSink;
 use crate::error::Error;
 use crate::metrics::IntervalSnapshot;
 use crate::progress::Progress;
-use crate::report::{IntervalSummary, RunAccumulator, RunInfo, hlog, timeseries};
+use crate::report::gate::Gate;
+use crate::report::live::LiveFiles;
+use crate::report::{RunAccumulator, RunInfo};
 
 /// The interval sink of `agentload run`.
 pub struct RunOutputs {
-    timeseries: Appender,
-    hlog: Appender,
+    /// `None` once an append failed: the failure is reported once, the run
+    /// goes on and the final outputs are still written.
+    live: Option<LiveFiles>,
     progress: Progress,
     plan: Plan,
     accumulator: RunAccumulator,
     warned_saturation: bool,
 }
 
-/// A file that grows by one chunk per interval, flushed each time. A write
-/// failure is reported once and the run goes on (the final outputs are still
-/// attempted).
-struct Appender {
-    path: PathBuf,
-    file: Option<File>,
-}
-
-impl Appender {
-    fn create(path: PathBuf, header: &[u8]) -> Result<Appender, Error> {
-        let mut file = File::create(&path)
-            .map_err(|e| Error::run(format!("cannot create {}: {e}", path.display())))?;
-        file.write_all(header)
-            .and_then(|()| file.flush())
-            .map_err(|e| Error::run(format!("cannot write {}: {e}", path.display())))?;
-        Ok(Appender {
-            path,
-            file: Some(file),
-        })
-    }
-
-    fn append(&mut self, bytes: &[u8]) {
-        let Some(file) = self.file.as_mut() else {
-            return;
-        };
-        if let Err(e) = file.write_all(bytes).and_then(|()| file.flush()) {
-            eprintln!(
-                "warning: cannot append to {}: {e}; it will be rewritten at the end",
-                self.path.display()
-            );
-            self.file = None;
-        }
-    }
-}
-
 impl RunOutputs {
-    /// Starts the incremental files in `dir` for the run `info`.
+    /// Starts the incremental files in `dir` for the run `info`; keeps what
+    /// `gates` need to be judged at the end.
     pub fn create(
         dir: &Path,
         info: &RunInfo,
+        gates: &[Gate],
         plan: Plan,
         progress: Progress,
     ) -> Result<RunOutputs, Error> {
-        let timeseries =
-            Appender::create(dir.join("timeseries.csv"), timeseries::header().as_bytes())?;
-        let hlog = Appender::create(dir.join("histograms.hlog"), &hlog::header(info)?)?;
         Ok(RunOutputs {
-            timeseries,
-            hlog,
+            live: Some(LiveFiles::create(dir, info)?),
             progress,
             plan,
-            accumulator: RunAccumulator::new(),
+            accumulator: RunAccumulator::for_gates(gates),
             warned_saturation: false,
         })
     }
@@ -92,15 +56,20 @@ impl RunOutputs {
 
 impl IntervalSink for RunOutputs {
     fn interval(&mut self, snapshot: IntervalSnapshot) {
-        let summary = IntervalSummary::of(&snapshot);
-        self.timeseries.append(timeseries::row(&summary).as_bytes());
-        match hlog::interval_chunk(&snapshot) {
-            Ok(chunk) => self.hlog.append(&chunk),
-            Err(e) => eprintln!(
-                "warning: interval {} not written to the hlog: {e}",
-                snapshot.index
-            ),
-        }
+        self.accumulator.add(&snapshot);
+        let Some(live) = self.live.as_mut() else {
+            return;
+        };
+        let summary = match live.append(&snapshot) {
+            Ok(summary) => summary,
+            Err(e) => {
+                self.progress.warn(&format!(
+                    "{e}; the interval files stop here, the final outputs are still written"
+                ));
+                self.live = None;
+                return;
+            }
+        };
         let end = Duration::from_millis(summary.start_offset_ms + summary.length_ms);
         self.progress.update(&summary, self.plan.target_at(end));
         if summary.health.is_doubtful() && !self.warned_saturation {
@@ -110,6 +79,5 @@ impl IntervalSink for RunOutputs {
                 summary.health.cpu_percent, summary.health.scheduler_lag_p99_us
             ));
         }
-        self.accumulator.add(&snapshot);
     }
 }

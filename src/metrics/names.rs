@@ -27,9 +27,9 @@ pub enum Measure {
     Reject,
     /// `StopProcessing`/`Complete` POST sent -> its reply.
     Complete,
-    /// An interaction's intended creation time -> the injector actually sending it
-    /// (the generator's own lateness; large values make `invite_delivery` doubtful).
-    InjectLag,
+    /// The interaction's intended creation time -> its creation request sent
+    /// (how far the injector fell behind its schedule).
+    InjectionLag,
 }
 
 impl Measure {
@@ -46,7 +46,7 @@ impl Measure {
         Measure::Handshake,
         Measure::Subscribe,
         Measure::SessionStart,
-        Measure::InjectLag,
+        Measure::InjectionLag,
     ];
 
     /// The schema name (`invite_delivery`, `connect_cycle`, ...).
@@ -63,7 +63,7 @@ impl Measure {
             Measure::Accept => "accept",
             Measure::Reject => "reject",
             Measure::Complete => "complete",
-            Measure::InjectLag => "inject_lag",
+            Measure::InjectionLag => "injection_lag",
         }
     }
 

@@ -29,6 +29,11 @@ impl Shard {
     }
 }
 
+/// Keeps each shard's lock on its own cache lines, so two threads recording
+/// into neighbouring shards do not slow each other down (false sharing).
+#[repr(align(128))]
+struct Padded<T>(T);
+
 /// State only the collector touches.
 struct Collector {
     spares: Vec<Shard>,
@@ -48,7 +53,7 @@ thread_local! {
 /// The recorder of one run. Create it with [`Metrics::new`] and share the
 /// `Arc` with every agent; several runs in one process each have their own.
 pub struct Metrics {
-    shards: Box<[Mutex<Shard>]>,
+    shards: Box<[Padded<Mutex<Shard>>]>,
     counters: [AtomicU64; Counter::ALL.len()],
     gauges: [AtomicI64; Gauge::ALL.len()],
     scheduler_lag: Mutex<Histogram<u64>>,
@@ -79,7 +84,9 @@ impl Metrics {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
         Arc::new(Metrics {
-            shards: (0..shards).map(|_| Mutex::new(Shard::new())).collect(),
+            shards: (0..shards)
+                .map(|_| Padded(Mutex::new(Shard::new())))
+                .collect(),
             counters: std::array::from_fn(|_| AtomicU64::new(0)),
             gauges: std::array::from_fn(|_| AtomicI64::new(0)),
             scheduler_lag: Mutex::new(new_histogram()),
@@ -98,13 +105,19 @@ impl Metrics {
 
     fn shard(&self) -> MutexGuard<'_, Shard> {
         let slot = THREAD_SLOT.with(|s| *s);
-        lock(&self.shards[slot % self.shards.len()])
+        lock(&self.shards[slot % self.shards.len()].0)
     }
 
     /// Records one latency. Values above one hour are clamped to one hour.
     #[inline]
     pub fn record(&self, m: Measure, d: Duration) {
         self.record_micros(m, u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
+    }
+
+    /// Records the time elapsed since `start`.
+    #[inline]
+    pub fn record_since(&self, m: Measure, start: Instant) {
+        self.record(m, start.elapsed());
     }
 
     /// Records one latency given in microseconds (clamped to 1 h).
@@ -191,7 +204,7 @@ impl Metrics {
 
         for (slot, spare) in self.shards.iter().zip(collector.spares.iter_mut()) {
             // Only the swap (a few pointers) happens under the shard lock.
-            std::mem::swap(&mut *lock(slot), spare);
+            std::mem::swap(&mut *lock(&slot.0), spare);
             for (into, from) in histograms.iter_mut().zip(spare.histograms.iter_mut()) {
                 if !from.is_empty() {
                     // Same bounds everywhere, so adding cannot fail.

@@ -60,7 +60,7 @@ pub fn summary(r: &RunResults) -> String {
         let kinds: Vec<String> = r.errors.iter().map(|(k, n)| format!("{k} {n}")).collect();
         let _ = writeln!(
             out,
-            "errors: {} ({:.3}% of operations): {}",
+            "errors: {} ({:.3}% of requests): {}",
             r.error_total(),
             r.error_ratio() * 100.0,
             kinds.join(", ")
@@ -113,7 +113,7 @@ pub fn summary(r: &RunResults) -> String {
     out
 }
 
-/// A baseline comparison as a table, regressions marked.
+/// A baseline comparison as a table: every p99 and every regressed row.
 pub fn comparison(b: &BaselineComparison) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -123,7 +123,7 @@ pub fn comparison(b: &BaselineComparison) -> String {
         b.max_regression_pct,
         ms(b.floor_us)
     );
-    for row in &b.rows {
+    for row in b.rows.iter().filter(|r| r.regressed || r.stat == "p99") {
         let (base, new) = if row.stat == "count" {
             (format!("{}", row.baseline_us), format!("{}", row.new_us))
         } else {

@@ -8,6 +8,9 @@ use super::model::{Drift, IntervalSummary};
 
 /// Fewer points than this give no drift estimate.
 pub const MIN_POINTS: usize = 8;
+/// A series spanning less time gives no drift estimate: over a short run a
+/// per-hour extrapolation of any wobble is meaningless.
+pub const MIN_SPAN_MS: f64 = 10.0 * 60_000.0;
 /// Longer series are reduced to this many chunk medians first, to keep the
 /// pairwise work bounded (and smooth noise).
 pub const MAX_POINTS: usize = 400;
@@ -64,9 +67,14 @@ pub fn series_drift(series: &str, intervals: &[IntervalSummary]) -> Option<Drift
 }
 
 /// Theil-Sen slope of `(x ms, y)` points as percent of the median of `y`
-/// per hour, and that median. `None` with fewer than [`MIN_POINTS`] points.
+/// per hour, and that median. `None` with fewer than [`MIN_POINTS`] points
+/// or a span shorter than [`MIN_SPAN_MS`].
 pub fn relative_drift_per_hour(points: &[(f64, f64)]) -> Option<(f64, f64)> {
-    if points.len() < MIN_POINTS {
+    let span = match (points.first(), points.last()) {
+        (Some(a), Some(b)) => b.0 - a.0,
+        _ => 0.0,
+    };
+    if points.len() < MIN_POINTS || span < MIN_SPAN_MS {
         return None;
     }
     let reduced = reduce(points);

@@ -96,7 +96,8 @@ pub fn header(run: &RunInfo) -> Result<Vec<u8>, Error> {
 /// One interval's lines (its metadata comment, then one histogram line per
 /// measurement that recorded something), to append to the log.
 pub fn interval_chunk(snapshot: &IntervalSnapshot) -> Result<Vec<u8>, Error> {
-    let summary = IntervalSummary::of(snapshot);
+    // Only the metadata is needed from the summary: skip encoding histograms.
+    let summary = IntervalSummary::keeping(snapshot, &[false; Measure::ALL.len()]);
     let histograms: Vec<(Measure, &Histogram<u64>)> = Measure::ALL
         .iter()
         .map(|&m| (m, snapshot.histogram(m)))
@@ -370,7 +371,11 @@ mod tests {
             .iter()
             .filter(|m| r.percentiles(**m).count > 0)
             .count();
-        assert_eq!(tags.len(), recorded, "one tag per measurement that recorded");
+        assert_eq!(
+            tags.len(),
+            recorded,
+            "one tag per measurement that recorded"
+        );
         assert_eq!(
             Percentiles::of(&merged),
             r.percentiles(Measure::InviteDelivery)
@@ -400,6 +405,28 @@ mod tests {
             back.notes
                 .iter()
                 .any(|n| n.contains("unreadable from byte")),
+            "{:?}",
+            back.notes
+        );
+    }
+
+    #[test]
+    fn a_plain_hdrhistogram_log_is_read_with_a_note() {
+        let r = RunResults::example();
+        let bytes = HistogramLog.render(&r).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let plain: String = text
+            .lines()
+            .filter(|l| !l.starts_with(META_PREFIX))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let back = read(plain.as_bytes(), FILE_NAME).unwrap();
+        assert_eq!(back.intervals.len(), 12);
+        assert_eq!(back.intervals[3].measures, r.intervals[3].measures);
+        assert_eq!(back.intervals[3].length_ms, 1000);
+        assert_eq!(back.intervals[3].counter(Counter::InvitesOffered), 0);
+        assert!(
+            back.notes[0].contains("12 intervals have histograms only"),
             "{:?}",
             back.notes
         );

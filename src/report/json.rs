@@ -56,6 +56,9 @@ pub struct Summary {
     /// Number of intervals measured.
     #[serde(default)]
     pub intervals: usize,
+    /// The profile the run used, as resolved TOML.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_toml: Option<String>,
 }
 
 impl Summary {
@@ -81,6 +84,7 @@ impl Summary {
             baseline: r.baseline.clone(),
             notes: r.notes.clone(),
             intervals: r.intervals.len(),
+            profile_toml: r.profile_toml.clone(),
         }
     }
 
@@ -128,6 +132,7 @@ impl Summary {
             gates: self.gates.clone(),
             baseline: self.baseline.clone(),
             notes: self.notes.clone(),
+            profile_toml: self.profile_toml.clone(),
             passed: self.passed,
         }
     }

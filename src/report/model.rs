@@ -34,10 +34,6 @@ pub struct RunInfo {
     pub interval_ms: u64,
     /// `agentload` version that produced the run.
     pub tool_version: String,
-    /// The profile's TOML text as the run used it (shown in `report.html`,
-    /// kept in `summary.json` so `agentload report` can show it again).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub profile_text: Option<String>,
 }
 
 impl RunInfo {
@@ -61,7 +57,6 @@ impl RunInfo {
             agents,
             interval_ms,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            profile_text: None,
         }
     }
 }
@@ -168,6 +163,12 @@ pub struct IntervalSummary {
 impl IntervalSummary {
     /// Summarises a snapshot (and keeps its histograms in encoded form).
     pub fn of(s: &IntervalSnapshot) -> IntervalSummary {
+        IntervalSummary::keeping(s, &[true; Measure::ALL.len()])
+    }
+
+    /// Summarises a snapshot, keeping encoded histograms only for the
+    /// measurements whose flag (by [`Measure::index`]) is set.
+    pub fn keeping(s: &IntervalSnapshot, keep: &[bool; Measure::ALL.len()]) -> IntervalSummary {
         IntervalSummary {
             index: s.index,
             start_offset_ms: s.start_offset.as_millis() as u64,
@@ -178,7 +179,12 @@ impl IntervalSummary {
             errors: s.errors.clone(),
             gauges: s.gauges.to_vec(),
             health: s.health,
-            encoded: s.histograms.iter().map(encode_histogram).collect(),
+            encoded: s
+                .histograms
+                .iter()
+                .zip(keep)
+                .map(|(h, &k)| if k { encode_histogram(h) } else { Vec::new() })
+                .collect(),
         }
     }
 
@@ -261,6 +267,10 @@ pub struct GeneratorSummary {
     pub scheduler_lag_max_us: u64,
     /// Intervals in which the generator itself was saturated.
     pub doubtful_intervals: u64,
+    /// True when [`GeneratorSummary::is_doubtful`] held for the run: its
+    /// latencies may include the generator's own delay.
+    #[serde(default)]
+    pub doubtful: bool,
 }
 
 impl GeneratorSummary {
@@ -345,6 +355,30 @@ pub struct Drift {
     pub intervals: usize,
 }
 
+/// The measurements that are one request each, the denominator of the error
+/// rate. `connect_held` is a subset of `connect_cycle`, `connect_gap` is no
+/// request, and `invite_delivery` is a notification, so they do not count.
+pub const REQUEST_MEASURES: [Measure; 8] = [
+    Measure::Handshake,
+    Measure::Subscribe,
+    Measure::SessionStart,
+    Measure::Ready,
+    Measure::ConnectCycle,
+    Measure::Accept,
+    Measure::Reject,
+    Measure::Complete,
+];
+
+impl IntervalSummary {
+    /// Requests in this interval (see [`REQUEST_MEASURES`]).
+    pub fn requests(&self) -> u64 {
+        REQUEST_MEASURES
+            .iter()
+            .map(|&m| self.measure(m).count)
+            .sum()
+    }
+}
+
 /// Everything one run measured and decided.
 #[derive(Debug, Clone)]
 pub struct RunResults {
@@ -371,6 +405,9 @@ pub struct RunResults {
     pub baseline: Option<BaselineComparison>,
     /// Remarks for the reader (generator saturated, pieces missing when rebuilt, ...).
     pub notes: Vec<String>,
+    /// The profile the run used, as resolved TOML, when known (shown in
+    /// `report.html`; kept in `summary.json` so `agentload report` has it).
+    pub profile_toml: Option<String>,
     /// True when every gate and the baseline comparison passed.
     pub passed: bool,
 }
@@ -396,10 +433,13 @@ impl RunResults {
         self.errors.values().sum()
     }
 
-    /// Errors per operation: errors / (measured operations + errors), as a
-    /// fraction (0.001 = 0.1 %).
+    /// Errors per operation: errors / (requests + errors), as a fraction
+    /// (0.001 = 0.1 %); requests are the values of [`REQUEST_MEASURES`].
     pub fn error_ratio(&self) -> f64 {
-        let ops: u64 = self.measures.iter().map(|p| p.count).sum();
+        let ops: u64 = REQUEST_MEASURES
+            .iter()
+            .map(|&m| self.percentiles(m).count)
+            .sum();
         let errors = self.error_total();
         if ops + errors == 0 {
             0.0
@@ -424,6 +464,7 @@ impl RunResults {
 /// Builds [`RunResults`] from the interval snapshots as they arrive, so the
 /// engine never keeps full histograms per interval.
 pub struct RunAccumulator {
+    keep: [bool; Measure::ALL.len()],
     intervals: Vec<IntervalSummary>,
     histograms: Vec<Histogram<u64>>,
     counters: Vec<u64>,
@@ -438,9 +479,27 @@ impl Default for RunAccumulator {
 }
 
 impl RunAccumulator {
-    /// An empty accumulator.
+    /// An empty accumulator that keeps every interval's histograms (encoded,
+    /// a few hundred bytes to a few KB per interval): fine for short runs and
+    /// tests. Long runs should use [`RunAccumulator::for_gates`].
     pub fn new() -> RunAccumulator {
+        RunAccumulator::keeping([true; Measure::ALL.len()])
+    }
+
+    /// An empty accumulator that keeps per-interval histograms only for the
+    /// measurements windowed gates need, so a long soak's memory grows by
+    /// about 1 KB per interval (percentiles, counters, gauges).
+    pub fn for_gates(gates: &[crate::report::gate::Gate]) -> RunAccumulator {
+        let mut keep = [false; Measure::ALL.len()];
+        for m in gates.iter().filter_map(|g| g.windowed_measure()) {
+            keep[m.index()] = true;
+        }
+        RunAccumulator::keeping(keep)
+    }
+
+    fn keeping(keep: [bool; Measure::ALL.len()]) -> RunAccumulator {
         RunAccumulator {
+            keep,
             intervals: Vec::new(),
             histograms: new_histogram_set(),
             counters: vec![0; Counter::ALL.len()],
@@ -457,7 +516,7 @@ impl RunAccumulator {
                 let _ = into.add(from);
             }
         }
-        self.add_summary(IntervalSummary::of(s));
+        self.add_summary(IntervalSummary::keeping(s, &self.keep));
     }
 
     /// Adds an interval already summarised (used when rebuilding from files).
@@ -513,9 +572,10 @@ impl RunAccumulator {
 
     /// The results, without verdicts yet (`passed` is true until gates are set
     /// with [`RunResults::set_verdicts`]). Drift is computed here.
-    pub fn finish(self, run: RunInfo) -> RunResults {
+    pub fn finish(mut self, run: RunInfo) -> RunResults {
         let mut notes = Vec::new();
-        if self.generator.is_doubtful(self.intervals.len()) {
+        self.generator.doubtful = self.generator.is_doubtful(self.intervals.len());
+        if self.generator.doubtful {
             notes.push(format!(
                 "The load generator was saturated in {} of {} intervals (scheduler lag p99 up to {} µs, CPU up to {:.0} %): latencies may include the generator's own delay.",
                 self.generator.doubtful_intervals,
@@ -537,7 +597,55 @@ impl RunAccumulator {
             gates: Vec::new(),
             baseline: None,
             notes,
+            profile_toml: None,
             passed: true,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures::{example_run_info, example_snapshots};
+
+    #[test]
+    fn a_saturated_generator_is_said_prominently() {
+        let mut acc = RunAccumulator::new();
+        for (n, mut s) in example_snapshots().into_iter().enumerate() {
+            if n % 2 == 0 {
+                s.health.scheduler_lag_p99_us = 120_000;
+            }
+            acc.add(&s);
+        }
+        let r = acc.finish(example_run_info());
+        assert!(r.generator.doubtful);
+        assert_eq!(r.generator.doubtful_intervals, 6);
+        assert!(
+            r.notes[0].contains("saturated in 6 of 12 intervals"),
+            "{:?}",
+            r.notes
+        );
+
+        let calm = RunResults::example();
+        assert!(!calm.generator.doubtful && calm.notes.is_empty());
+    }
+
+    #[test]
+    fn verdicts_decide_passed() {
+        let mut r = RunResults::example();
+        let ok = GateResult {
+            rule: "x == 0".into(),
+            observed: "0".into(),
+            expected: "== 0".into(),
+            passed: true,
+            window: None,
+            note: None,
+        };
+        r.set_verdicts(vec![ok.clone()], None);
+        assert!(r.passed);
+        let mut bad = ok;
+        bad.passed = false;
+        r.set_verdicts(vec![bad], None);
+        assert!(!r.passed);
     }
 }

@@ -87,6 +87,7 @@ pub fn rebuild(dir: &Path, extra: &[Gate]) -> Result<RunResults, Error> {
                     r.errors = from_summary.errors;
                     r.generator = from_summary.generator;
                     r.baseline = from_summary.baseline;
+                    r.profile_toml = from_summary.profile_toml;
                 }
                 None => push_note(
                     &mut notes,

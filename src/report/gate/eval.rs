@@ -91,8 +91,9 @@ fn whole_run(gate: &Gate, r: &RunResults) -> GateResult {
                     result.observed = "n/a".to_string();
                     result.passed = true;
                     result.note = Some(format!(
-                        "not enough intervals to estimate drift (needs {} with values)",
-                        drift::MIN_POINTS
+                        "not enough data to estimate drift (needs {} intervals with values spanning {} minutes)",
+                        drift::MIN_POINTS,
+                        drift::MIN_SPAN_MS / 60_000.0
                     ));
                     return result;
                 }
@@ -116,10 +117,7 @@ struct WindowSums {
 fn window_value(gate: &Gate, w: &[IntervalSummary], hist: Option<&Histogram<u64>>) -> Option<f64> {
     let sums = WindowSums {
         seconds: w.iter().map(IntervalSummary::seconds).sum(),
-        ops: w
-            .iter()
-            .map(|i| i.measures.iter().map(|p| p.count).sum::<u64>())
-            .sum(),
+        ops: w.iter().map(IntervalSummary::requests).sum(),
         errors: w.iter().map(IntervalSummary::error_total).sum(),
     };
     let errors_of = |kind: &Option<String>| -> u64 {
@@ -276,10 +274,10 @@ mod tests {
         let rate = judge("invites_offered.rate > 10/s");
         assert!(rate.passed && rate.observed == "20/s", "{rate:?}");
         assert!(!judge("invites_offered.rate > 25/s").passed);
-        // 4 errors over 2062 operations ~ 0.19 %.
+        // 4 errors over 1158 requests ~ 0.34 %.
         let ratio = judge("errors.rate < 0.1%");
         assert!(!ratio.passed);
-        assert_eq!(ratio.observed, "0.194%");
+        assert_eq!(ratio.observed, "0.344%");
         assert!(judge("errors.rate < 1%").passed);
         assert!(judge("errors.http_503 == 3").passed);
         assert!(judge("errors.rate < 1/s").passed);
@@ -305,6 +303,26 @@ mod tests {
         assert!(judge("errors <= 3 over 5s").passed);
         assert!(!judge("errors <= 1 each interval").passed);
         assert!(judge("errors <= 2 each interval").passed);
+    }
+
+    #[test]
+    fn an_accumulator_for_gates_keeps_what_they_need() {
+        use crate::report::fixtures::{example_run_info, example_snapshots};
+        use crate::report::model::RunAccumulator;
+        let gates =
+            crate::report::gate::parse_all(["invite_delivery.p50 < 60ms each interval"]).unwrap();
+        let mut acc = RunAccumulator::for_gates(&gates);
+        for s in example_snapshots() {
+            acc.add(&s);
+        }
+        let lean = acc.finish(example_run_info());
+        let accept = Measure::Accept.index();
+        assert!(lean.intervals.iter().all(|i| i.encoded[accept].is_empty()));
+        let windowed = evaluate(&gates[0], &lean);
+        let full = evaluate(&gates[0], &RunResults::example());
+        assert_eq!(windowed.window, full.window);
+        assert!(windowed.note.is_none());
+        assert_eq!(lean.measures, RunResults::example().measures);
     }
 
     #[test]
@@ -344,14 +362,38 @@ mod tests {
             Some("no reject values were recorded")
         );
 
-        let drift = judge("invite_delivery.p99 drift < 20%/h");
-        assert!(!drift.passed, "the example drifts upward: {drift:?}");
-        r.intervals.truncate(3);
-        r.drift.clear();
-        let short = evaluate(
-            &Gate::parse("invite_delivery.p99 drift < 20%/h").unwrap(),
-            &r,
-        );
-        assert!(short.passed && short.note.is_some());
+        let short = judge("invite_delivery.p99 drift < 20%/h");
+        assert!(short.passed && short.note.is_some(), "{short:?}");
+    }
+
+    /// An hour of one-minute intervals whose p99 starts at 100 ms and grows
+    /// by `ms_per_hour`.
+    fn soak(ms_per_hour: u64) -> RunResults {
+        let mut r = RunResults::example();
+        let template = r.intervals[0].clone();
+        r.intervals = (0..60u64)
+            .map(|n| {
+                let mut i = template.clone();
+                i.index = n;
+                i.start_offset_ms = n * 60_000;
+                i.length_ms = 60_000;
+                let wobble = [0, 7_000, 2_000, 9_000, 4_000][n as usize % 5];
+                i.measures[Measure::InviteDelivery.index()].p99_us =
+                    100_000 + ms_per_hour * 1000 * n / 60 + wobble;
+                i
+            })
+            .collect();
+        r.drift = drift::run_drift(&r.intervals);
+        r
+    }
+
+    #[test]
+    fn drift_gates_judge_the_trend() {
+        let g = Gate::parse("invite_delivery.p99 drift < 20%/h").unwrap();
+        let flat = evaluate(&g, &soak(0));
+        assert!(flat.passed && flat.note.is_none(), "{flat:?}");
+        let rising = evaluate(&g, &soak(50));
+        assert!(!rising.passed, "{rising:?}");
+        assert!(rising.observed.ends_with("%/h"));
     }
 }

@@ -171,6 +171,16 @@ pub struct Gate {
 }
 
 impl Gate {
+    /// The measurement whose per-interval histograms this gate needs (a
+    /// latency statistic judged per interval or per sliding window).
+    pub fn windowed_measure(&self) -> Option<Measure> {
+        match (&self.subject, self.window) {
+            (_, Window::Run) => None,
+            (Subject::Latency(m, _), _) => Some(*m),
+            _ => None,
+        }
+    }
+
     /// The expectation as shown in reports (`< 250ms`).
     pub fn expected(&self) -> String {
         format!("{} {}", self.op.symbol(), self.bound_text)
@@ -474,6 +484,8 @@ mod tests {
         assert_eq!(g.rule, "connect_cycle.max<=1.5s over 1m");
         let g = parsed("accept.p95 < 100ms each interval");
         assert_eq!(g.window, Window::EachInterval);
+        assert_eq!(g.windowed_measure(), Some(Measure::Accept));
+        assert_eq!(parsed("accept.p95 < 100ms").windowed_measure(), None);
         let g = parsed("invite_delivery.count >= 100");
         assert_eq!(g.subject, Subject::MeasureCount(Measure::InviteDelivery));
     }

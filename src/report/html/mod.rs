@@ -37,9 +37,7 @@ impl Export for ReportHtml {
     fn render(&self, results: &RunResults) -> Result<Vec<u8>, Error> {
         Ok(write(
             results,
-            self.profile
-                .as_deref()
-                .or(results.run.profile_text.as_deref()),
+            self.profile.as_deref().or(results.profile_toml.as_deref()),
         ))
     }
 }
