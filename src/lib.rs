@@ -15,6 +15,7 @@ pub mod error;
 pub mod gws;
 pub mod http;
 pub mod metrics;
+pub mod nofile;
 pub mod profile;
 pub mod progress;
 pub mod report;

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use crate::cli::CheckArgs;
 use crate::engine::arrivals::{expected_count, segments};
-use crate::engine::nofile;
+use crate::nofile;
 use crate::engine::plan::Plan;
 use crate::error::{Error, Outcome};
 use crate::profile::{Channel, Profile};

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::cli::RunArgs;
-use crate::engine::nofile;
 use crate::engine::outputs::RunOutputs;
 use crate::engine::plan::Plan;
 use crate::engine::run::{RunSetup, execute};
@@ -15,6 +14,7 @@ use crate::engine::signals::StopSignals;
 use crate::error::{Error, Outcome};
 use crate::http::{HttpClient, TlsOptions};
 use crate::metrics::Metrics;
+use crate::nofile;
 use crate::metrics::health::{PROBE_TICK, spawn_scheduler_probe};
 use crate::profile::{Overrides, Profile};
 use crate::progress::{Mode, Progress};

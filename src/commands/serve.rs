@@ -45,31 +45,6 @@ pub fn resolve_config(args: &ServeArgs) -> Result<SimulatorConfig, Error> {
     Ok(config)
 }
 
-/// Raises the soft open-files limit to the hard limit: every long-polling agent holds a socket.
-#[allow(clippy::unnecessary_cast)] // rlim_t is not u64 everywhere
-pub fn raise_nofile_limit() -> u64 {
-    // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
-    unsafe {
-        let mut lim = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
-            return 0;
-        }
-        if lim.rlim_cur < lim.rlim_max {
-            let raised = libc::rlimit {
-                rlim_cur: lim.rlim_max,
-                rlim_max: lim.rlim_max,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
-                return raised.rlim_cur as u64;
-            }
-        }
-        lim.rlim_cur as u64
-    }
-}
-
 fn print_stats(label: &str, s: &SimStats) {
     let c = &s.counts;
     println!(
@@ -94,7 +69,16 @@ fn print_stats(label: &str, s: &SimStats) {
 /// Runs the simulator until Ctrl-C or SIGTERM, then prints the final counts.
 pub fn run(args: ServeArgs) -> Result<Outcome, Error> {
     let config = resolve_config(&args)?;
-    raise_nofile_limit();
+    // Every logged-in agent holds a long-poll and a REST connection here.
+    let needed = u64::from(config.users) * crate::nofile::PER_AGENT_SIMULATED + crate::nofile::MARGIN;
+    if let Ok(limit) = crate::nofile::raise(needed)
+        && limit.soft < needed
+    {
+        eprintln!(
+            "warning: {} users may need {needed} open files but only {} are allowed; raise it with `ulimit -n {needed}`",
+            config.users, limit.soft
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -3,7 +3,6 @@
 
 pub mod arrivals;
 pub mod injector;
-pub mod nofile;
 pub mod outputs;
 pub mod plan;
 pub mod run;

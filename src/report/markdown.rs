@@ -222,7 +222,7 @@ mod tests {
 
 | invite_delivery p50 | invite_delivery p99 | connect_cycle p99 | offered | lost | errors |
 |---:|---:|---:|---:|---:|---:|
-| 61.2 ms | 87.6 ms | 30.6 ms | 20.0/s | 0 | 4 (0.19 %) |
+| 61.2 ms | 87.6 ms | 30.6 ms | 20.0/s | 0 | 4 (0.34 %) |
 
 ### Gates
 
@@ -254,6 +254,7 @@ Allowed slowdown 10.0 %; changes under 1.00 ms never count.
 | `handshake` | 30 | 1.94 ms | 2.41 ms | 2.49 ms | 2.49 ms | 2.49 ms |
 | `subscribe` | 60 | 1.02 ms | 1.29 ms | 1.30 ms | 1.30 ms | 1.30 ms |
 | `session_start` | 30 | 4.02 ms | 4.89 ms | 4.96 ms | 4.96 ms | 4.96 ms |
+| `injection_lag` | 240 | 172 µs | 290 µs | 318 µs | 319 µs | 319 µs |
 "#;
 
     #[test]

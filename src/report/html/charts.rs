@@ -16,6 +16,8 @@ pub(super) const PERCENTILE_GROUPS: [(&str, &[Measure]); 3] = [
             Measure::Reject,
             Measure::Complete,
             Measure::Ready,
+            // The injector's own lateness, next to the delivery it inflates.
+            Measure::InjectionLag,
         ],
     ),
     (

@@ -54,30 +54,40 @@ pub fn current() -> std::io::Result<NofileLimit> {
     })
 }
 
-/// Raises the soft limit to the hard limit and returns the limits now in force.
+/// Raises the soft limit to the hard limit, and past it to `wanted` when the
+/// process may raise its hard limit (root); returns the limits now in force.
 #[cfg(unix)]
-#[allow(clippy::useless_conversion)]
-pub fn raise() -> std::io::Result<NofileLimit> {
+pub fn raise(wanted: u64) -> std::io::Result<NofileLimit> {
     let now = current()?;
+    if wanted > now.hard && set(wanted, wanted).is_ok() {
+        return current();
+    }
     if now.soft >= now.hard {
         return Ok(now);
     }
     // An unlimited hard limit is not accepted as a soft value everywhere
     // (macOS caps it at OPEN_MAX); a million descriptors is plenty.
-    let target = if now.hard == u64::from(libc::RLIM_INFINITY) {
+    let soft = if now.hard == u64::from(libc::RLIM_INFINITY) {
         1 << 20
     } else {
         now.hard
     };
+    set(soft, now.hard)?;
+    current()
+}
+
+#[cfg(unix)]
+#[allow(clippy::useless_conversion)]
+fn set(soft: u64, hard: u64) -> std::io::Result<()> {
     let lim = libc::rlimit {
-        rlim_cur: libc::rlim_t::try_from(target).unwrap_or(libc::rlim_t::MAX),
-        rlim_max: libc::rlim_t::try_from(now.hard).unwrap_or(libc::rlim_t::MAX),
+        rlim_cur: libc::rlim_t::try_from(soft).unwrap_or(libc::rlim_t::MAX),
+        rlim_max: libc::rlim_t::try_from(hard).unwrap_or(libc::rlim_t::MAX),
     };
     // SAFETY: setrlimit only reads the struct we pass.
     if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) } != 0 {
         return Err(std::io::Error::last_os_error());
     }
-    current()
+    Ok(())
 }
 
 /// Without rlimits there is nothing to raise; report an unlimited budget.
@@ -91,7 +101,7 @@ pub fn current() -> std::io::Result<NofileLimit> {
 
 /// Without rlimits there is nothing to raise.
 #[cfg(not(unix))]
-pub fn raise() -> std::io::Result<NofileLimit> {
+pub fn raise(_wanted: u64) -> std::io::Result<NofileLimit> {
     current()
 }
 
@@ -117,14 +127,11 @@ pub fn check(needed: u64, limit: NofileLimit, peak_agents: u32) -> Result<(), Er
 /// Raises the limit as far as allowed, then checks it covers a run of
 /// `peak_agents`. Returns the limits in force.
 pub fn ensure(peak_agents: u32, embedded_simulator: bool) -> Result<NofileLimit, Error> {
-    let limit = raise()
+    let needed = descriptors_needed(peak_agents, embedded_simulator);
+    let limit = raise(needed)
         .or_else(|_| current())
         .map_err(|e| Error::run(format!("cannot read the open-file limit: {e}")))?;
-    check(
-        descriptors_needed(peak_agents, embedded_simulator),
-        limit,
-        peak_agents,
-    )?;
+    check(needed, limit, peak_agents)?;
     Ok(limit)
 }
 
@@ -158,7 +165,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn raising_reaches_the_hard_limit_or_a_million() {
-        let after = raise().unwrap();
+        let after = raise(0).unwrap();
         assert!(
             after.soft == after.hard || after.soft == 1 << 20,
             "{after:?}"
