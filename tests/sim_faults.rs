@@ -98,3 +98,26 @@ fn own_runtime_serves_and_stops_with_final_counts() {
         "still listening after stop"
     );
 }
+
+#[tokio::test]
+async fn reset_connect_breaks_the_connect_reply() {
+    use http_body_util::{BodyExt, Full};
+    let mut cfg = config(1, Duration::from_secs(30));
+    cfg.faults.reset_connect = Probability::ALWAYS;
+    let sim = start(cfg).await;
+    let mut a = TestAgent::new(&sim.url(), Some(("agent1", "password")));
+    let hs = a.bayeux(json!([{"channel": "/meta/handshake", "version": "1.0", "supportedConnectionTypes": ["long-polling"]}])).await;
+    let connect = json!([{"channel": "/meta/connect", "clientId": hs[0]["clientId"], "connectionType": "long-polling"}]);
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<Full<bytes::Bytes>>();
+    let req = hyper::Request::post(format!("{}/api/v2/notifications", sim.url()))
+        .header("Authorization", "Basic YWdlbnQxOnBhc3N3b3Jk")
+        .body(Full::new(bytes::Bytes::from(connect.to_string())))
+        .unwrap();
+    let outcome = match client.request(req).await {
+        Err(_) => true,
+        Ok(resp) => resp.into_body().collect().await.is_err(),
+    };
+    assert!(outcome, "a reset connect must not deliver a complete reply");
+    sim.shutdown(Duration::from_millis(100)).await;
+}

@@ -459,3 +459,52 @@ fn scale_agents_long_polling_and_invite_latency() {
             + end["completed"].as_u64().unwrap()
     );
 }
+
+/// The routing engine's share of an invite: inject -> pick a Ready agent ->
+/// build the `Invited` notification, with 20,000 agents Ready (no network).
+#[test]
+#[ignore = "measurement: run in release with --ignored --nocapture"]
+fn routing_cost_per_invite_with_20000_ready_agents() {
+    use agentload::gws::MediaChannel;
+    use agentload::sim::interaction::{Content, EmailContent};
+    use agentload::sim::routing::{Routing, RoutingRules};
+    let agents = 20_000u32;
+    let mut r = Routing::new(
+        agents,
+        RoutingRules {
+            capacity: [1, 1],
+            routing_delay: agentload::units::DelaySpec::ZERO,
+        },
+    );
+    let mut fx = Vec::new();
+    for a in 0..agents {
+        r.start_session(a).unwrap();
+        r.set_ready(a, MediaChannel::Email, true, &mut fx).unwrap();
+    }
+    let ud = vec![
+        ("run".to_string(), "r1".to_string()),
+        ("t0_us".to_string(), "1732456789123456".to_string()),
+    ];
+    let n = 10_000u32;
+    let mut samples = Vec::with_capacity(n as usize);
+    for _ in 0..n {
+        fx.clear();
+        let content = Content::Email(EmailContent {
+            from_address: "c@x".into(),
+            to_address: "support@sim".into(),
+            subject: "s".into(),
+            text: "t".into(),
+        });
+        let t = Instant::now();
+        r.inject(MediaChannel::Email, content, &ud, &mut fx);
+        samples.push(t.elapsed().as_nanos() as u64);
+    }
+    assert_eq!(r.counts().offered, n as u64);
+    samples.sort_unstable();
+    println!(
+        "routing inject+offer+notification, {n} invites over {agents} Ready agents: p50 {} ns, p99 {} ns, max {} ns",
+        pct(&samples, 0.5),
+        pct(&samples, 0.99),
+        samples.last().copied().unwrap_or(0)
+    );
+}
