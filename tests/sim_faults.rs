@@ -121,3 +121,25 @@ async fn reset_connect_breaks_the_connect_reply() {
     assert!(outcome, "a reset connect must not deliver a complete reply");
     sim.shutdown(Duration::from_millis(100)).await;
 }
+
+#[tokio::test]
+async fn delivery_latency_holds_notifications_back() {
+    let mut cfg = config(1, Duration::from_secs(30));
+    cfg.faults.delivery_latency = agentload::units::DelaySpec::fixed(Duration::from_millis(300));
+    let sim = start(cfg).await;
+    let base = sim.url();
+    let mut a = TestAgent::new(&base, Some(("agent1", "password")));
+    a.log_in(&["email"]).await;
+    let sent = std::time::Instant::now();
+    TestAgent::new(&base, None)
+        .form("/genesys/2/email/x", &[("fromAddress", "a@b")])
+        .await;
+    a.wait_interaction("Invited").await;
+    // A lower bound only: the invite cannot arrive before the injected latency.
+    assert!(
+        sent.elapsed() >= Duration::from_millis(300),
+        "invite after {:?}",
+        sent.elapsed()
+    );
+    sim.shutdown(Duration::from_millis(100)).await;
+}

@@ -93,7 +93,7 @@ pub struct Caller {
 
 /// Most HTTP sessions one agent keeps: a client that ignores cookies makes
 /// a new session per request, and must not grow the simulator without bound.
-const SESSIONS_PER_AGENT: usize = 4;
+pub const SESSIONS_PER_AGENT: usize = 4;
 
 #[derive(Default)]
 struct SessionMap {
