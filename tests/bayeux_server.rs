@@ -474,3 +474,40 @@ async fn router_issues_browser_cookie_and_serves_any_path() {
     assert_eq!(session.cookie("BAYEUX_BROWSER"), Some(cookie));
     task.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousands_of_held_connects_all_get_one_broadcast() {
+    const N: usize = 3000;
+    let (server, _) = server_with(config());
+    let mut ids = Vec::with_capacity(N);
+    for _ in 0..N {
+        ids.push(ready_client(&server, "/all").await);
+    }
+    let mut held = Vec::with_capacity(N);
+    for id in &ids {
+        let (s, body) = (server.clone(), connect_body(id, None));
+        held.push(tokio::spawn(async move { send(&s, &body).await }));
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while server.stats().held_connects < N {
+        assert!(
+            Instant::now() < deadline,
+            "only {} held",
+            server.stats().held_connects
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(server.publish("/all", &raw(r#"{"b":1}"#)), N);
+    for h in held {
+        let r = tokio::time::timeout(Duration::from_secs(30), h)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            events(&r),
+            vec![("/all".to_owned(), r#"{"b":1}"#.to_owned())]
+        );
+    }
+    assert_eq!(server.stats().held_connects, 0);
+    assert_eq!(server.stats().sessions, N);
+}

@@ -3,10 +3,15 @@
 //! server session store used by the embedded simulator.
 
 pub mod channel;
+pub mod client;
 pub mod message;
 pub mod server;
 
 pub use channel::ChannelPattern;
+pub use client::{
+    BayeuxClient, ClientConfig, ClientError, Delivery, ExchangeKind, ExchangeOutcome, NoopObserver,
+    Observer,
+};
 pub use message::{Advice, ErrorInfo, Message, Reconnect, Subscription, decode_messages};
 pub use server::{
     BayeuxServer, CloseReason, NoopListener, Reply, RequestContext, ServerConfig, ServerStats,

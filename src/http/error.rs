@@ -82,7 +82,14 @@ fn has_cause<T: StdError + 'static>(err: &(dyn StdError + 'static)) -> bool {
         if e.is::<T>() {
             return true;
         }
-        cur = e.source();
+        // io::Error::source() skips the error it wraps; look inside.
+        cur = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner),
+            None => e.source(),
+        };
     }
     false
 }

@@ -1,0 +1,58 @@
+//! Client errors with stable kind names.
+
+use crate::http::HttpError;
+
+use super::ExchangeKind;
+
+/// Why a client operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The HTTP exchange failed (connect, timeout, TLS, non-Bayeux status).
+    #[error(transparent)]
+    Http(#[from] HttpError),
+    /// The reply was not a Bayeux message array.
+    #[error("the server's reply is not Bayeux JSON: {0}")]
+    BadReply(String),
+    /// The reply did not answer the request.
+    #[error("no reply to {0:?} in the server's answer")]
+    NoReply(ExchangeKind),
+    /// The server refused the request (`successful: false`).
+    #[error("{kind:?} refused by the server: {error}")]
+    Refused {
+        /// Which request.
+        kind: ExchangeKind,
+        /// The server's `error` string (or a note that it gave none).
+        error: String,
+    },
+    /// The server no longer knows this clientId; handshake again.
+    #[error("the server no longer knows this client ({0}); it must handshake again")]
+    UnknownClient(String),
+    /// No handshake has succeeded yet.
+    #[error("not handshaken: call handshake() or run the connect loop first")]
+    NotHandshaken,
+    /// The server advised `reconnect: none` (or a negative interval).
+    #[error("the server advised reconnect \"none\": the session is over and must not be retried")]
+    ReconnectNone,
+}
+
+impl ClientError {
+    /// Stable short name used as an error-kind key in reports.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ClientError::Http(e) => e.kind(),
+            ClientError::BadReply(_) => "bad_reply",
+            ClientError::NoReply(_) => "no_reply",
+            ClientError::Refused { kind, .. } => match kind {
+                ExchangeKind::Handshake => "handshake_refused",
+                ExchangeKind::Subscribe => "subscribe_refused",
+                ExchangeKind::Unsubscribe => "unsubscribe_refused",
+                ExchangeKind::Publish => "publish_refused",
+                ExchangeKind::Connect => "connect_refused",
+                ExchangeKind::Disconnect => "disconnect_refused",
+            },
+            ClientError::UnknownClient(_) => "unknown_client",
+            ClientError::NotHandshaken => "not_handshaken",
+            ClientError::ReconnectNone => "reconnect_none",
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! The client side: one Bayeux session per simulated agent.
+//!
+//! [`BayeuxClient`] handshakes, subscribes, publishes and runs the
+//! `/meta/connect` loop; events arriving on any reply go, in order, to the
+//! [`Delivery`] channel returned by [`BayeuxClient::new`]. Metrics stay out of
+//! this layer: an [`Observer`] is told about every exchange.
+
+mod config;
+mod connect_loop;
+mod error;
+mod observer;
+mod session;
+
+pub use config::ClientConfig;
+pub use error::ClientError;
+pub use observer::{ExchangeKind, ExchangeOutcome, NoopObserver, Observer};
+pub use session::{BayeuxClient, Delivery};
