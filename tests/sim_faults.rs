@@ -75,7 +75,6 @@ fn own_runtime_serves_and_stops_with_final_counts() {
     let sim = spawn_on_own_runtime(
         config(2, Duration::from_secs(30)),
         "127.0.0.1:0".parse().unwrap(),
-        1,
     )
     .unwrap();
     let url = sim.url().to_string();

@@ -16,4 +16,6 @@ pub mod routing;
 pub mod server;
 
 pub use config::SimulatorConfig;
-pub use server::{RunningSim, SimHandle, SimStats, Simulator, spawn_on_own_runtime};
+pub use server::{
+    RunningSim, SimHandle, SimStats, Simulator, spawn_on_own_runtime, spawn_on_own_runtime_with,
+};

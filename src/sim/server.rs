@@ -390,9 +390,19 @@ pub struct RunningSim {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-/// Starts the simulator on a dedicated runtime with `worker_threads` workers, bound to `addr`
-/// (port 0 picks a free one).
+/// Starts the simulator on a dedicated runtime bound to `addr` (port 0 picks
+/// a free one), with half the machine's cores as workers (at least one): the
+/// load generator in the same process keeps the rest.
 pub fn spawn_on_own_runtime(
+    config: SimulatorConfig,
+    addr: SocketAddr,
+) -> Result<RunningSim, Error> {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    spawn_on_own_runtime_with(config, addr, (cores / 2).max(1))
+}
+
+/// [`spawn_on_own_runtime`] with an explicit number of worker threads.
+pub fn spawn_on_own_runtime_with(
     config: SimulatorConfig,
     addr: SocketAddr,
     worker_threads: usize,
