@@ -44,7 +44,7 @@ async fn run_agent(base: String, n: u32, stop: Arc<AtomicBool>) {
                     "{:?}",
                     r.json
                 );
-            } else if roll < 83 && !logged_out && n % 3 == 0 {
+            } else if roll < 83 && !logged_out && n.is_multiple_of(3) {
                 // Log out holding the invite, then come back: it must be requeued.
                 a.op("/api/v2/me", "EndContactCenterSession").await;
                 a.log_in(&["email", "chat"]).await;
@@ -73,7 +73,7 @@ async fn random_answers_lose_nothing_and_counts_add_up() {
             let mut gms = TestAgent::new(&base, None);
             for i in 0..INTERACTIONS {
                 let seq = i.to_string();
-                let r = if i % 2 == 0 {
+                let r = if i.is_multiple_of(2) {
                     gms.form(
                         "/genesys/2/email/soak",
                         &[("fromAddress", "c@example.com"), ("userData[seq]", &seq)],
