@@ -75,7 +75,6 @@ fn own_runtime_serves_and_stops_with_final_counts() {
     let sim = spawn_on_own_runtime(
         config(2, Duration::from_secs(30)),
         "127.0.0.1:0".parse().unwrap(),
-        1,
     )
     .unwrap();
     let url = sim.url().to_string();
@@ -97,4 +96,49 @@ fn own_runtime_serves_and_stops_with_final_counts() {
         std::net::TcpStream::connect(url.trim_start_matches("http://")).is_err(),
         "still listening after stop"
     );
+}
+
+#[tokio::test]
+async fn reset_connect_breaks_the_connect_reply() {
+    use http_body_util::{BodyExt, Full};
+    let mut cfg = config(1, Duration::from_secs(30));
+    cfg.faults.reset_connect = Probability::ALWAYS;
+    let sim = start(cfg).await;
+    let mut a = TestAgent::new(&sim.url(), Some(("agent1", "password")));
+    let hs = a.bayeux(json!([{"channel": "/meta/handshake", "version": "1.0", "supportedConnectionTypes": ["long-polling"]}])).await;
+    let connect = json!([{"channel": "/meta/connect", "clientId": hs[0]["clientId"], "connectionType": "long-polling"}]);
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<Full<bytes::Bytes>>();
+    let req = hyper::Request::post(format!("{}/api/v2/notifications", sim.url()))
+        .header("Authorization", "Basic YWdlbnQxOnBhc3N3b3Jk")
+        .body(Full::new(bytes::Bytes::from(connect.to_string())))
+        .unwrap();
+    let outcome = match client.request(req).await {
+        Err(_) => true,
+        Ok(resp) => resp.into_body().collect().await.is_err(),
+    };
+    assert!(outcome, "a reset connect must not deliver a complete reply");
+    sim.shutdown(Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
+async fn delivery_latency_holds_notifications_back() {
+    let mut cfg = config(1, Duration::from_secs(30));
+    cfg.faults.delivery_latency = agentload::units::DelaySpec::fixed(Duration::from_millis(300));
+    let sim = start(cfg).await;
+    let base = sim.url();
+    let mut a = TestAgent::new(&base, Some(("agent1", "password")));
+    a.log_in(&["email"]).await;
+    let sent = std::time::Instant::now();
+    TestAgent::new(&base, None)
+        .form("/genesys/2/email/x", &[("fromAddress", "a@b")])
+        .await;
+    a.wait_interaction("Invited").await;
+    // A lower bound only: the invite cannot arrive before the injected latency.
+    assert!(
+        sent.elapsed() >= Duration::from_millis(300),
+        "invite after {:?}",
+        sent.elapsed()
+    );
+    sim.shutdown(Duration::from_millis(100)).await;
 }

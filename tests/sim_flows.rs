@@ -517,3 +517,17 @@ async fn bad_input_gets_status_codes_and_leaves_state_sound() {
     assert_counts_add_up(&s);
     sim.shutdown(Duration::from_millis(100)).await;
 }
+
+#[tokio::test]
+async fn a_bayeux_session_cannot_be_used_by_another_user() {
+    let sim = start(config(2, Duration::from_secs(30))).await;
+    let base = sim.url();
+    let mut a = agent(&base, 1);
+    a.log_in(&["email"]).await;
+    let mut b = agent(&base, 2);
+    let r = b
+        .post("/api/v2/notifications", json!([{"channel": "/meta/connect", "clientId": a.client_id, "connectionType": "long-polling"}]))
+        .await;
+    assert_eq!(r.status, 403);
+    sim.shutdown(Duration::from_millis(100)).await;
+}

@@ -118,3 +118,45 @@ fn stop_signal() -> Result<impl std::future::Future<Output = ()>, Error> {
         let _ = tokio::signal::ctrl_c().await;
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn args(config: Option<PathBuf>) -> ServeArgs {
+        ServeArgs {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            agents: None,
+            password: None,
+            invite_timeout: None,
+            config,
+        }
+    }
+
+    #[test]
+    fn flags_override_the_config_file() {
+        let path =
+            std::env::temp_dir().join(format!("agentload-serve-{}.toml", std::process::id()));
+        std::fs::write(
+            &path,
+            "users = 7\npassword = \"x\"\ninvite_timeout = \"9s\"\n",
+        )
+        .unwrap();
+        let from_file = resolve_config(&args(Some(path.clone()))).unwrap();
+        assert_eq!((from_file.users, from_file.password.as_str()), (7, "x"));
+        let mut a = args(Some(path.clone()));
+        a.agents = Some(3);
+        a.invite_timeout = Some("2s".parse().unwrap());
+        let c = resolve_config(&a).unwrap();
+        assert_eq!((c.users, c.invite_timeout.0.as_secs()), (3, 2));
+        std::fs::write(&path, "user = 7\n").unwrap();
+        let err = resolve_config(&args(Some(path.clone()))).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("user"), "{err}");
+        std::fs::remove_file(&path).unwrap();
+        let missing =
+            resolve_config(&args(Some(PathBuf::from("/nonexistent/x.toml")))).unwrap_err();
+        assert!(missing.to_string().contains("cannot read"), "{missing}");
+    }
+}

@@ -11,6 +11,7 @@ pub mod channel;
 pub mod model;
 pub mod notification;
 pub mod operation;
+pub mod paths;
 pub mod status;
 
 pub use channel::MediaChannel;
@@ -21,4 +22,4 @@ pub use notification::{
     Notification, UserState, decode_notification,
 };
 pub use operation::{OperationName, OperationRequest, operation_body};
-pub use status::StatusCode;
+pub use status::{StatusCode, decode_status};

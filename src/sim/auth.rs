@@ -91,10 +91,20 @@ pub struct Caller {
     pub session_id: Arc<str>,
 }
 
-/// Every live `JSESSIONID`.
+/// Most HTTP sessions one agent keeps: a client that ignores cookies makes
+/// a new session per request, and must not grow the simulator without bound.
+pub const SESSIONS_PER_AGENT: usize = 4;
+
+#[derive(Default)]
+struct SessionMap {
+    by_id: HashMap<Arc<str>, HttpSession>,
+    by_agent: HashMap<u32, std::collections::VecDeque<Arc<str>>>,
+}
+
+/// Every live `JSESSIONID` (at most [`SESSIONS_PER_AGENT`] per agent; the oldest goes first).
 #[derive(Default)]
 pub struct Sessions {
-    map: Mutex<HashMap<Arc<str>, HttpSession>>,
+    map: Mutex<SessionMap>,
 }
 
 fn random_hex(bytes: usize) -> String {
@@ -109,7 +119,7 @@ impl Sessions {
     /// agent; otherwise a new one (second value true).
     pub fn resolve(&self, agent: u32, cookie_id: Option<&str>) -> (Arc<str>, HttpSession, bool) {
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((k, s)) = cookie_id.and_then(|id| map.get_key_value(id))
+        if let Some((k, s)) = cookie_id.and_then(|id| map.by_id.get_key_value(id))
             && s.agent == agent
         {
             return (k.clone(), s.clone(), false);
@@ -119,21 +129,34 @@ impl Sessions {
             agent,
             csrf: Arc::from(random_hex(16)),
         };
-        map.insert(id.clone(), session.clone());
+        map.by_id.insert(id.clone(), session.clone());
+        let owned = map.by_agent.entry(agent).or_default();
+        owned.push_back(id.clone());
+        if owned.len() > SESSIONS_PER_AGENT
+            && let Some(oldest) = owned.pop_front()
+        {
+            map.by_id.remove(&oldest);
+        }
         (id, session, true)
     }
 
     /// Ends a session (`EndContactCenterSession`).
     pub fn end(&self, id: &str) {
-        self.map
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(id);
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = map.by_id.remove(id)
+            && let Some(owned) = map.by_agent.get_mut(&s.agent)
+        {
+            owned.retain(|o| &**o != id);
+        }
     }
 
     /// Live sessions.
     pub fn len(&self) -> usize {
-        self.map.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.map
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .by_id
+            .len()
     }
 
     /// True when there is none.
@@ -174,6 +197,14 @@ mod tests {
     #[test]
     fn sessions_are_per_agent() {
         let s = Sessions::default();
+        for _ in 0..10 {
+            s.resolve(5, None);
+        }
+        assert_eq!(
+            s.len(),
+            SESSIONS_PER_AGENT,
+            "cookie-less clients must not grow sessions without bound"
+        );
         let (id, _, new) = s.resolve(0, None);
         assert!(new);
         let (same, _, new) = s.resolve(0, Some(&id));

@@ -201,7 +201,10 @@ pub async fn interaction_operation(
     };
     let agent = caller.agent;
     let result = match op {
-        OperationName::Accept => app.engine.with(|r, fx| r.accept(agent, &id, fx)),
+        OperationName::Accept => {
+            let nickname = req.nickname.as_deref();
+            app.engine.with(|r, fx| r.accept(agent, &id, nickname, fx))
+        }
         OperationName::Reject => app.engine.with(|r, fx| r.reject(agent, &id, fx)),
         OperationName::StopProcessing | OperationName::Complete => {
             app.engine.with(|r, fx| r.finish(agent, &id, fx))

@@ -530,8 +530,14 @@ impl Routing {
         }
     }
 
-    /// `Accept`.
-    pub fn accept(&mut self, agent: u32, id: &str, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
+    /// `Accept`. A chat `nickname` (8.5.0) names the agent in the transcript.
+    pub fn accept(
+        &mut self,
+        agent: u32,
+        id: &str,
+        nickname: Option<&str>,
+        fx: &mut Vec<Effect>,
+    ) -> Result<(), Refusal> {
         let i = self.owned(agent, id)?;
         if !matches!(i.phase, Phase::Offered { .. }) {
             return Err(Refusal::new(
@@ -540,7 +546,7 @@ impl Routing {
             ));
         }
         let id = i.id.clone();
-        let agent_nick = format!("agent{}", agent + 1);
+        let agent_nick = nickname.map_or_else(|| format!("agent{}", agent + 1), str::to_string);
         let Some(i) = self.interactions.get_mut(&id) else {
             return Ok(());
         };

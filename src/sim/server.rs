@@ -300,17 +300,46 @@ impl Simulator {
         let stop = CancellationToken::new();
         let routes = router(app.clone());
         let stopped = stop.clone();
-        let task = tokio::spawn(async move {
-            let serve =
-                axum::serve(listener, routes).with_graceful_shutdown(stopped.cancelled_owned());
-            let _ = serve.await;
-        });
+        let task = tokio::spawn(accept_loop(listener, routes, stopped));
         Ok(SimHandle {
             addr,
             app,
             stop,
             task,
         })
+    }
+}
+
+/// Accepts connections until `stop`; each is served over HTTP/1.1 (what
+/// long-polling clients speak) and dropped at once when `stop` fires, so a
+/// held connect never delays shutdown. A plain HTTP/1 connection (no
+/// protocol sniffing) keeps the per-agent memory of idle long-polls low.
+async fn accept_loop(listener: TcpListener, routes: Router, stop: CancellationToken) {
+    loop {
+        let accepted = tokio::select! {
+            _ = stop.cancelled() => return,
+            accepted = listener.accept() => accepted,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                // Out of file descriptors or a transient accept error: back off
+                // instead of spinning; established connections keep working.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let service = hyper_util::service::TowerToHyperService::new(routes.clone());
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            tokio::select! {
+                _ = conn => {}
+                _ = stop.cancelled() => {}
+            }
+        });
     }
 }
 
@@ -338,8 +367,8 @@ impl SimHandle {
         self.app.stats()
     }
 
-    /// Stops accepting, gives open requests up to `grace` to finish (held
-    /// connects are not waited for beyond it), and returns the final counts.
+    /// Stops accepting and closes every connection (held connects included),
+    /// waiting at most `grace` for the accept loop, and returns the final counts.
     pub async fn shutdown(self, grace: Duration) -> SimStats {
         self.stop.cancel();
         self.app.bayeux.shutdown();
@@ -361,9 +390,19 @@ pub struct RunningSim {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-/// Starts the simulator on a dedicated runtime with `worker_threads` workers, bound to `addr`
-/// (port 0 picks a free one).
+/// Starts the simulator on a dedicated runtime bound to `addr` (port 0 picks
+/// a free one), with half the machine's cores as workers (at least one): the
+/// load generator in the same process keeps the rest.
 pub fn spawn_on_own_runtime(
+    config: SimulatorConfig,
+    addr: SocketAddr,
+) -> Result<RunningSim, Error> {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    spawn_on_own_runtime_with(config, addr, (cores / 2).max(1))
+}
+
+/// [`spawn_on_own_runtime`] with an explicit number of worker threads.
+pub fn spawn_on_own_runtime_with(
     config: SimulatorConfig,
     addr: SocketAddr,
     worker_threads: usize,

@@ -92,10 +92,10 @@ fn capacity_limits_offers_and_finishing_frees_it() {
     assert_eq!(invites(&fx).len(), 1);
     assert_eq!(r.counts().queued, 1);
     fx.clear();
-    r.accept(0, &a, &mut fx).unwrap();
+    r.accept(0, &a, None, &mut fx).unwrap();
     assert_eq!(invites(&fx), vec![(0, "Accepted".to_string())]);
     assert_eq!(
-        r.accept(0, &a, &mut fx).unwrap_err().status,
+        r.accept(0, &a, None, &mut fx).unwrap_err().status,
         StatusCode::INVALID_STATE
     );
     fx.clear();
@@ -170,7 +170,7 @@ fn not_ready_stops_offers_and_session_end_requeues() {
     assert!(invites(&fx).is_empty());
     r.set_ready(0, MediaChannel::Chat, true, &mut fx).unwrap();
     fx.clear();
-    r.accept(0, &id, &mut fx).unwrap();
+    r.accept(0, &id, None, &mut fx).unwrap();
     assert_eq!(r.counts().in_progress, 1);
     fx.clear();
     r.end_session(0, &mut fx);
@@ -199,7 +199,7 @@ fn chat_messages_reach_the_accepting_agent() {
     r.customer_event(&id, "k", Some("before accept"), &mut fx)
         .unwrap();
     fx.clear();
-    r.accept(0, &id, &mut fx).unwrap();
+    r.accept(0, &id, None, &mut fx).unwrap();
     let Effect::Notify { data, .. } = &fx[0] else {
         panic!()
     };
