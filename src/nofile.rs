@@ -57,6 +57,8 @@ pub fn current() -> std::io::Result<NofileLimit> {
 /// Raises the soft limit to the hard limit, and past it to `wanted` when the
 /// process may raise its hard limit (root); returns the limits now in force.
 #[cfg(unix)]
+// rlim_t is u64 here but narrower on some targets; the conversion is for those.
+#[allow(clippy::useless_conversion)]
 pub fn raise(wanted: u64) -> std::io::Result<NofileLimit> {
     let now = current()?;
     if wanted > now.hard && set(wanted, wanted).is_ok() {

@@ -2,7 +2,7 @@
 //! calls and the Bayeux client.
 
 pub mod ledger;
-pub mod notice;
+pub mod marker;
 pub mod observer;
 pub mod settings;
 pub mod task;

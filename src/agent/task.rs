@@ -20,10 +20,14 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::ledger::OfferLedger;
-use super::notice::{self, Notice};
+use super::marker;
 use super::settings::SharedRun;
 use crate::bayeux::{BayeuxClient, ClientConfig, Delivery, Observer};
 use crate::gws::calls::{CallError, GwsCalls, InteractionOp};
+use crate::gws::notification::{
+    ChannelNotice, ChannelState, InteractionNotice, InteractionState, Notification,
+    decode_notification,
+};
 use crate::http::{HttpClient, HttpSession};
 use crate::metrics::{Counter, Gauge, Measure, Metrics};
 use crate::profile::{Answer, MessageModel, OnStop};
@@ -248,8 +252,8 @@ impl Agent {
             tokio::select! {
                 biased;
                 delivery = deliveries.recv() => match delivery {
-                    Some(Delivery::Message { channel, data, received_at }) => {
-                        self.on_message(&channel, data.get(), received_at);
+                    Some(Delivery::Message { data, received_at, .. }) => {
+                        self.on_message(data.get(), received_at);
                     }
                     Some(Delivery::Rehandshaked) => self.rejoin(),
                     None => {}
@@ -288,25 +292,18 @@ impl Agent {
         exit.unwrap_or(AgentExit::Stopped)
     }
 
-    fn on_message(&mut self, channel: &str, data: &str, received_at: Instant) {
-        let notice = match notice::decode(data) {
-            Ok(n) => n,
-            Err(_) => {
-                self.deps.metrics.error("bad_notification");
-                return;
-            }
-        };
-        if channel.ends_with("/channels") || !notice.channels.is_empty() {
-            self.on_channels(&notice, received_at);
-        } else if notice.message_type.as_deref() == Some("InteractionStateMessage") {
-            self.on_interaction(notice, received_at);
+    fn on_message(&mut self, data: &str, received_at: Instant) {
+        match decode_notification(data.as_bytes()) {
+            Ok(Notification::Interaction(n)) => self.on_interaction(n, received_at),
+            Ok(Notification::Channels(n)) => self.on_channels(&n, received_at),
+            Ok(Notification::Other(_)) => {}
+            Err(_) => self.deps.metrics.error("bad_notification"),
         }
     }
 
-    fn on_channels(&mut self, notice: &Notice<'_>, received_at: Instant) {
-        for ch in &notice.channels {
-            let ready = ch.user_state.as_ref().and_then(|s| s.state.as_deref()) == Some("Ready");
-            if !ready {
+    fn on_channels(&mut self, notice: &ChannelNotice<'_>, received_at: Instant) {
+        for (channel, state) in &notice.channels {
+            if *state != ChannelState::Ready {
                 continue;
             }
             let Some(name) = self
@@ -315,7 +312,7 @@ impl Agent {
                 .channels
                 .iter()
                 .copied()
-                .find(|c| *c == ch.channel)
+                .find(|c| c == channel)
             else {
                 continue;
             };
@@ -332,17 +329,17 @@ impl Agent {
         }
     }
 
-    fn on_interaction(&mut self, notice: Notice<'_>, received_at: Instant) {
-        let Some(id) = notice.id else { return };
-        match notice.state.as_deref() {
-            Some("Invited") => {
-                let chat = notice.channel.as_deref() == Some("chat");
-                self.on_invite(id, chat, notice.user_data, received_at)
+    fn on_interaction(&mut self, notice: InteractionNotice<'_>, received_at: Instant) {
+        match notice.state {
+            InteractionState::Invited => {
+                let marker = marker::read(&notice, &self.deps.run.run_id);
+                let chat = notice.channel == "chat";
+                self.on_invite(notice.id.into_owned(), chat, marker, received_at)
             }
-            Some("Revoked") if self.interactions.remove(&id).is_some() => {
+            InteractionState::Revoked if self.interactions.remove(notice.id.as_ref()).is_some() => {
                 self.deps.metrics.count(Counter::InvitesRevoked, 1);
             }
-            Some("Accepted") => self.on_accepted(id, received_at),
+            InteractionState::Accepted => self.on_accepted(notice.id.into_owned(), received_at),
             _ => {}
         }
     }
@@ -351,7 +348,7 @@ impl Agent {
         &mut self,
         id: String,
         chat: bool,
-        marker: Option<notice::Marker>,
+        marker: Option<marker::Marker>,
         received_at: Instant,
     ) {
         let metrics = &self.deps.metrics;
@@ -364,12 +361,9 @@ impl Agent {
         // re-offer after a reject or revoke would add the first agent's
         // answer time to what is meant to be the server's delivery latency.
         if let Some(marker) = marker
-            && marker.run.as_deref() == Some(self.deps.run.run_id.as_str())
-            && let Some(seq) = marker.seq
-            && self.deps.ledger.offered(seq)
-            && let Some(created_us) = marker.created_us
+            && self.deps.ledger.offered(marker.seq)
         {
-            let intended = self.deps.run.instant_of_unix_us(created_us);
+            let intended = self.deps.run.instant_of_unix_us(marker.created_us);
             metrics.record(
                 Measure::InviteDelivery,
                 received_at.saturating_duration_since(intended),

@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 
 use crate::cli::CheckArgs;
 use crate::engine::arrivals::{expected_count, segments};
-use crate::nofile;
 use crate::engine::plan::Plan;
 use crate::error::{Error, Outcome};
+use crate::nofile;
 use crate::profile::{Channel, Profile};
 use crate::units::format_duration;
 

@@ -14,8 +14,8 @@ use crate::engine::signals::StopSignals;
 use crate::error::{Error, Outcome};
 use crate::http::{HttpClient, TlsOptions};
 use crate::metrics::Metrics;
-use crate::nofile;
 use crate::metrics::health::{PROBE_TICK, spawn_scheduler_probe};
+use crate::nofile;
 use crate::profile::{Overrides, Profile};
 use crate::progress::{Mode, Progress};
 use crate::report::{self, RunInfo, compare, gate};
@@ -60,7 +60,6 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
         None => Some(spawn_on_own_runtime(
             profile.simulator.clone(),
             SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-            2,
         )?),
     };
     let target = match (&sim, &profile.target.url) {

@@ -70,7 +70,8 @@ fn print_stats(label: &str, s: &SimStats) {
 pub fn run(args: ServeArgs) -> Result<Outcome, Error> {
     let config = resolve_config(&args)?;
     // Every logged-in agent holds a long-poll and a REST connection here.
-    let needed = u64::from(config.users) * crate::nofile::PER_AGENT_SIMULATED + crate::nofile::MARGIN;
+    let needed =
+        u64::from(config.users) * crate::nofile::PER_AGENT_SIMULATED + crate::nofile::MARGIN;
     if let Ok(limit) = crate::nofile::raise(needed)
         && limit.soft < needed
     {

@@ -17,7 +17,7 @@ use hyper::{Method, Uri};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use crate::agent::notice::{MARK_CREATED_US, MARK_RUN, MARK_SEQ};
+use crate::agent::marker::{MARK_CREATED_US, MARK_RUN, MARK_SEQ};
 use crate::http::{HttpClient, HttpSession};
 use crate::metrics::{Counter, Measure, Metrics};
 
