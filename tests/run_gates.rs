@@ -1,0 +1,95 @@
+//! Gates and baselines on real runs: an impossible gate fails the run (exit 1)
+//! and shows in junit.xml; a run compared with itself passes; a run whose
+//! simulator routes 50 ms slower fails the comparison.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_agentload");
+
+fn profile(routing_delay: &str) -> String {
+    format!(
+        r#"
+name = "gates"
+seed = 11
+
+[agents]
+count = 30
+channels = ["email"]
+
+[[stages]]
+duration = "2s"
+agents = 30
+
+[[stages]]
+duration = "6s"
+agents = 30
+
+[behaviour]
+accept_probability = 1.0
+answer_delay = "10ms..30ms"
+handle_time = "100ms..300ms"
+
+[traffic]
+email_rate = 10.0
+chat_rate = 0.0
+arrival = "constant"
+drain = "2s"
+
+[simulator]
+routing_delay = "{routing_delay}"
+"#
+    )
+}
+
+struct Dir(PathBuf);
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run(dir: &Path, name: &str, routing_delay: &str, gates: &[&str]) -> (i32, PathBuf, String) {
+    let file = dir.join(format!("{name}.toml"));
+    std::fs::write(&file, profile(routing_delay)).unwrap();
+    let out = dir.join(name);
+    let mut cmd = Command::new(BIN);
+    cmd.arg("run").arg(&file).arg("--out").arg(&out).arg("--quiet");
+    for g in gates {
+        cmd.args(["--gate", g]);
+    }
+    let output = cmd.output().unwrap();
+    let log = String::from_utf8_lossy(&output.stdout).to_string() + &String::from_utf8_lossy(&output.stderr);
+    (output.status.code().unwrap_or(-1), out, log)
+}
+
+fn compare(a: &Path, b: &Path) -> (i32, String) {
+    let output = Command::new(BIN).arg("compare").arg(a).arg(b).output().unwrap();
+    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).to_string())
+}
+
+#[test]
+fn impossible_gate_fails_the_run_and_a_slower_simulator_fails_the_comparison() {
+    let dir = Dir(std::env::temp_dir().join(format!("agentload-gates-{}", std::process::id())));
+    let _ = std::fs::remove_dir_all(&dir.0);
+    std::fs::create_dir_all(&dir.0).unwrap();
+
+    let (code, fast, log) = run(&dir.0, "fast", "0s", &["invite_delivery.p99 < 1us", "interactions_lost == 0"]);
+    assert_eq!(code, 1, "an impossible gate must fail the run\n{log}");
+    let junit = std::fs::read_to_string(fast.join("junit.xml")).unwrap();
+    assert!(junit.contains("invite_delivery.p99 &lt; 1us"), "{junit}");
+    assert!(junit.contains("<failure"), "the failed gate is a failed test case: {junit}");
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(fast.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["passed"], false);
+    assert_eq!(summary["counters"]["interactions_lost"], 0);
+
+    let (code, out) = compare(&fast, &fast);
+    assert_eq!(code, 0, "a run compared with itself passes\n{out}");
+
+    let (code, slow, log) = run(&dir.0, "slow", "50ms", &[]);
+    assert_eq!(code, 0, "{log}");
+    let (code, out) = compare(&fast, &slow);
+    assert_eq!(code, 1, "50 ms more routing delay is a regression\n{out}");
+    assert!(out.contains("invite_delivery"), "{out}");
+}
