@@ -55,18 +55,31 @@ fn run(dir: &Path, name: &str, routing_delay: &str, gates: &[&str]) -> (i32, Pat
     std::fs::write(&file, profile(routing_delay)).unwrap();
     let out = dir.join(name);
     let mut cmd = Command::new(BIN);
-    cmd.arg("run").arg(&file).arg("--out").arg(&out).arg("--quiet");
+    cmd.arg("run")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet");
     for g in gates {
         cmd.args(["--gate", g]);
     }
     let output = cmd.output().unwrap();
-    let log = String::from_utf8_lossy(&output.stdout).to_string() + &String::from_utf8_lossy(&output.stderr);
+    let log = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
     (output.status.code().unwrap_or(-1), out, log)
 }
 
 fn compare(a: &Path, b: &Path) -> (i32, String) {
-    let output = Command::new(BIN).arg("compare").arg(a).arg(b).output().unwrap();
-    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).to_string())
+    let output = Command::new(BIN)
+        .arg("compare")
+        .arg(a)
+        .arg(b)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).to_string(),
+    )
 }
 
 #[test]
@@ -75,12 +88,21 @@ fn impossible_gate_fails_the_run_and_a_slower_simulator_fails_the_comparison() {
     let _ = std::fs::remove_dir_all(&dir.0);
     std::fs::create_dir_all(&dir.0).unwrap();
 
-    let (code, fast, log) = run(&dir.0, "fast", "0s", &["invite_delivery.p99 < 1us", "interactions_lost == 0"]);
+    let (code, fast, log) = run(
+        &dir.0,
+        "fast",
+        "0s",
+        &["invite_delivery.p99 < 1us", "interactions_lost == 0"],
+    );
     assert_eq!(code, 1, "an impossible gate must fail the run\n{log}");
     let junit = std::fs::read_to_string(fast.join("junit.xml")).unwrap();
     assert!(junit.contains("invite_delivery.p99 &lt; 1us"), "{junit}");
-    assert!(junit.contains("<failure"), "the failed gate is a failed test case: {junit}");
-    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(fast.join("summary.json")).unwrap()).unwrap();
+    assert!(
+        junit.contains("<failure"),
+        "the failed gate is a failed test case: {junit}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fast.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["passed"], false);
     assert_eq!(summary["counters"]["interactions_lost"], 0);
 
