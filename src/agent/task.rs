@@ -799,3 +799,62 @@ impl Agent {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    fn status(status: u16) -> CallError {
+        CallError::Status {
+            what: "Accept",
+            status,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_503_is_retried_and_each_refusal_counted() {
+        let metrics = Metrics::new();
+        let calls = AtomicU32::new(0);
+        let result = retry_unavailable(&metrics, "answer", || async {
+            match calls.fetch_add(1, Ordering::Relaxed) {
+                0 | 1 => Err(status(503)),
+                _ => Ok(()),
+            }
+        })
+        .await;
+        assert!(result.is_ok());
+        assert_eq!(calls.load(Ordering::Relaxed), 3);
+        let errors = metrics.take_interval().errors;
+        assert_eq!(errors.get("answer_http_503"), Some(&2), "{errors:?}");
+    }
+
+    #[tokio::test]
+    async fn other_failures_are_not_retried_and_retries_are_bounded() {
+        let metrics = Metrics::new();
+        let calls = AtomicU32::new(0);
+        let result = retry_unavailable(&metrics, "complete", || async {
+            calls.fetch_add(1, Ordering::Relaxed);
+            Err(status(500))
+        })
+        .await;
+        assert!(matches!(result, Err(CallError::Status { status: 500, .. })));
+        assert_eq!(calls.load(Ordering::Relaxed), 1);
+
+        calls.store(0, Ordering::Relaxed);
+        let result = retry_unavailable(&metrics, "complete", || async {
+            calls.fetch_add(1, Ordering::Relaxed);
+            Err(status(503))
+        })
+        .await;
+        assert!(matches!(result, Err(CallError::Status { status: 503, .. })));
+        assert_eq!(calls.load(Ordering::Relaxed), RETRY_PAUSES.len() as u32 + 1);
+        let errors = metrics.take_interval().errors;
+        // The caller counts the last refusal with the outcome.
+        assert_eq!(
+            errors.get("complete_http_503"),
+            Some(&(RETRY_PAUSES.len() as u64)),
+            "{errors:?}"
+        );
+    }
+}
