@@ -4,6 +4,9 @@
 
 mod run_support;
 
+use std::time::Duration;
+
+use agentload::http::{HttpClient, HttpSession, TlsOptions};
 use run_support::{Dir, Served, count, counter, errors, run};
 use serde_json::Value;
 
@@ -49,6 +52,34 @@ fn self_signed(dir: &Dir) -> (String, String) {
         cert.to_string_lossy().into_owned(),
         key.to_string_lossy().into_owned(),
     )
+}
+
+/// `GET /sim/stats` over HTTPS, trusting `ca`.
+fn sim_stats(url: &str, ca: &str) -> Value {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = HttpClient::new(&TlsOptions {
+            insecure: false,
+            ca_file: Some(ca.into()),
+        })
+        .unwrap();
+        let resp = client
+            .request(
+                &HttpSession::new(),
+                hyper::Method::GET,
+                &format!("{url}/sim/stats").parse().unwrap(),
+                None,
+                bytes::Bytes::new(),
+                Duration::from_secs(10),
+            )
+            .await
+            .unwrap();
+        assert!(resp.status.is_success(), "{:?}", resp.status);
+        serde_json::from_slice(&resp.body).unwrap()
+    })
 }
 
 fn serve_tls(cert: &str, key: &str) -> Served {
@@ -117,6 +148,26 @@ fn a_run_trusting_the_servers_ca_file_completes_over_https() {
         "{}",
         ran.summary()
     );
+    // The simulator served it all over TLS and agrees with the run's counts.
+    let stats = sim_stats(&served.url, &cert);
+    let summary = ran.summary();
+    for (sim, run) in [
+        ("injected", "interactions_injected"),
+        ("offered", "invites_offered"),
+        ("accepted", "invites_accepted"),
+        ("rejected", "invites_rejected"),
+        ("completed", "interactions_completed"),
+    ] {
+        assert_eq!(
+            stats[sim].as_u64(),
+            Some(counter(summary, run)),
+            "{sim}: {stats}"
+        );
+    }
+    assert_eq!(
+        stats["agents_logged_in"], 0,
+        "every agent ended its session: {stats}"
+    );
 }
 
 #[test]
@@ -141,7 +192,7 @@ fn an_untrusted_server_is_reported_as_tls_errors_and_the_run_still_ends() {
     // The run ends by itself at the end of its plan (8 s + 3 s drain) even
     // though no agent ever logged in: retries stop with the plan.
     assert!(
-        elapsed < std::time::Duration::from_secs(40),
+        elapsed < Duration::from_secs(40),
         "took {elapsed:?}\n{}",
         ran.log
     );
