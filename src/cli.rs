@@ -94,6 +94,12 @@ pub struct ServeArgs {
     /// A TOML file with the schema of a profile's [simulator] table.
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key.
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// `agentload check`.

@@ -35,6 +35,44 @@ use crate::profile::{Answer, MessageModel, OnStop};
 /// CometD topics an agent subscribes to.
 pub const TOPICS: [&str; 2] = ["/v2/me/interactions", "/v2/me/channels"];
 
+/// Pauses before repeating a REST call the server answered 503: it did not
+/// act on it, so repeating is safe, and an agent that gave up would leave an
+/// invite unanswered, an interaction open or a channel NotReady for good.
+const RETRY_PAUSES: [Duration; 3] = [
+    Duration::from_millis(100),
+    Duration::from_millis(300),
+    Duration::from_millis(900),
+];
+
+/// How long after a successful Accept the agent waits for the `Accepted`
+/// notification before handling the interaction anyway: a notification lost
+/// with a forgotten Bayeux session must not leave it open forever.
+const ACCEPT_CONFIRM_WAIT: Duration = Duration::from_secs(5);
+
+/// Runs `call`, repeating it after [`RETRY_PAUSES`] while the server answers
+/// HTTP 503; each refused attempt but the last is counted as `{what}_http_503`
+/// (the caller counts the final outcome).
+async fn retry_unavailable<F, Fut>(
+    metrics: &Metrics,
+    what: &str,
+    mut call: F,
+) -> Result<(), CallError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), CallError>>,
+{
+    for pause in RETRY_PAUSES {
+        match call().await {
+            Err(CallError::Status { status: 503, .. }) => {
+                metrics.error(&format!("{what}_http_503"));
+                tokio::time::sleep(pause).await;
+            }
+            other => return other,
+        }
+    }
+    call().await
+}
+
 /// What every agent of a run shares.
 pub struct AgentDeps {
     /// The run's one HTTP connection pool.
@@ -98,6 +136,7 @@ pub async fn run_agent(index: u32, deps: Arc<AgentDeps>, stop: CancellationToken
         counted_ready: false,
         actions: JoinSet::new(),
         stopping: false,
+        accept_check: None,
     };
     if !agent.log_in(&stop).await {
         return AgentExit::StoppedBeforeLogin;
@@ -169,6 +208,8 @@ struct Agent {
     counted_ready: bool,
     actions: JoinSet<Done>,
     stopping: bool,
+    /// When to look for accepts whose `Accepted` notification never came.
+    accept_check: Option<Instant>,
 }
 
 impl Agent {
@@ -247,6 +288,10 @@ impl Agent {
         // Armed when the stop begins; until then it never fires.
         let grace = tokio::time::sleep(Duration::from_secs(86_400));
         tokio::pin!(grace);
+        // Armed while an accept waits for its notification (see `accept_check`).
+        let check = tokio::time::sleep(Duration::from_secs(86_400));
+        tokio::pin!(check);
+        let mut check_at = None;
         let mut exit = None;
         loop {
             tokio::select! {
@@ -255,7 +300,11 @@ impl Agent {
                     Some(Delivery::Message { data, received_at, .. }) => {
                         self.on_message(data.get(), received_at);
                     }
-                    Some(Delivery::Rehandshaked) => self.rejoin(),
+                    Some(Delivery::Rehandshaked) => {
+                        // Notifications queued on the forgotten session are gone.
+                        self.confirm_overdue_accepts(Instant::now() + ACCEPT_CONFIRM_WAIT);
+                        self.rejoin();
+                    }
                     None => {}
                 },
                 Some(done) = self.actions.join_next() => {
@@ -277,6 +326,17 @@ impl Agent {
                     grace.as_mut().reset(tokio::time::Instant::now() + self.deps.run.stop_grace);
                 }
                 _ = &mut grace, if self.stopping => break,
+                _ = &mut check, if check_at.is_some() => {
+                    check_at = None;
+                    self.accept_check = None;
+                    self.confirm_overdue_accepts(Instant::now());
+                }
+            }
+            if self.accept_check != check_at {
+                check_at = self.accept_check;
+                if let Some(at) = check_at {
+                    check.as_mut().reset(at.into());
+                }
             }
             if self.stopping && self.interactions.is_empty() && self.actions.is_empty() {
                 break;
@@ -398,7 +458,11 @@ impl Agent {
             Phase::Rejecting
         };
         self.interactions.insert(id.clone(), Held { chat, phase });
-        let (gws, session) = (self.deps.gws.clone(), self.session.clone());
+        let (gws, session, metrics) = (
+            self.deps.gws.clone(),
+            self.session.clone(),
+            self.deps.metrics.clone(),
+        );
         self.actions.spawn(async move {
             tokio::time::sleep(delay).await;
             let op = if accept {
@@ -407,7 +471,8 @@ impl Agent {
                 InteractionOp::Reject
             };
             let sent = Instant::now();
-            let result = gws.interaction(&session, &id, op).await;
+            let result =
+                retry_unavailable(&metrics, "answer", || gws.interaction(&session, &id, op)).await;
             Done::Answered {
                 id,
                 accept,
@@ -447,7 +512,10 @@ impl Agent {
                         let latency = at.saturating_duration_since(sent);
                         self.accepted(id, latency);
                     }
-                    Some(Phase::Accepting { sent: s, .. }) => *s = Some(sent),
+                    Some(Phase::Accepting { sent: s, .. }) => {
+                        *s = Some(sent);
+                        self.arm_accept_check(sent + ACCEPT_CONFIRM_WAIT);
+                    }
                     _ => {}
                 },
                 Err(e) => self.answer_failed(&id, &e),
@@ -509,9 +577,56 @@ impl Agent {
         }
     }
 
+    /// Accepts whose Accept call succeeded at least [`ACCEPT_CONFIRM_WAIT`]
+    /// before `now` but whose `Accepted` notification never came (lost with a
+    /// forgotten Bayeux session or a reset connect) are handled anyway: the
+    /// server holds them as accepted, so leaving them would keep them open
+    /// until the agent logs out. Counted as `accept_unconfirmed`, and without
+    /// an `accept` latency, which was never observed.
+    fn confirm_overdue_accepts(&mut self, now: Instant) {
+        let mut overdue = Vec::new();
+        let mut next: Option<Instant> = None;
+        for (id, held) in &self.interactions {
+            if let Phase::Accepting {
+                sent: Some(sent),
+                notified: None,
+            } = held.phase
+            {
+                let due = sent + ACCEPT_CONFIRM_WAIT;
+                if due <= now {
+                    overdue.push(id.clone());
+                } else {
+                    next = Some(next.map_or(due, |n| n.min(due)));
+                }
+            }
+        }
+        for id in overdue {
+            self.deps.metrics.error("accept_unconfirmed");
+            self.handle(id, None);
+        }
+        self.accept_check = None;
+        if let Some(at) = next {
+            self.arm_accept_check(at);
+        }
+    }
+
+    fn arm_accept_check(&mut self, at: Instant) {
+        if self.accept_check.is_none_or(|armed| at < armed) {
+            self.accept_check = Some(at);
+        }
+    }
+
     fn accepted(&mut self, id: String, latency: Duration) {
+        self.handle(id, Some(latency));
+    }
+
+    /// An accepted interaction: counts it and handles it; `latency` is the
+    /// `accept` measurement when the confirmation was observed.
+    fn handle(&mut self, id: String, latency: Option<Duration>) {
         let metrics = &self.deps.metrics;
-        metrics.record(Measure::Accept, latency);
+        if let Some(latency) = latency {
+            metrics.record(Measure::Accept, latency);
+        }
         metrics.count(Counter::InvitesAccepted, 1);
         metrics.add_gauge(Gauge::InteractionsInProgress, 1);
         let is_chat = match self.interactions.get_mut(&id) {
@@ -536,16 +651,21 @@ impl Agent {
             for i in 0..messages {
                 tokio::time::sleep(step).await;
                 let text = format!("agentload message {}", i + 1);
-                if let Err(e) = gws
-                    .interaction(&session, &id, InteractionOp::SendMessage(&text))
-                    .await
+                let op = InteractionOp::SendMessage(&text);
+                if let Err(e) = retry_unavailable(&metrics, "send_message", || {
+                    gws.interaction(&session, &id, op)
+                })
+                .await
                 {
                     metrics.error(&format!("send_message_{}", e.kind()));
                 }
             }
             tokio::time::sleep(handle.saturating_sub(step * messages)).await;
             let sent = Instant::now();
-            let result = gws.interaction(&session, &id, finish).await;
+            let result = retry_unavailable(&metrics, "complete", || {
+                gws.interaction(&session, &id, finish)
+            })
+            .await;
             if result.is_ok() {
                 metrics.record(Measure::Complete, sent.elapsed());
             }
@@ -557,9 +677,16 @@ impl Agent {
         let deps = self.deps.clone();
         for &channel in &deps.run.channels {
             self.ready_sent.insert(channel, Instant::now());
-            let (gws, session) = (self.deps.gws.clone(), self.session.clone());
+            let (gws, session, metrics) = (
+                self.deps.gws.clone(),
+                self.session.clone(),
+                self.deps.metrics.clone(),
+            );
             self.actions.spawn(async move {
-                let result = gws.set_ready(&session, channel, true).await;
+                let result = retry_unavailable(&metrics, "readiness", || {
+                    gws.set_ready(&session, channel, true)
+                })
+                .await;
                 Done::Readiness { result }
             });
         }
@@ -569,9 +696,16 @@ impl Agent {
         self.forget_readiness();
         let deps = self.deps.clone();
         for &channel in &deps.run.channels {
-            let (gws, session) = (self.deps.gws.clone(), self.session.clone());
+            let (gws, session, metrics) = (
+                self.deps.gws.clone(),
+                self.session.clone(),
+                self.deps.metrics.clone(),
+            );
             self.actions.spawn(async move {
-                let result = gws.set_ready(&session, channel, false).await;
+                let result = retry_unavailable(&metrics, "readiness", || {
+                    gws.set_ready(&session, channel, false)
+                })
+                .await;
                 Done::Readiness { result }
             });
         }
@@ -589,10 +723,12 @@ impl Agent {
             self.deps.run.clone(),
         );
         let place = run.agents.place(self.index);
+        let metrics = self.deps.metrics.clone();
         self.actions.spawn(async move {
-            let result = match gws
-                .start_session(&session, &run.channels, place.as_deref())
-                .await
+            let result = match retry_unavailable(&metrics, "rejoin", || {
+                gws.start_session(&session, &run.channels, place.as_deref())
+            })
+            .await
             {
                 Err(CallError::Refused { code: 2, .. }) => Ok(()),
                 other => other,
@@ -661,5 +797,64 @@ impl Agent {
             self.counted_ready = false;
             self.deps.metrics.add_gauge(Gauge::AgentsReady, -1);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    fn status(status: u16) -> CallError {
+        CallError::Status {
+            what: "Accept",
+            status,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_503_is_retried_and_each_refusal_counted() {
+        let metrics = Metrics::new();
+        let calls = AtomicU32::new(0);
+        let result = retry_unavailable(&metrics, "answer", || async {
+            match calls.fetch_add(1, Ordering::Relaxed) {
+                0 | 1 => Err(status(503)),
+                _ => Ok(()),
+            }
+        })
+        .await;
+        assert!(result.is_ok());
+        assert_eq!(calls.load(Ordering::Relaxed), 3);
+        let errors = metrics.take_interval().errors;
+        assert_eq!(errors.get("answer_http_503"), Some(&2), "{errors:?}");
+    }
+
+    #[tokio::test]
+    async fn other_failures_are_not_retried_and_retries_are_bounded() {
+        let metrics = Metrics::new();
+        let calls = AtomicU32::new(0);
+        let result = retry_unavailable(&metrics, "complete", || async {
+            calls.fetch_add(1, Ordering::Relaxed);
+            Err(status(500))
+        })
+        .await;
+        assert!(matches!(result, Err(CallError::Status { status: 500, .. })));
+        assert_eq!(calls.load(Ordering::Relaxed), 1);
+
+        calls.store(0, Ordering::Relaxed);
+        let result = retry_unavailable(&metrics, "complete", || async {
+            calls.fetch_add(1, Ordering::Relaxed);
+            Err(status(503))
+        })
+        .await;
+        assert!(matches!(result, Err(CallError::Status { status: 503, .. })));
+        assert_eq!(calls.load(Ordering::Relaxed), RETRY_PAUSES.len() as u32 + 1);
+        let errors = metrics.take_interval().errors;
+        // The caller counts the last refusal with the outcome.
+        assert_eq!(
+            errors.get("complete_http_503"),
+            Some(&(RETRY_PAUSES.len() as u64)),
+            "{errors:?}"
+        );
     }
 }

@@ -69,6 +69,10 @@ fn print_stats(label: &str, s: &SimStats) {
 /// Runs the simulator until Ctrl-C or SIGTERM, then prints the final counts.
 pub fn run(args: ServeArgs) -> Result<Outcome, Error> {
     let config = resolve_config(&args)?;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(crate::sim::tls::acceptor(cert, key)?),
+        _ => None,
+    };
     // Every logged-in agent holds a long-poll and a REST connection here.
     let needed =
         u64::from(config.users) * crate::nofile::PER_AGENT_SIMULATED + crate::nofile::MARGIN;
@@ -90,7 +94,7 @@ pub fn run(args: ServeArgs) -> Result<Outcome, Error> {
         })?;
         let users = config.users;
         let stop = stop_signal()?;
-        let sim = Simulator::start(config, listener).await?;
+        let sim = Simulator::start_with_tls(config, listener, tls).await?;
         println!(
             "GWS v2 simulator listening on {} (users agent1..agent{users}); stats at {}/sim/stats; Ctrl-C to stop",
             sim.url(),
@@ -132,6 +136,8 @@ mod tests {
             password: None,
             invite_timeout: None,
             config,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 

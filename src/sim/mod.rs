@@ -28,6 +28,7 @@ pub mod reply;
 pub mod rest;
 pub mod routing;
 pub mod server;
+pub mod tls;
 
 pub use config::SimulatorConfig;
 pub use server::{

@@ -15,6 +15,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Serialize;
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
 use super::auth::{Caller, Sessions, Users, cookie};
@@ -291,6 +292,16 @@ pub struct Simulator;
 impl Simulator {
     /// Serves `config` on `listener` (already bound) until the handle is shut down.
     pub async fn start(config: SimulatorConfig, listener: TcpListener) -> Result<SimHandle, Error> {
+        Simulator::start_with_tls(config, listener, None).await
+    }
+
+    /// [`Simulator::start`] serving HTTPS through `tls` when given (see
+    /// [`super::tls::acceptor`]), plain HTTP otherwise.
+    pub async fn start_with_tls(
+        config: SimulatorConfig,
+        listener: TcpListener,
+        tls: Option<TlsAcceptor>,
+    ) -> Result<SimHandle, Error> {
         let addr = listener.local_addr().map_err(|e| {
             Error::run(format!(
                 "cannot read the simulator's listening address: {e}"
@@ -300,9 +311,11 @@ impl Simulator {
         let stop = CancellationToken::new();
         let routes = router(app.clone());
         let stopped = stop.clone();
-        let task = tokio::spawn(accept_loop(listener, routes, stopped));
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let task = tokio::spawn(accept_loop(listener, routes, tls, stopped));
         Ok(SimHandle {
             addr,
+            scheme,
             app,
             stop,
             task,
@@ -314,7 +327,14 @@ impl Simulator {
 /// long-polling clients speak) and dropped at once when `stop` fires, so a
 /// held connect never delays shutdown. A plain HTTP/1 connection (no
 /// protocol sniffing) keeps the per-agent memory of idle long-polls low.
-async fn accept_loop(listener: TcpListener, routes: Router, stop: CancellationToken) {
+/// With `tls`, each connection's handshake runs in its own task (bounded by
+/// [`TLS_HANDSHAKE_TIMEOUT`]) so a slow or failing client never holds the loop.
+async fn accept_loop(
+    listener: TcpListener,
+    routes: Router,
+    tls: Option<TlsAcceptor>,
+    stop: CancellationToken,
+) {
     loop {
         let accepted = tokio::select! {
             _ = stop.cancelled() => return,
@@ -332,20 +352,58 @@ async fn accept_loop(listener: TcpListener, routes: Router, stop: CancellationTo
         let _ = stream.set_nodelay(true);
         let service = hyper_util::service::TowerToHyperService::new(routes.clone());
         let stop = stop.clone();
-        tokio::spawn(async move {
-            let conn = hyper::server::conn::http1::Builder::new()
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-            tokio::select! {
-                _ = conn => {}
-                _ = stop.cancelled() => {}
+        match &tls {
+            None => {
+                tokio::spawn(serve_connection(stream, service, stop));
             }
-        });
+            Some(acceptor) => {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let handshake =
+                        tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream));
+                    let stream = tokio::select! {
+                        _ = stop.cancelled() => return,
+                        done = handshake => match done {
+                            Ok(Ok(stream)) => stream,
+                            // A client that does not trust the certificate
+                            // aborts here; that is its error to report.
+                            _ => return,
+                        },
+                    };
+                    serve_connection(stream, service, stop).await;
+                });
+            }
+        }
+    }
+}
+
+/// How long a client may take to complete its TLS handshake.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves one connection over HTTP/1.1 until it closes or `stop` fires.
+async fn serve_connection<S, Svc>(stream: S, service: Svc, stop: CancellationToken)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    Svc: hyper::service::Service<
+            hyper::Request<hyper::body::Incoming>,
+            Response = Response,
+            Error = std::convert::Infallible,
+        > + Send
+        + 'static,
+    Svc::Future: Send + 'static,
+{
+    let conn = hyper::server::conn::http1::Builder::new()
+        .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+    tokio::select! {
+        _ = conn => {}
+        _ = stop.cancelled() => {}
     }
 }
 
 /// A running simulator on the caller's runtime.
 pub struct SimHandle {
     addr: SocketAddr,
+    scheme: &'static str,
     app: Arc<App>,
     stop: CancellationToken,
     task: tokio::task::JoinHandle<()>,
@@ -357,9 +415,9 @@ impl SimHandle {
         self.addr
     }
 
-    /// `http://ADDR`, the base URL for clients.
+    /// `http://ADDR` (or `https://ADDR` when serving TLS), the base URL for clients.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// Current counts.

@@ -1,0 +1,150 @@
+//! Helpers for the `agentload run` tests that drive the built binary: a temp
+//! folder, a run that returns its summary.json, a background `agentload serve`.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+/// The built binary.
+pub const BIN: &str = env!("CARGO_BIN_EXE_agentload");
+
+/// A temp folder removed when dropped.
+pub struct Dir(pub PathBuf);
+
+impl Dir {
+    /// A fresh folder named after the test and the process.
+    pub fn new(name: &str) -> Dir {
+        let dir = std::env::temp_dir().join(format!("agentload-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Dir(dir)
+    }
+
+    /// A path inside it.
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What `agentload run` did.
+pub struct Ran {
+    /// The exit code.
+    pub code: i32,
+    /// summary.json, if written.
+    pub summary: Option<Value>,
+    /// stdout then stderr.
+    pub log: String,
+}
+
+impl Ran {
+    /// summary.json, which must exist.
+    pub fn summary(&self) -> &Value {
+        self.summary
+            .as_ref()
+            .unwrap_or_else(|| panic!("no summary.json; output:\n{}", self.log))
+    }
+}
+
+/// `agentload run PROFILE --out DIR/out --quiet EXTRA...` with the profile written to `dir`.
+pub fn run(profile_text: &str, dir: &Path, extra: &[&str]) -> Ran {
+    let file = dir.join("profile.toml");
+    std::fs::write(&file, profile_text).unwrap();
+    let out = dir.join("out");
+    let output = Command::new(BIN)
+        .arg("run")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet")
+        .args(extra)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    let summary = std::fs::read(out.join("summary.json"))
+        .ok()
+        .map(|bytes| serde_json::from_slice(&bytes).unwrap());
+    Ran {
+        code: output.status.code().unwrap_or(-1),
+        summary,
+        log: stdout + &stderr,
+    }
+}
+
+/// A counter of summary.json.
+pub fn counter(summary: &Value, name: &str) -> u64 {
+    summary["counters"][name]
+        .as_u64()
+        .unwrap_or_else(|| panic!("counter {name} missing: {summary}"))
+}
+
+/// A measurement's count in summary.json.
+pub fn count(summary: &Value, measure: &str) -> u64 {
+    summary["metrics"][measure]["count"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("metric {measure} missing: {summary}"))
+}
+
+/// Errors of one kind in summary.json (0 when absent).
+pub fn errors(summary: &Value, kind: &str) -> u64 {
+    summary["errors"][kind].as_u64().unwrap_or(0)
+}
+
+/// `agentload serve` in the background; killed when dropped.
+pub struct Served {
+    child: Child,
+    /// `http://ADDR` or `https://ADDR`, as it printed.
+    pub url: String,
+}
+
+impl Served {
+    /// Starts it on a free port with 50 users and a 3 s invite timeout.
+    pub fn start(extra: &[&str]) -> Served {
+        let mut child = Command::new(BIN)
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--agents",
+                "50",
+                "--invite-timeout",
+                "3s",
+            ])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let url = first
+            .split_whitespace()
+            .find(|w| w.starts_with("http://") || w.starts_with("https://"))
+            .unwrap_or_else(|| {
+                let mut err = String::new();
+                let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err);
+                panic!("no address in {first:?}; stderr: {err}")
+            })
+            .to_string();
+        Served { child, url }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

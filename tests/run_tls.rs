@@ -1,0 +1,222 @@
+//! `agentload run` over HTTPS against `agentload serve --tls-cert/--tls-key`
+//! with a self-signed certificate: trusted through `--ca-file`, accepted with
+//! `--insecure`, and refused (counted as TLS errors) with neither.
+
+mod run_support;
+
+use std::time::Duration;
+
+use agentload::http::{HttpClient, HttpSession, TlsOptions};
+use run_support::{Dir, Served, count, counter, errors, run};
+use serde_json::Value;
+
+/// 50 agents, about 8 s of stages and a short drain, email and chat.
+const PROFILE: &str = r#"
+name = "tls"
+description = "bounded run over HTTPS"
+seed = 11
+
+[agents]
+count = 50
+channels = ["email", "chat"]
+
+[[stages]]
+duration = "2s"
+agents = 50
+
+[[stages]]
+duration = "6s"
+agents = 50
+
+[behaviour]
+accept_probability = 0.8
+answer_delay = "20ms..150ms"
+no_answer_probability = 0.0
+handle_time = "200ms..800ms"
+
+[traffic]
+email_rate = 6.0
+chat_rate = 6.0
+arrival = "poisson"
+drain = "3s"
+"#;
+
+/// A self-signed certificate for 127.0.0.1 and localhost, and its key, as PEM files in `dir`.
+fn self_signed(dir: &Dir) -> (String, String) {
+    let ck =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
+    (
+        cert.to_string_lossy().into_owned(),
+        key.to_string_lossy().into_owned(),
+    )
+}
+
+/// `GET /sim/stats` over HTTPS, trusting `ca`.
+fn sim_stats(url: &str, ca: &str) -> Value {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = HttpClient::new(&TlsOptions {
+            insecure: false,
+            ca_file: Some(ca.into()),
+        })
+        .unwrap();
+        let resp = client
+            .request(
+                &HttpSession::new(),
+                hyper::Method::GET,
+                &format!("{url}/sim/stats").parse().unwrap(),
+                None,
+                bytes::Bytes::new(),
+                Duration::from_secs(10),
+            )
+            .await
+            .unwrap();
+        assert!(resp.status.is_success(), "{:?}", resp.status);
+        serde_json::from_slice(&resp.body).unwrap()
+    })
+}
+
+fn serve_tls(cert: &str, key: &str) -> Served {
+    let served = Served::start(&["--tls-cert", cert, "--tls-key", key]);
+    assert!(served.url.starts_with("https://"), "{}", served.url);
+    served
+}
+
+/// Nothing lost, every interaction offered and accepted, counts consistent.
+fn assert_complete_run(summary: &Value, log: &str) {
+    let injected = counter(summary, "interactions_injected");
+    assert!(
+        injected > 30,
+        "12/s over 8 s injects well over 30: {injected}\n{log}"
+    );
+    assert_eq!(counter(summary, "interactions_lost"), 0, "{log}");
+    assert_eq!(count(summary, "invite_delivery"), injected, "{log}");
+    let (offered, accepted, rejected, revoked) = (
+        counter(summary, "invites_offered"),
+        counter(summary, "invites_accepted"),
+        counter(summary, "invites_rejected"),
+        counter(summary, "invites_revoked"),
+    );
+    assert_eq!(offered, accepted + rejected + revoked, "{log}");
+    assert_eq!(accepted, injected, "rejects are re-offered: {log}");
+    assert_eq!(
+        counter(summary, "interactions_completed"),
+        accepted,
+        "{log}"
+    );
+    assert_eq!(
+        count(summary, "ready"),
+        100,
+        "50 agents x 2 channels: {log}"
+    );
+    assert!(count(summary, "connect_cycle") > 0, "{log}");
+    let tls_errors: u64 = summary["errors"]
+        .as_object()
+        .map(|e| {
+            e.iter()
+                .filter(|(k, _)| k.contains("tls"))
+                .filter_map(|(_, v)| v.as_u64())
+                .sum()
+        })
+        .unwrap_or(0);
+    assert_eq!(tls_errors, 0, "{log}");
+    assert_eq!(summary["passed"], Value::Bool(true), "{log}");
+}
+
+#[test]
+fn a_run_trusting_the_servers_ca_file_completes_over_https() {
+    let dir = Dir::new("tls-ca");
+    let (cert, key) = self_signed(&dir);
+    let served = serve_tls(&cert, &key);
+    let ran = run(
+        PROFILE,
+        &dir.0,
+        &["--target", &served.url, "--ca-file", &cert],
+    );
+    assert_eq!(ran.code, 0, "{}", ran.log);
+    assert_complete_run(ran.summary(), &ran.log);
+    assert!(
+        ran.summary()["run"]["target"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("https://")),
+        "{}",
+        ran.summary()
+    );
+    // The simulator served it all over TLS and agrees with the run's counts.
+    let stats = sim_stats(&served.url, &cert);
+    let summary = ran.summary();
+    for (sim, run) in [
+        ("injected", "interactions_injected"),
+        ("offered", "invites_offered"),
+        ("accepted", "invites_accepted"),
+        ("rejected", "invites_rejected"),
+        ("completed", "interactions_completed"),
+    ] {
+        assert_eq!(
+            stats[sim].as_u64(),
+            Some(counter(summary, run)),
+            "{sim}: {stats}"
+        );
+    }
+    assert_eq!(
+        stats["agents_logged_in"], 0,
+        "every agent ended its session: {stats}"
+    );
+}
+
+#[test]
+fn an_insecure_run_completes_over_https() {
+    let dir = Dir::new("tls-insecure");
+    let (cert, key) = self_signed(&dir);
+    let served = serve_tls(&cert, &key);
+    let ran = run(PROFILE, &dir.0, &["--target", &served.url, "--insecure"]);
+    assert_eq!(ran.code, 0, "{}", ran.log);
+    assert_complete_run(ran.summary(), &ran.log);
+}
+
+#[test]
+fn an_untrusted_server_is_reported_as_tls_errors_and_the_run_still_ends() {
+    let dir = Dir::new("tls-untrusted");
+    let (cert, key) = self_signed(&dir);
+    let served = serve_tls(&cert, &key);
+    let started = std::time::Instant::now();
+    let ran = run(PROFILE, &dir.0, &["--target", &served.url]);
+    let elapsed = started.elapsed();
+    let summary = ran.summary();
+    // The run ends by itself at the end of its plan (8 s + 3 s drain) even
+    // though no agent ever logged in: retries stop with the plan.
+    assert!(
+        elapsed < Duration::from_secs(40),
+        "took {elapsed:?}\n{}",
+        ran.log
+    );
+    assert_ne!(ran.code, 2, "the input was valid: {}", ran.log);
+    assert!(ran.code >= 0, "killed by a signal: {}", ran.log);
+    // Every agent's login failed on the certificate, at least once, and
+    // every injection too: both are counted under a kind that says TLS.
+    assert!(errors(summary, "login_tls") >= 50, "{}\n{summary}", ran.log);
+    let injected = counter(summary, "interactions_injected");
+    assert!(injected > 0, "{summary}");
+    assert_eq!(errors(summary, "inject_tls"), injected, "{summary}");
+    let kinds = summary["errors"].as_object().unwrap();
+    assert!(
+        kinds.keys().all(|k| k.ends_with("_tls")),
+        "only TLS failures: {summary}"
+    );
+    assert!(
+        ran.log.contains("login_tls"),
+        "named on stdout: {}",
+        ran.log
+    );
+    // Nobody got far enough to be offered anything.
+    assert_eq!(count(summary, "ready"), 0, "{summary}");
+    assert_eq!(count(summary, "handshake"), 0, "{summary}");
+    assert_eq!(count(summary, "invite_delivery"), 0, "{summary}");
+    assert_eq!(counter(summary, "invites_offered"), 0, "{summary}");
+}
