@@ -4,9 +4,15 @@
 
 use crate::error::Error;
 
-/// Descriptors per agent on the generator side: the long-poll connection,
-/// a REST connection, and one in the pool's churn.
-pub const PER_AGENT: u64 = 3;
+/// Descriptors per agent on the generator side: its long-poll connection,
+/// plus a fifth for REST calls in flight at busy moments (REST calls share
+/// the pool's idle connections, see [`POOL_IDLE`]).
+pub fn per_agent(agents: u64) -> u64 {
+    agents + agents / 5
+}
+
+/// Idle pooled connections the generator keeps (`http::POOL_MAX_IDLE_PER_HOST`).
+pub const POOL_IDLE: u64 = crate::http::POOL_MAX_IDLE_PER_HOST as u64;
 
 /// Descriptors kept for the process itself: output files, stdio, the runtime.
 pub const MARGIN: u64 = 256;
@@ -20,19 +26,21 @@ pub struct NofileLimit {
     pub hard: u64,
 }
 
-/// Descriptors per agent on the embedded simulator's side: the server ends
-/// of the agent's long-poll and REST connections.
-pub const PER_AGENT_SIMULATED: u64 = 2;
+/// Descriptors a simulator needs for `users` logged-in agents: the server
+/// end of every client connection.
+pub fn simulator_descriptors(users: u32) -> u64 {
+    per_agent(u64::from(users)) + POOL_IDLE + MARGIN
+}
 
 /// Descriptors a run needs for `peak_agents`. With the embedded simulator
 /// in the same process, every open connection has a server end too.
 pub fn descriptors_needed(peak_agents: u32, embedded_simulator: bool) -> u64 {
-    let per_agent = if embedded_simulator {
-        PER_AGENT + PER_AGENT_SIMULATED
+    let client = per_agent(u64::from(peak_agents)) + POOL_IDLE;
+    if embedded_simulator {
+        client + simulator_descriptors(peak_agents)
     } else {
-        PER_AGENT
-    };
-    u64::from(peak_agents) * per_agent + MARGIN
+        client + MARGIN
+    }
 }
 
 /// The current limits.
@@ -143,9 +151,16 @@ mod tests {
 
     #[test]
     fn estimate_grows_with_agents_and_the_embedded_simulator() {
-        assert_eq!(descriptors_needed(0, false), MARGIN);
-        assert_eq!(descriptors_needed(1000, false), 3000 + MARGIN);
-        assert_eq!(descriptors_needed(1000, true), 5000 + MARGIN);
+        assert_eq!(descriptors_needed(0, false), POOL_IDLE + MARGIN);
+        assert_eq!(descriptors_needed(1000, false), 1200 + POOL_IDLE + MARGIN);
+        assert_eq!(
+            descriptors_needed(1000, true),
+            2 * (1200 + POOL_IDLE + MARGIN)
+        );
+        assert!(
+            descriptors_needed(10_000, false) < 20_000,
+            "10k agents fit a 20k limit against a separate target"
+        );
     }
 
     #[test]

@@ -89,6 +89,11 @@ pub struct AgentDeps {
     pub ledger: Arc<OfferLedger>,
     /// Run-wide settings.
     pub run: SharedRun,
+    /// Agents stopping at once. A run's end stops every agent together, and
+    /// thousands of simultaneous NotReady, disconnect and EndContactCenterSession
+    /// calls would open thousands of connections at once (past the open-file
+    /// limit); a stopping agent holds a permit until it has logged out.
+    pub stopping_at_once: Arc<tokio::sync::Semaphore>,
 }
 
 /// How an agent's life ended.
@@ -136,6 +141,7 @@ pub async fn run_agent(index: u32, deps: Arc<AgentDeps>, stop: CancellationToken
         counted_ready: false,
         actions: JoinSet::new(),
         stopping: false,
+        stop_permit: None,
         accept_check: None,
     };
     if !agent.log_in(&stop).await {
@@ -208,6 +214,8 @@ struct Agent {
     counted_ready: bool,
     actions: JoinSet<Done>,
     stopping: bool,
+    /// Held from the start of the stop until the agent is dropped after logging out.
+    stop_permit: Option<tokio::sync::OwnedSemaphorePermit>,
     /// When to look for accepts whose `Accepted` notification never came.
     accept_check: Option<Instant>,
 }
@@ -322,6 +330,8 @@ impl Agent {
                     break;
                 }
                 _ = stop.cancelled(), if !self.stopping => {
+                    // Deliveries wait in the channel meanwhile; none is lost.
+                    self.stop_permit = self.deps.stopping_at_once.clone().acquire_owned().await.ok();
                     self.begin_stop();
                     grace.as_mut().reset(tokio::time::Instant::now() + self.deps.run.stop_grace);
                 }

@@ -73,9 +73,8 @@ pub fn run(args: ServeArgs) -> Result<Outcome, Error> {
         (Some(cert), Some(key)) => Some(crate::sim::tls::acceptor(cert, key)?),
         _ => None,
     };
-    // Every logged-in agent holds a long-poll and a REST connection here.
-    let needed =
-        u64::from(config.users) * crate::nofile::PER_AGENT_SIMULATED + crate::nofile::MARGIN;
+    // Every logged-in agent holds its long-poll here, plus a share of REST connections.
+    let needed = crate::nofile::simulator_descriptors(config.users);
     if let Ok(limit) = crate::nofile::raise(needed)
         && limit.soft < needed
     {

@@ -20,6 +20,10 @@ use crate::http::HttpClient;
 use crate::metrics::{Counter, IntervalSnapshot, Metrics};
 use crate::profile::{Channel, Profile};
 
+/// Agents logging out at the same time at the end of a run (see
+/// `AgentDeps::stopping_at_once`).
+pub const STOPPING_AT_ONCE: usize = 256;
+
 /// How long agents get to finish their work and log out once asked to stop.
 pub const STOP_GRACE: Duration = Duration::from_secs(10);
 
@@ -134,6 +138,7 @@ pub async fn execute<S: IntervalSink>(
         observer: Arc::new(MetricsObserver::new(metrics.clone(), held_floor)),
         ledger: ledger.clone(),
         run,
+        stopping_at_once: Arc::new(tokio::sync::Semaphore::new(STOPPING_AT_ONCE)),
     });
 
     // Injection runs from the start to the end of the last stage.

@@ -9,7 +9,7 @@ use hyper::{Method, Request, StatusCode, Uri};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use super::{HttpError, HttpSession, TlsOptions, tls};
 
@@ -42,9 +42,19 @@ impl HttpResponse {
     }
 }
 
+/// Read buffer of each connection. Hyper's adaptive default reserves 8 KiB
+/// per connection; a held long-poll reads a few hundred bytes at a time, and
+/// thousands of them are idle at once.
+const READ_BUFFER: usize = 4096;
+
+/// Idle connections kept per host (see [`HttpClient::new`]).
+pub const POOL_MAX_IDLE_PER_HOST: usize = 512;
+
 impl HttpClient {
-    /// Builds the pool. Idle connections live ~90 s, with no cap per host
-    /// (thousands of agents talk to one host).
+    /// Builds the pool. Any agent's request may use any idle connection
+    /// (sessions ride in headers, not connections), so beyond the long-polls
+    /// in flight a few hundred idle connections serve every agent's REST
+    /// calls; capping them keeps a 10,000-agent run within the open-file limit.
     pub fn new(tls_options: &TlsOptions) -> Result<Self, HttpError> {
         let config = tls::client_config(tls_options)?;
         let mut http = HttpConnector::new();
@@ -57,8 +67,10 @@ impl HttpClient {
             .enable_http1()
             .wrap_connector(http);
         let inner = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .pool_max_idle_per_host(usize::MAX)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .pool_timer(TokioTimer::new())
+            .pool_max_idle_per_host(POOL_MAX_IDLE_PER_HOST)
+            .http1_read_buf_exact_size(READ_BUFFER)
             .build(connector);
         Ok(Self { inner })
     }

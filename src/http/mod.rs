@@ -9,7 +9,7 @@ mod error;
 mod session;
 mod tls;
 
-pub use client::{HttpClient, HttpResponse};
+pub use client::{HttpClient, HttpResponse, POOL_MAX_IDLE_PER_HOST};
 pub use error::HttpError;
 pub use session::HttpSession;
 pub use tls::TlsOptions;
