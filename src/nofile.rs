@@ -155,7 +155,7 @@ mod tests {
         assert_eq!(descriptors_needed(1000, false), 1200 + POOL_IDLE + MARGIN);
         assert_eq!(
             descriptors_needed(1000, true),
-            2 * (1200 + POOL_IDLE + MARGIN)
+            2 * (1200 + POOL_IDLE) + MARGIN
         );
         assert!(
             descriptors_needed(10_000, false) < 20_000,
