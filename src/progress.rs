@@ -96,7 +96,7 @@ impl Progress {
             Mode::Plain { every } => {
                 let window = self.pending.get_or_insert_with(Window::default);
                 window.add(interval);
-                if window.seconds + 1e-6 >= every.as_secs_f64() {
+                if window.is_due(every, interval.seconds()) {
                     let line = plain_line(window, self.total, target_agents, self.verbose);
                     eprintln!("{line}");
                     self.pending = None;
@@ -178,6 +178,14 @@ fn style(template: &str) -> ProgressStyle {
 }
 
 impl Window {
+    /// True once the window is within half an interval of `every`: measured
+    /// intervals run a hair short or long of their nominal length (9.999 s),
+    /// and an exact comparison would skip every other line when the
+    /// interval equals the period.
+    fn is_due(&self, every: Duration, interval_seconds: f64) -> bool {
+        self.seconds + interval_seconds / 2.0 >= every.as_secs_f64()
+    }
+
     fn add(&mut self, i: &IntervalSummary) {
         self.seconds += i.seconds();
         self.end_offset_ms = i.start_offset_ms + i.length_ms;
@@ -307,6 +315,30 @@ mod tests {
         );
         let quiet = plain_line(&w, Duration::from_secs(60), 9, false);
         assert!(!quiet.contains("error.timeout"), "{quiet}");
+    }
+
+    #[test]
+    fn plain_mode_prints_one_line_per_period_despite_jitter() {
+        let every = Duration::from_secs(10);
+        // Intervals equal to the period, measured a hair short: each is due.
+        let mut short = Window::default();
+        let mut s = summary_with(1, 1);
+        s.length_ms = 9_999;
+        short.add(&s);
+        assert!(short.is_due(every, s.seconds()));
+        // One-second intervals: due on the tenth, not the ninth.
+        let mut w = Window::default();
+        let mut one = summary_with(1, 1);
+        one.length_ms = 999;
+        for n in 1..=10 {
+            assert!(
+                !w.is_due(every, one.seconds()),
+                "due after {} intervals",
+                n - 1
+            );
+            w.add(&one);
+        }
+        assert!(w.is_due(every, one.seconds()));
     }
 
     #[test]
