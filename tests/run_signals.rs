@@ -47,6 +47,11 @@ handle_time = "{handle_time}"
 chat_messages = "0..1"
 on_stop = "finish"
 
+# No break falls in the test; the pending break timer must not hold the stop.
+[behaviour.not_ready]
+every = "10m..30m"
+duration = "1m..2m"
+
 [traffic]
 email_rate = 10.0
 chat_rate = 10.0
@@ -279,6 +284,12 @@ fn sigint_stops_gracefully_and_writes_every_output() {
         status.code(),
         Some(0),
         "the gate passes (took {took:?}):\n{log}"
+    );
+    // Work in hand lasts at most 1 s: agents log out without waiting out the
+    // 10 s grace (a pending NotReady break is no work in hand).
+    assert!(
+        took < Duration::from_secs(8),
+        "the graceful stop took {took:?}:\n{log}"
     );
     assert!(log.contains("stopping gracefully"), "{log}");
     let summary = assert_complete_outputs(&dir.out(), &log);
