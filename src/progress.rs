@@ -53,8 +53,37 @@ pub struct Progress {
     pending: Option<Window>,
 }
 
+/// Prints an announcement (e.g. "interrupted: stopping gracefully") from any
+/// task: above the live bars on a terminal, so they are not torn apart, and
+/// as a plain stderr line otherwise (even with `--quiet`: it matters).
+#[derive(Clone)]
+pub struct Announcer {
+    multi: Option<MultiProgress>,
+}
+
+impl Announcer {
+    /// An announcer that writes plain stderr lines.
+    pub fn plain() -> Announcer {
+        Announcer { multi: None }
+    }
+
+    /// Prints `line`.
+    pub fn say(&self, line: &str) {
+        match &self.multi {
+            // The bars own the cursor: a direct write would be overdrawn
+            // and leave a torn copy of the bars behind.
+            Some(multi) => {
+                if multi.println(line.trim_start_matches('\n')).is_err() {
+                    eprintln!("{line}");
+                }
+            }
+            None => eprintln!("{line}"),
+        }
+    }
+}
+
 struct Bars {
-    _multi: MultiProgress,
+    multi: MultiProgress,
     agents: ProgressBar,
     time: ProgressBar,
     lines: [ProgressBar; 3],
@@ -119,10 +148,17 @@ impl Progress {
         }
     }
 
+    /// An [`Announcer`] that prints above this view's bars while they show.
+    pub fn announcer(&self) -> Announcer {
+        Announcer {
+            multi: self.bars.as_ref().map(|b| b.multi.clone()),
+        }
+    }
+
     /// Prints a warning that must not be missed, above the bars on a terminal.
     pub fn warn(&self, message: &str) {
         match &self.bars {
-            Some(bars) => bars._multi.suspend(|| eprintln!("warning: {message}")),
+            Some(bars) => bars.multi.suspend(|| eprintln!("warning: {message}")),
             None if self.mode != Mode::Quiet => eprintln!("warning: {message}"),
             None => {}
         }
@@ -145,7 +181,7 @@ impl Bars {
             line
         });
         Bars {
-            _multi: multi,
+            multi,
             agents,
             time,
             lines,
