@@ -40,6 +40,16 @@ fi
 
 # The columns are found by name, so a reordered timeseries.csv still works.
 awk -F, -v warmup="$warmup" '
+# Least-squares slope of R over T for T >= from, in MiB/h; "n/a" if too few rows.
+function slope(from,    i, m, sx, sy, sxx, sxy, d) {
+    for (i = 1; i <= n; i++) {
+        if (T[i] < from) continue
+        m++; sx += T[i]; sy += R[i]; sxx += T[i] * T[i]; sxy += T[i] * R[i]
+    }
+    d = m * sxx - sx * sx
+    if (m < 2 || d <= 0) return "n/a"
+    return sprintf("%+.2f MiB/h over %d intervals", (m * sxy - sx * sy) / d * 3600, m)
+}
 NR == 1 {
     for (i = 1; i <= NF; i++) col[$i] = i
     if (!("offset_s" in col) || !("length_s" in col) || !("rss_bytes" in col)) {
@@ -49,11 +59,10 @@ NR == 1 {
     next
 }
 {
-    t = $col["offset_s"] + $col["length_s"]
-    rss = $col["rss_bytes"] / 1048576
-    n++; T[n] = t; R[n] = rss
-    if (rss > peak) peak = rss
-    if (t >= warmup) { m++; sx += t; sy += rss; sxx += t * t; sxy += t * rss }
+    n++
+    T[n] = $col["offset_s"] + $col["length_s"]
+    R[n] = $col["rss_bytes"] / 1048576
+    if (R[n] > peak) peak = R[n]
 }
 END {
     if (n == 0) exit 0
@@ -67,11 +76,7 @@ END {
     }
     printf "| last | %.0f | %.1f |\n", T[n], R[n]
     printf "\npeak RSS: %.1f MiB over %d intervals\n", peak, n
-    if (m >= 2 && (m * sxx - sx * sx) > 0) {
-        slope = (m * sxy - sx * sy) / (m * sxx - sx * sx)
-        printf "RSS slope after %d s warm-up: %.3f MiB/h (%d intervals, least squares)\n", warmup, slope * 3600, m
-    } else {
-        printf "RSS slope: not enough intervals after %d s warm-up\n", warmup
-    }
+    printf "RSS slope after %d s warm-up: %s\n", warmup, slope(warmup)
+    printf "RSS slope over the second half (from %.0f s): %s\n", T[n] / 2, slope(T[n] / 2)
 }' "$ts"
 exit "$code"
