@@ -53,8 +53,37 @@ pub struct Progress {
     pending: Option<Window>,
 }
 
+/// Prints an announcement (e.g. "interrupted: stopping gracefully") from any
+/// task: above the live bars on a terminal, so they are not torn apart, and
+/// as a plain stderr line otherwise (even with `--quiet`: it matters).
+#[derive(Clone)]
+pub struct Announcer {
+    multi: Option<MultiProgress>,
+}
+
+impl Announcer {
+    /// An announcer that writes plain stderr lines.
+    pub fn plain() -> Announcer {
+        Announcer { multi: None }
+    }
+
+    /// Prints `line`.
+    pub fn say(&self, line: &str) {
+        match &self.multi {
+            // The bars own the cursor: a direct write would be overdrawn
+            // and leave a torn copy of the bars behind.
+            Some(multi) => {
+                if multi.println(line.trim_start_matches('\n')).is_err() {
+                    eprintln!("{line}");
+                }
+            }
+            None => eprintln!("{line}"),
+        }
+    }
+}
+
 struct Bars {
-    _multi: MultiProgress,
+    multi: MultiProgress,
     agents: ProgressBar,
     time: ProgressBar,
     lines: [ProgressBar; 3],
@@ -96,7 +125,7 @@ impl Progress {
             Mode::Plain { every } => {
                 let window = self.pending.get_or_insert_with(Window::default);
                 window.add(interval);
-                if window.seconds + 1e-6 >= every.as_secs_f64() {
+                if window.is_due(every, interval.seconds()) {
                     let line = plain_line(window, self.total, target_agents, self.verbose);
                     eprintln!("{line}");
                     self.pending = None;
@@ -119,10 +148,17 @@ impl Progress {
         }
     }
 
+    /// An [`Announcer`] that prints above this view's bars while they show.
+    pub fn announcer(&self) -> Announcer {
+        Announcer {
+            multi: self.bars.as_ref().map(|b| b.multi.clone()),
+        }
+    }
+
     /// Prints a warning that must not be missed, above the bars on a terminal.
     pub fn warn(&self, message: &str) {
         match &self.bars {
-            Some(bars) => bars._multi.suspend(|| eprintln!("warning: {message}")),
+            Some(bars) => bars.multi.suspend(|| eprintln!("warning: {message}")),
             None if self.mode != Mode::Quiet => eprintln!("warning: {message}"),
             None => {}
         }
@@ -145,7 +181,7 @@ impl Bars {
             line
         });
         Bars {
-            _multi: multi,
+            multi,
             agents,
             time,
             lines,
@@ -178,6 +214,14 @@ fn style(template: &str) -> ProgressStyle {
 }
 
 impl Window {
+    /// True once the window is within half an interval of `every`: measured
+    /// intervals run a hair short or long of their nominal length (9.999 s),
+    /// and an exact comparison would skip every other line when the
+    /// interval equals the period.
+    fn is_due(&self, every: Duration, interval_seconds: f64) -> bool {
+        self.seconds + interval_seconds / 2.0 >= every.as_secs_f64()
+    }
+
     fn add(&mut self, i: &IntervalSummary) {
         self.seconds += i.seconds();
         self.end_offset_ms = i.start_offset_ms + i.length_ms;
@@ -307,6 +351,30 @@ mod tests {
         );
         let quiet = plain_line(&w, Duration::from_secs(60), 9, false);
         assert!(!quiet.contains("error.timeout"), "{quiet}");
+    }
+
+    #[test]
+    fn plain_mode_prints_one_line_per_period_despite_jitter() {
+        let every = Duration::from_secs(10);
+        // Intervals equal to the period, measured a hair short: each is due.
+        let mut short = Window::default();
+        let mut s = summary_with(1, 1);
+        s.length_ms = 9_999;
+        short.add(&s);
+        assert!(short.is_due(every, s.seconds()));
+        // One-second intervals: due on the tenth, not the ninth.
+        let mut w = Window::default();
+        let mut one = summary_with(1, 1);
+        one.length_ms = 999;
+        for n in 1..=10 {
+            assert!(
+                !w.is_due(every, one.seconds()),
+                "due after {} intervals",
+                n - 1
+            );
+            w.add(&one);
+        }
+        assert!(w.is_due(every, one.seconds()));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use base64::Engine as _;
 use hyper::header::{AUTHORIZATION, HeaderValue};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
-use tokio::task::JoinSet;
+use tokio::task::{AbortHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use super::ledger::OfferLedger;
@@ -140,6 +140,7 @@ pub async fn run_agent(index: u32, deps: Arc<AgentDeps>, stop: CancellationToken
         ready_channels: 0,
         counted_ready: false,
         actions: JoinSet::new(),
+        spell: None,
         stopping: false,
         stop_permit: None,
         accept_check: None,
@@ -213,6 +214,9 @@ struct Agent {
     ready_channels: usize,
     counted_ready: bool,
     actions: JoinSet<Done>,
+    /// The pending NotReady timer (spell due or spell over): not work in
+    /// hand, so a stop cancels it instead of waiting the grace out for it.
+    spell: Option<AbortHandle>,
     stopping: bool,
     /// Held from the start of the stop until the agent is dropped after logging out.
     stop_permit: Option<tokio::sync::OwnedSemaphorePermit>,
@@ -561,10 +565,10 @@ impl Agent {
             Done::SpellDue { length } => {
                 if !self.stopping {
                     self.go_not_ready();
-                    self.actions.spawn(async move {
+                    self.spell = Some(self.actions.spawn(async move {
                         tokio::time::sleep(length).await;
                         Done::SpellOver
-                    });
+                    }));
                 }
             }
             Done::SpellOver => {
@@ -765,14 +769,17 @@ impl Agent {
         };
         let wait = spells.every.sample(&mut self.rng);
         let length = spells.duration.sample(&mut self.rng);
-        self.actions.spawn(async move {
+        self.spell = Some(self.actions.spawn(async move {
             tokio::time::sleep(wait).await;
             Done::SpellDue { length }
-        });
+        }));
     }
 
     fn begin_stop(&mut self) {
         self.stopping = true;
+        if let Some(spell) = self.spell.take() {
+            spell.abort();
+        }
         if self.deps.run.behaviour.on_stop == OnStop::Finish {
             // Answers and handling in flight run to their end; invites left
             // unanswered are the server's to revoke.

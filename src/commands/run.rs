@@ -96,6 +96,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
         plan.peak(),
         args.verbose,
     );
+    let announcer = progress.announcer();
     let outputs = RunOutputs::create(&out_dir, &info, &gates, plan, progress)?;
     if !args.quiet {
         eprintln!(
@@ -114,7 +115,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
         .map_err(|e| Error::run(format!("cannot start the load generator's runtime: {e}")))?;
     let record = runtime.block_on(async {
         let signals = StopSignals::default();
-        signals.listen();
+        signals.listen_announcing(announcer);
         let metrics = Metrics::new();
         let probe = spawn_scheduler_probe(&metrics, PROBE_TICK);
         let setup = RunSetup {

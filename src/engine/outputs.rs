@@ -26,6 +26,9 @@ pub struct RunOutputs {
     plan: Plan,
     accumulator: RunAccumulator,
     warned_saturation: bool,
+    /// Nominal interval length: shorter intervals (the last one, cut by the
+    /// stop) are too short to judge the generator's health live.
+    interval_ms: u64,
 }
 
 impl RunOutputs {
@@ -44,6 +47,7 @@ impl RunOutputs {
             plan,
             accumulator: RunAccumulator::for_gates(gates),
             warned_saturation: false,
+            interval_ms: info.interval_ms,
         })
     }
 
@@ -72,12 +76,47 @@ impl IntervalSink for RunOutputs {
         };
         let end = Duration::from_millis(summary.start_offset_ms + summary.length_ms);
         self.progress.update(&summary, self.plan.target_at(end));
-        if summary.health.is_doubtful() && !self.warned_saturation {
+        // The last interval is cut short by the stop and holds the burst of
+        // logouts: a warning then ("latencies now include...") misleads.
+        let whole = summary.length_ms * 2 >= self.interval_ms;
+        if whole && summary.health.is_doubtful() && !self.warned_saturation {
             self.warned_saturation = true;
             self.progress.warn(&format!(
                 "the load generator itself is saturated (CPU {:.0} %, scheduler lag p99 {} µs): latencies now include its own delay",
                 summary.health.cpu_percent, summary.health.scheduler_lag_p99_us
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::health::DOUBTFUL_LAG_P99_US;
+    use crate::profile::Profile;
+    use crate::progress::Mode;
+    use crate::report::fixtures::example_run_info;
+
+    fn lagging(index: u64, length: Duration) -> IntervalSnapshot {
+        let mut s = IntervalSnapshot::empty(index, length * index as u32, 0, length);
+        s.health.scheduler_lag_p99_us = DOUBTFUL_LAG_P99_US * 2;
+        s
+    }
+
+    #[test]
+    fn saturation_is_warned_on_whole_intervals_not_the_cut_last_one() {
+        let dir = std::env::temp_dir().join(format!("agentload-outputs-{}", std::process::id()));
+        let profile = Profile::load(std::path::Path::new("profiles/smoke.toml")).unwrap();
+        let info = example_run_info(); // 1 s intervals
+        let quiet = Progress::new(Mode::Quiet, Duration::from_secs(12), 30, false);
+        let plan = Plan::from_profile(&profile);
+        let mut outputs = RunOutputs::create(&dir, &info, &[], plan, quiet).unwrap();
+        // The stop's short last interval, full of logouts: no warning.
+        outputs.interval(lagging(0, Duration::from_millis(200)));
+        assert!(!outputs.warned_saturation);
+        outputs.interval(lagging(1, Duration::from_millis(1000)));
+        assert!(outputs.warned_saturation);
+        drop(outputs);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -4,6 +4,8 @@
 
 use tokio_util::sync::CancellationToken;
 
+use crate::progress::Announcer;
+
 /// The two levels of "stop" a user can ask for.
 #[derive(Clone, Default)]
 pub struct StopSignals {
@@ -16,9 +18,15 @@ pub struct StopSignals {
 
 impl StopSignals {
     /// Listens for SIGINT and SIGTERM on the current runtime and cancels
-    /// `graceful`, then `immediate`. Prints one line each time so the user
-    /// knows what happens.
+    /// `graceful`, then `immediate`. Prints one line each time (on stderr)
+    /// so the user knows what happens.
     pub fn listen(&self) {
+        self.listen_announcing(Announcer::plain());
+    }
+
+    /// [`listen`](Self::listen), printing through `announcer` (above the live
+    /// view's bars on a terminal).
+    pub fn listen_announcing(&self, announcer: Announcer) {
         let signals = self.clone();
         tokio::spawn(async move {
             for round in 0..2 {
@@ -26,12 +34,12 @@ impl StopSignals {
                     return;
                 }
                 if round == 0 {
-                    eprintln!(
-                        "\ninterrupted: stopping gracefully (agents log out, outputs are written); interrupt again to stop at once"
+                    announcer.say(
+                        "\ninterrupted: stopping gracefully (agents log out, outputs are written); interrupt again to stop at once",
                     );
                     signals.graceful.cancel();
                 } else {
-                    eprintln!("\ninterrupted again: stopping now; outputs are still written");
+                    announcer.say("\ninterrupted again: stopping now; outputs are still written");
                     signals.immediate.cancel();
                 }
             }

@@ -1,0 +1,177 @@
+//! The live view of `agentload run` when its output is not a terminal (CI
+//! logs, `| tee`): plain `key=value` lines, one per 10 s period and one at
+//! the end, without escape codes; `--quiet` prints only the final summary.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_agentload");
+
+/// 30 agents, 11 s of stages and a 2 s drain, 1 s intervals.
+const PROFILE: &str = r#"
+name = "progress"
+description = "piped live view"
+seed = 5
+
+[agents]
+count = 30
+channels = ["email", "chat"]
+
+[[stages]]
+duration = "2s"
+agents = 30
+
+[[stages]]
+duration = "9s"
+agents = 30
+
+[behaviour]
+accept_probability = 0.9
+answer_delay = "20ms..100ms"
+no_answer_probability = 0.0
+handle_time = "200ms..600ms"
+chat_messages = "0..1"
+
+[traffic]
+email_rate = 6.0
+chat_rate = 6.0
+arrival = "poisson"
+drain = "2s"
+
+[simulator]
+invite_timeout = "3s"
+
+[report]
+interval = "1s"
+"#;
+
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(name: &str) -> Dir {
+        let dir =
+            std::env::temp_dir().join(format!("agentload-progress-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("profile.toml"), PROFILE).unwrap();
+        Dir(dir)
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs the profile with stdout and stderr piped; returns (code, stdout, stderr).
+fn run(dir: &Path, extra: &[&str]) -> (Option<i32>, String, String) {
+    let output = Command::new(BIN)
+        .arg("run")
+        .arg(dir.join("profile.toml"))
+        .arg("--out")
+        .arg(dir.join("out"))
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The progress lines: `[   10s/13s] agents=...`, with the offset in seconds.
+fn progress_lines(stderr: &str) -> Vec<(u64, &str)> {
+    stderr
+        .lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix('[')?;
+            let (offset, _) = rest.split_once("s/")?;
+            let offset = offset.trim().parse().ok()?;
+            line.contains("] agents=").then_some((offset, line))
+        })
+        .collect()
+}
+
+fn assert_final_summary(stdout: &str, all: &str) {
+    for part in [
+        "measurement",
+        "invite_delivery",
+        "connect_cycle",
+        "counters:",
+    ] {
+        assert!(stdout.contains(part), "no {part:?} in stdout:\n{all}");
+    }
+    assert!(stdout.contains("PASSED"), "{all}");
+}
+
+#[test]
+fn piped_runs_print_plain_lines_once_per_period_without_escape_codes() {
+    let dir = Dir::new("plain");
+    let (code, stdout, stderr) = run(&dir.0, &[]);
+    let all = format!("stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(code, Some(0), "{all}");
+    assert!(!stdout.contains('\u{1b}'), "escape code in stdout:\n{all}");
+    assert!(!stderr.contains('\u{1b}'), "escape code in stderr:\n{all}");
+    assert!(!stderr.contains('\r'), "carriage return in stderr:\n{all}");
+
+    let lines = progress_lines(&stderr);
+    // About 13 s of intervals: one line at the 10 s period, one at the end.
+    assert!(lines.len() >= 2, "{} progress lines:\n{all}", lines.len());
+    let (first, _) = lines[0];
+    assert!(
+        (9..=12).contains(&first),
+        "the first line comes after one 10 s period, not at {first}s:\n{all}"
+    );
+    for pair in lines.windows(2) {
+        let gap = pair[1].0.saturating_sub(pair[0].0);
+        assert!(
+            (1..=12).contains(&gap),
+            "lines at most one period apart and never repeated:\n{all}"
+        );
+    }
+    for (_, line) in &lines {
+        for key in [
+            "ready=",
+            "injected/s=",
+            "offered/s=",
+            "accepted/s=",
+            "rejected/s=",
+            "revoked/s=",
+            "invite_delivery p50=",
+            "connect_cycle p50=",
+            "errors/s=",
+            "cpu=",
+            "lag_p99=",
+        ] {
+            assert!(line.contains(key), "{key} missing in {line:?}");
+        }
+    }
+    // While the agents work, the line shows them and what they get.
+    let (_, busy) = lines[0];
+    assert!(busy.contains("agents=30/30"), "{busy}");
+    assert!(!busy.contains("offered/s=0.0 "), "{busy}");
+    assert_final_summary(&stdout, &all);
+}
+
+#[test]
+fn quiet_runs_print_only_the_final_summary() {
+    let dir = Dir::new("quiet");
+    let (code, stdout, stderr) = run(&dir.0, &["--quiet", "--duration", "4s"]);
+    let all = format!("stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(code, Some(0), "{all}");
+    assert!(
+        progress_lines(&stderr).is_empty() && progress_lines(&stdout).is_empty(),
+        "progress lines with --quiet:\n{all}"
+    );
+    assert!(
+        !stderr.contains("agentload:"),
+        "no start banner with --quiet:\n{all}"
+    );
+    assert!(
+        !stdout.contains('\u{1b}') && !stderr.contains('\u{1b}'),
+        "{all}"
+    );
+    assert_final_summary(&stdout, &all);
+}
