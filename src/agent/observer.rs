@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::bayeux::{ExchangeKind, ExchangeOutcome, Observer};
-use crate::metrics::{Counter, Measure, Metrics};
+use crate::metrics::{Counter, Gauge, Measure, Metrics};
 
 /// Records handshake, subscribe and connect timings of every agent of a run.
 pub struct MetricsObserver {
@@ -34,6 +34,7 @@ impl Observer for MetricsObserver {
             ExchangeKind::Handshake => Measure::Handshake,
             ExchangeKind::Subscribe => Measure::Subscribe,
             ExchangeKind::Connect => {
+                self.metrics.add_gauge(Gauge::ConnectsInFlight, -1);
                 if matches!(outcome, ExchangeOutcome::Empty) && elapsed >= self.held_floor {
                     self.metrics.record(Measure::ConnectHeld, elapsed);
                 }
@@ -48,6 +49,14 @@ impl Observer for MetricsObserver {
 
     fn connect_gap(&self, gap: Duration) {
         self.metrics.record(Measure::ConnectGap, gap);
+    }
+
+    fn connect_sent(&self) {
+        self.metrics.add_gauge(Gauge::ConnectsInFlight, 1);
+    }
+
+    fn connect_cancelled(&self) {
+        self.metrics.add_gauge(Gauge::ConnectsInFlight, -1);
     }
 
     fn rehandshake(&self, _reason: &'static str) {

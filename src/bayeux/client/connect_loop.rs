@@ -99,8 +99,12 @@ impl BayeuxClient {
                     .observer
                     .connect_gap(start.saturating_duration_since(t));
             }
+            inner.observer.connect_sent();
             let result = tokio::select! {
-                _ = stop.cancelled() => return Ok(()),
+                _ = stop.cancelled() => {
+                    inner.observer.connect_cancelled();
+                    return Ok(());
+                }
                 r = inner.exchange(std::slice::from_ref(&m), hold + inner.config.connect_allowance) => r,
             };
             last_reply = Some(Instant::now());

@@ -40,6 +40,11 @@ pub trait Observer: Send + Sync {
     /// The client handshook again by itself (`advice_handshake`,
     /// `unknown_client`, `connect_failures`).
     fn rehandshake(&self, reason: &'static str);
+    /// A `/meta/connect` was sent; its `exchange` (or [`Observer::connect_cancelled`])
+    /// follows. Lets an observer count connects in flight.
+    fn connect_sent(&self) {}
+    /// A connect in flight was dropped because the loop was asked to stop.
+    fn connect_cancelled(&self) {}
 }
 
 /// An observer that ignores everything.
