@@ -6,8 +6,7 @@ mod run_support;
 
 use std::time::Duration;
 
-use agentload::http::{HttpClient, HttpSession, TlsOptions};
-use run_support::{Dir, Served, count, counter, errors, run};
+use run_support::{Dir, Served, count, counter, errors, run, sim_stats};
 use serde_json::Value;
 
 /// 50 agents, about 8 s of stages and a short drain, email and chat.
@@ -52,34 +51,6 @@ fn self_signed(dir: &Dir) -> (String, String) {
         cert.to_string_lossy().into_owned(),
         key.to_string_lossy().into_owned(),
     )
-}
-
-/// `GET /sim/stats` over HTTPS, trusting `ca`.
-fn sim_stats(url: &str, ca: &str) -> Value {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let client = HttpClient::new(&TlsOptions {
-            insecure: false,
-            ca_file: Some(ca.into()),
-        })
-        .unwrap();
-        let resp = client
-            .request(
-                &HttpSession::new(),
-                hyper::Method::GET,
-                &format!("{url}/sim/stats").parse().unwrap(),
-                None,
-                bytes::Bytes::new(),
-                Duration::from_secs(10),
-            )
-            .await
-            .unwrap();
-        assert!(resp.status.is_success(), "{:?}", resp.status);
-        serde_json::from_slice(&resp.body).unwrap()
-    })
 }
 
 fn serve_tls(cert: &str, key: &str) -> Served {
@@ -149,7 +120,7 @@ fn a_run_trusting_the_servers_ca_file_completes_over_https() {
         ran.summary()
     );
     // The simulator served it all over TLS and agrees with the run's counts.
-    let stats = sim_stats(&served.url, &cert);
+    let stats = sim_stats(&served.url, Some(&cert));
     let summary = ran.summary();
     for (sim, run) in [
         ("injected", "interactions_injected"),

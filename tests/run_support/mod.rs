@@ -148,3 +148,34 @@ impl Drop for Served {
         let _ = self.child.wait();
     }
 }
+
+/// `GET {url}/sim/stats` with the crate's own HTTP client, trusting `ca`
+/// (a PEM file) for `https://` URLs.
+#[allow(dead_code)] // not every test binary that includes this module reads stats
+pub fn sim_stats(url: &str, ca: Option<&str>) -> Value {
+    use agentload::http::{HttpClient, HttpSession, TlsOptions};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = HttpClient::new(&TlsOptions {
+            insecure: false,
+            ca_file: ca.map(Into::into),
+        })
+        .unwrap();
+        let resp = client
+            .request(
+                &HttpSession::new(),
+                hyper::Method::GET,
+                &format!("{url}/sim/stats").parse().unwrap(),
+                None,
+                bytes::Bytes::new(),
+                std::time::Duration::from_secs(10),
+            )
+            .await
+            .unwrap();
+        assert!(resp.status.is_success(), "{:?}", resp.status);
+        serde_json::from_slice(&resp.body).unwrap()
+    })
+}
