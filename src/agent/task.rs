@@ -688,36 +688,27 @@ impl Agent {
     }
 
     fn go_ready(&mut self) {
-        let deps = self.deps.clone();
-        for &channel in &deps.run.channels {
-            self.ready_sent.insert(channel, Instant::now());
-            let (gws, session, metrics) = (
-                self.deps.gws.clone(),
-                self.session.clone(),
-                self.deps.metrics.clone(),
-            );
-            self.actions.spawn(async move {
-                let result = retry_unavailable(&metrics, "readiness", || {
-                    gws.set_ready(&session, channel, true)
-                })
-                .await;
-                Done::Readiness { result }
-            });
+        let now = Instant::now();
+        for &channel in &self.deps.run.channels {
+            self.ready_sent.insert(channel, now);
         }
+        self.set_readiness(true);
     }
 
     fn go_not_ready(&mut self) {
         self.forget_readiness();
+        self.set_readiness(false);
+    }
+
+    /// Sends `Ready` or `NotReady` on every channel, each as an action.
+    fn set_readiness(&mut self, ready: bool) {
         let deps = self.deps.clone();
         for &channel in &deps.run.channels {
-            let (gws, session, metrics) = (
-                self.deps.gws.clone(),
-                self.session.clone(),
-                self.deps.metrics.clone(),
-            );
+            let (gws, session, metrics) =
+                (deps.gws.clone(), self.session.clone(), deps.metrics.clone());
             self.actions.spawn(async move {
                 let result = retry_unavailable(&metrics, "readiness", || {
-                    gws.set_ready(&session, channel, false)
+                    gws.set_ready(&session, channel, ready)
                 })
                 .await;
                 Done::Readiness { result }
