@@ -34,6 +34,14 @@ impl OfferLedger {
         (0..injected).filter(|&seq| !self.was_offered(seq)).count() as u64
     }
 
+    /// How many of `0..injected` were never offered, not counting those
+    /// marked in `excused` (e.g. interactions whose creation failed).
+    pub fn never_offered_except(&self, injected: u64, excused: &OfferLedger) -> u64 {
+        (0..injected)
+            .filter(|&seq| !self.was_offered(seq) && !excused.was_offered(seq))
+            .count() as u64
+    }
+
     fn was_offered(&self, seq: u64) -> bool {
         self.bits
             .get((seq / 64) as usize)
@@ -57,5 +65,9 @@ mod tests {
         assert!(!ledger.offered(100_000), "out of range is ignored");
         assert_eq!(ledger.never_offered(130), 128);
         assert_eq!(ledger.never_offered(1), 0);
+        let failed = OfferLedger::new(130);
+        failed.offered(5);
+        failed.offered(0);
+        assert_eq!(ledger.never_offered_except(130, &failed), 127);
     }
 }

@@ -13,8 +13,8 @@ use crate::engine::run::{RunSetup, execute};
 use crate::engine::signals::StopSignals;
 use crate::error::{Error, Outcome};
 use crate::http::{HttpClient, TlsOptions};
-use crate::metrics::Metrics;
 use crate::metrics::health::{PROBE_TICK, spawn_scheduler_probe};
+use crate::metrics::{Measure, Metrics};
 use crate::nofile;
 use crate::profile::{Overrides, Profile};
 use crate::progress::{Mode, Progress};
@@ -166,6 +166,26 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
         );
     }
     println!("outputs written to {}", out_dir.display());
+    if results.run.agents > 0 && results.percentiles(Measure::Handshake).count == 0 {
+        let mut kinds: Vec<(&String, &u64)> = results.errors.iter().collect();
+        kinds.sort_by(|a, b| b.1.cmp(a.1));
+        let top: Vec<String> = kinds
+            .iter()
+            .take(3)
+            .map(|(k, n)| format!("{k} x{n}"))
+            .collect();
+        return Err(Error::run(format!(
+            "no agent could log in to {} ({}); check the target URL, the agents' username and password, \
+             and for https the TLS options (--insecure, --ca-file); what was measured is in {}",
+            results.run.target,
+            if top.is_empty() {
+                "no error recorded".to_string()
+            } else {
+                top.join(", ")
+            },
+            out_dir.display()
+        )));
+    }
     Ok(if results.passed {
         Outcome::Passed
     } else {

@@ -17,6 +17,7 @@ use hyper::{Method, Uri};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
+use crate::agent::OfferLedger;
 use crate::agent::marker::{MARK_CREATED_US, MARK_RUN, MARK_SEQ};
 use crate::http::{HttpClient, HttpSession};
 use crate::metrics::{Counter, Measure, Metrics};
@@ -54,6 +55,8 @@ pub struct Injector {
     start: Instant,
     start_unix_us: u64,
     next_seq: AtomicU64,
+    /// Sequence numbers whose creation request failed.
+    failed: OfferLedger,
     metrics: Arc<Metrics>,
     in_flight: Arc<Semaphore>,
     timeout: Duration,
@@ -68,6 +71,7 @@ impl Injector {
         run_id: &str,
         (start, start_unix_us): (Instant, u64),
         metrics: Arc<Metrics>,
+        planned: u64,
     ) -> Self {
         Injector {
             http,
@@ -78,15 +82,21 @@ impl Injector {
             start,
             start_unix_us,
             next_seq: AtomicU64::new(0),
+            failed: OfferLedger::new(planned),
             metrics,
             in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
             timeout: Duration::from_secs(30),
         }
     }
 
-    /// Interactions created so far (each got a sequence number).
+    /// Creation requests sent so far (each got a sequence number).
     pub fn injected(&self) -> u64 {
         self.next_seq.load(Ordering::Relaxed)
+    }
+
+    /// The sequence numbers whose creation request failed.
+    pub fn failed(&self) -> &OfferLedger {
+        &self.failed
     }
 
     /// Creates one interaction at each offset of `schedule` (from the run
@@ -126,7 +136,6 @@ impl Injector {
             tokio::spawn(async move {
                 let _permit = permit;
                 this.metrics.record(Measure::InjectionLag, due.elapsed());
-                this.metrics.count(Counter::InteractionsInjected, 1);
                 let result = this
                     .http
                     .request(
@@ -138,12 +147,19 @@ impl Injector {
                         this.timeout,
                     )
                     .await;
-                match result {
-                    Ok(resp) if resp.status.is_success() => {}
-                    Ok(resp) => this
-                        .metrics
-                        .error(&format!("inject_http_{}", resp.status.as_u16())),
-                    Err(e) => this.metrics.error(&format!("inject_{}", e.kind())),
+                // Only interactions the server created count as injected; the
+                // others are errors, excused from `interactions_lost`.
+                let failure = match result {
+                    Ok(resp) if resp.status.is_success() => None,
+                    Ok(resp) => Some(format!("inject_http_{}", resp.status.as_u16())),
+                    Err(e) => Some(format!("inject_{}", e.kind())),
+                };
+                match failure {
+                    None => this.metrics.count(Counter::InteractionsInjected, 1),
+                    Some(kind) => {
+                        this.failed.offered(seq);
+                        this.metrics.error(&kind);
+                    }
                 }
             });
         }

@@ -118,7 +118,7 @@ pub async fn execute<S: IntervalSink>(
         Ok(url) => ClientConfig::new(url),
         Err(_) => {
             metrics.error("bad_notifications_url");
-            return finish(metrics, collector, collector_stop, started, start, true, 0).await;
+            return finish(collector, collector_stop, started, start, true, 0).await;
         }
     };
     let held_floor = profile.simulator.connect_timeout.0 / 2;
@@ -150,6 +150,7 @@ pub async fn execute<S: IntervalSink>(
         &setup.run_id,
         (start, start_unix_us),
         metrics.clone(),
+        planned,
     ));
     let mut injectors = JoinSet::new();
     for (media, schedule) in schedules {
@@ -211,28 +212,23 @@ pub async fn execute<S: IntervalSink>(
             metrics.error("agent_stop_timeout");
             agents.abort_all();
         }
-        _ = async { while agents.join_next().await.is_some() {} } => {}
+        _ = async {
+            while let Some(exit) = agents.join_next().await {
+                if let Ok(agent::AgentExit::Failed(_)) = exit {
+                    metrics.error("agent_failed");
+                }
+            }
+        } => {}
     }
 
-    let injected = injector.injected();
-    metrics.count(
-        Counter::InteractionsLost,
-        ledger.never_offered(injected.min(planned)),
-    );
-    finish(
-        metrics,
-        collector,
-        collector_stop,
-        started,
-        start,
-        interrupted,
-        peak,
-    )
-    .await
+    // Interactions whose creation failed never existed: they are errors
+    // (counted by the injector), not lost interactions.
+    let lost = ledger.never_offered_except(injector.injected().min(planned), injector.failed());
+    metrics.count(Counter::InteractionsLost, lost);
+    finish(collector, collector_stop, started, start, interrupted, peak).await
 }
 
 async fn finish<S: IntervalSink>(
-    _metrics: Arc<Metrics>,
     collector: tokio::task::JoinHandle<S>,
     collector_stop: CancellationToken,
     started: SystemTime,
