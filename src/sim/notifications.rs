@@ -7,7 +7,7 @@ use std::sync::{Arc, Weak};
 use axum::Extension;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::header::{CONTENT_TYPE, HeaderMap, HeaderValue, SET_COOKIE};
+use axum::http::header::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Deserialize;
@@ -131,19 +131,7 @@ pub async fn endpoint(
         // be offered again: counted, never silently dropped.
         return Response::new(Body::new(ResetBody));
     }
-    let mut resp = Response::new(Body::from(reply.body));
-    *resp.status_mut() = reply.status;
-    let content_type = if reply.status.is_success() {
-        "application/json;charset=UTF-8"
-    } else {
-        "text/plain;charset=UTF-8"
-    };
-    resp.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Some(cookie) = reply.set_cookie {
-        resp.headers_mut().append(SET_COOKIE, cookie);
-    }
-    resp
+    reply.into_response()
 }
 
 /// A body that fails on its first read: hyper then aborts the connection.

@@ -8,7 +8,7 @@ use axum::routing::post;
 use hyper::StatusCode;
 use hyper::header::{CONTENT_TYPE, COOKIE, HeaderMap, HeaderValue, SET_COOKIE};
 
-use super::{BROWSER_COOKIE, BayeuxServer, RequestContext};
+use super::{BROWSER_COOKIE, BayeuxServer, Reply, RequestContext};
 
 pub(crate) fn router(server: BayeuxServer) -> Router {
     Router::new()
@@ -30,20 +30,27 @@ async fn endpoint(State(server): State<BayeuxServer>, headers: HeaderMap, body: 
         principal: None,
         browser: browser_cookie(&headers),
     };
-    let reply = server.handle(ctx, body).await;
-    let mut resp = Response::new(Body::from(reply.body));
-    *resp.status_mut() = reply.status;
-    let content_type = if reply.status.is_success() {
-        "application/json;charset=UTF-8"
-    } else {
-        "text/plain;charset=UTF-8"
-    };
-    resp.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Some(cookie) = reply.set_cookie {
-        resp.headers_mut().insert(SET_COOKIE, cookie);
+    server.handle(ctx, body).await.into_response()
+}
+
+impl IntoResponse for Reply {
+    /// The HTTP response carrying the reply (JSON, or the plain-text reason
+    /// of a 4xx), with the `BAYEUX_BROWSER` cookie when one was issued.
+    fn into_response(self) -> Response {
+        let mut resp = Response::new(Body::from(self.body));
+        *resp.status_mut() = self.status;
+        let content_type = if self.status.is_success() {
+            "application/json;charset=UTF-8"
+        } else {
+            "text/plain;charset=UTF-8"
+        };
+        resp.headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        if let Some(cookie) = self.set_cookie {
+            resp.headers_mut().append(SET_COOKIE, cookie);
+        }
+        resp
     }
-    resp
 }
 
 /// The `BAYEUX_BROWSER` value among the request's cookies.
