@@ -133,7 +133,7 @@ fn a_minimal_profile_gets_the_defaults() {
     assert_eq!(p.agents.channels, vec![Channel::Email, Channel::Chat]);
     assert_eq!(p.target.notifications_path, "/api/v2/notifications");
     assert_eq!(p.target.csrf, Csrf::Auto);
-    assert_eq!(p.target.message_model, MessageModel::V8_5_1);
+    assert_eq!(p.target.message_model, MessageModel::V851);
     assert_eq!(p.traffic.arrival, ArrivalKind::Poisson);
     assert_eq!(p.behaviour.on_stop, OnStop::Finish);
     assert_eq!(p.report.interval, HumanDuration(Duration::from_secs(1)));

@@ -23,14 +23,16 @@ use super::ledger::OfferLedger;
 use super::marker;
 use super::settings::SharedRun;
 use crate::bayeux::{BayeuxClient, ClientConfig, Delivery, Observer};
-use crate::gws::calls::{CallError, GwsCalls, InteractionOp};
+use crate::gws::OperationName;
+use crate::gws::StatusCode as GwsStatus;
+use crate::gws::calls::{CallError, GwsCalls};
 use crate::gws::notification::{
     ChannelNotice, ChannelState, InteractionNotice, InteractionState, Notification,
     decode_notification,
 };
 use crate::http::{HttpClient, HttpSession};
 use crate::metrics::{Counter, Gauge, Measure, Metrics};
-use crate::profile::{Answer, MessageModel, OnStop};
+use crate::profile::{Answer, OnStop};
 
 /// CometD topics an agent subscribes to.
 pub const TOPICS: [&str; 2] = ["/v2/me/interactions", "/v2/me/channels"];
@@ -274,7 +276,10 @@ impl Agent {
         {
             Ok(()) => {}
             // Already started (a retry after a lost reply): carry on.
-            Err(CallError::Refused { code: 2, .. }) => {}
+            Err(CallError::Refused {
+                code: GwsStatus::INVALID_STATE,
+                ..
+            }) => {}
             Err(e) => return Err(format!("session_start_{}", e.kind())),
         }
         self.deps
@@ -480,9 +485,9 @@ impl Agent {
         self.actions.spawn(async move {
             tokio::time::sleep(delay).await;
             let op = if accept {
-                InteractionOp::Accept
+                OperationName::Accept
             } else {
-                InteractionOp::Reject
+                OperationName::Reject
             };
             let sent = Instant::now();
             let result =
@@ -653,10 +658,7 @@ impl Agent {
         let behaviour = &self.deps.run.behaviour;
         let handle = behaviour.handle_time.sample(&mut self.rng);
         let messages = behaviour.chat_messages.sample(&mut self.rng);
-        let finish = match self.deps.run.model {
-            MessageModel::V8_5_0 => InteractionOp::StopProcessing,
-            MessageModel::V8_5_1 => InteractionOp::Complete,
-        };
+        let finish = self.deps.run.model.finish_operation();
         let (gws, session, metrics) =
             (self.deps.gws.clone(), self.session.clone(), metrics.clone());
         self.actions.spawn(async move {
@@ -665,9 +667,8 @@ impl Agent {
             for i in 0..messages {
                 tokio::time::sleep(step).await;
                 let text = format!("agentload message {}", i + 1);
-                let op = InteractionOp::SendMessage(&text);
                 if let Err(e) = retry_unavailable(&metrics, "send_message", || {
-                    gws.interaction(&session, &id, op)
+                    gws.send_message(&session, &id, &text)
                 })
                 .await
                 {
@@ -735,7 +736,10 @@ impl Agent {
             })
             .await
             {
-                Err(CallError::Refused { code: 2, .. }) => Ok(()),
+                Err(CallError::Refused {
+                    code: GwsStatus::INVALID_STATE,
+                    ..
+                }) => Ok(()),
                 other => other,
             };
             Done::Rejoined { result }

@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use hyper::{Method, Uri};
-use serde::Deserialize;
 
+use super::operation::{OperationName, OperationRequest};
+use super::paths;
+use super::status::{StatusCode, decode_status};
 use crate::http::{HttpClient, HttpError, HttpSession};
 
 /// Why a GWS call did not succeed.
@@ -24,13 +26,21 @@ pub enum CallError {
         /// The HTTP status code.
         status: u16,
     },
-    /// The server answered 2xx but with a non-zero GWS `statusCode`.
-    #[error("{what} refused with statusCode {code}")]
+    /// The server answered 2xx but with a GWS `statusCode` other than 0 or 7.
+    #[error("{what} refused with statusCode {} ({})", .code.0, .code.meaning())]
     Refused {
         /// The operation, e.g. `Accept`.
         what: &'static str,
         /// The GWS statusCode (2 invalid state, 6 not found, ...).
-        code: i64,
+        code: StatusCode,
+    },
+    /// The server answered 2xx with a body that carries no `statusCode`.
+    #[error("{what}: the reply is not a GWS status: {reason}")]
+    BadReply {
+        /// The operation, e.g. `Accept`.
+        what: &'static str,
+        /// What was wrong with it.
+        reason: String,
     },
 }
 
@@ -40,7 +50,8 @@ impl CallError {
         match self {
             CallError::Http(e) => e.kind().to_string(),
             CallError::Status { status, .. } => format!("http_{status}"),
-            CallError::Refused { code, .. } => format!("gws_status_{code}"),
+            CallError::Refused { code, .. } => format!("gws_status_{}", code.0),
+            CallError::BadReply { .. } => "bad_reply".to_string(),
         }
     }
 }
@@ -62,9 +73,9 @@ impl GwsEndpoints {
     pub fn new(base: &str) -> Self {
         let base = base.trim_end_matches('/');
         GwsEndpoints {
-            me: format!("{base}/api/v2/me"),
-            channels: format!("{base}/api/v2/me/channels/"),
-            interactions: format!("{base}/api/v2/me/interactions/"),
+            me: format!("{base}{}", paths::ME),
+            channels: format!("{base}{}/", paths::CHANNELS),
+            interactions: format!("{base}{}", paths::interaction("")),
         }
     }
 }
@@ -75,12 +86,6 @@ pub struct GwsCalls {
     http: HttpClient,
     endpoints: std::sync::Arc<GwsEndpoints>,
     timeout: Duration,
-}
-
-#[derive(Deserialize)]
-struct StatusOnly {
-    #[serde(rename = "statusCode", default)]
-    status_code: i64,
 }
 
 const JSON: &str = "application/json";
@@ -124,26 +129,18 @@ impl GwsCalls {
         channels: &[&str],
         place: Option<&str>,
     ) -> Result<(), CallError> {
-        let body = serde_json::json!({
-            "operationName": "StartContactCenterSession",
-            "channels": channels,
-            "place": place,
-        });
-        let url = self.endpoints.me.clone();
-        self.post_op(session, &url, body, "StartContactCenterSession")
-            .await
+        let body = OperationRequest {
+            channels: Some(channels.iter().map(|c| (*c).into()).collect()),
+            place: place.map(Into::into),
+            ..OperationRequest::new(OperationName::StartContactCenterSession)
+        };
+        self.post_op(session, &self.endpoints.me, &body).await
     }
 
     /// `EndContactCenterSession`.
     pub async fn end_session(&self, session: &HttpSession) -> Result<(), CallError> {
-        let url = self.endpoints.me.clone();
-        self.post_op(
-            session,
-            &url,
-            serde_json::json!({"operationName": "EndContactCenterSession"}),
-            "EndContactCenterSession",
-        )
-        .await
+        let body = OperationRequest::new(OperationName::EndContactCenterSession);
+        self.post_op(session, &self.endpoints.me, &body).await
     }
 
     /// `Ready` or `NotReady` on one channel (`email`, `chat`).
@@ -154,52 +151,67 @@ impl GwsCalls {
         ready: bool,
     ) -> Result<(), CallError> {
         let url = format!("{}{}", self.endpoints.channels, channel);
-        let (op, what) = if ready {
-            ("Ready", "Ready")
+        let op = if ready {
+            OperationName::Ready
         } else {
-            ("NotReady", "NotReady")
+            OperationName::NotReady
         };
-        self.post_op(
-            session,
-            &url,
-            serde_json::json!({ "operationName": op }),
-            what,
-        )
-        .await
+        self.post_op(session, &url, &OperationRequest::new(op))
+            .await
     }
 
-    /// An interaction operation: `Accept`, `Reject`, `StopProcessing`, `Complete`,
-    /// or `SendMessage` with `text`.
+    /// An operation without parameters on one interaction: `Accept`,
+    /// `Reject`, `StopProcessing`, `Complete`, ...
     pub async fn interaction(
         &self,
         session: &HttpSession,
         id: &str,
-        op: InteractionOp<'_>,
+        op: OperationName,
     ) -> Result<(), CallError> {
         let url = format!("{}{}", self.endpoints.interactions, id);
-        let body = match op {
-            InteractionOp::SendMessage(text) => {
-                serde_json::json!({"operationName": "SendMessage", "text": text})
-            }
-            other => serde_json::json!({ "operationName": other.name() }),
+        self.post_op(session, &url, &OperationRequest::new(op))
+            .await
+    }
+
+    /// `SendMessage`: a chat message from the agent to the customer.
+    pub async fn send_message(
+        &self,
+        session: &HttpSession,
+        id: &str,
+        text: &str,
+    ) -> Result<(), CallError> {
+        let url = format!("{}{}", self.endpoints.interactions, id);
+        let body = OperationRequest {
+            text: Some(text.into()),
+            ..OperationRequest::new(OperationName::SendMessage)
         };
-        self.post_op(session, &url, body, op.name()).await
+        self.post_op(session, &url, &body).await
     }
 
     async fn post_op(
         &self,
         session: &HttpSession,
         url: &str,
-        body: serde_json::Value,
-        what: &'static str,
+        body: &OperationRequest<'_>,
     ) -> Result<(), CallError> {
-        let bytes = Bytes::from(body.to_string());
-        let resp = self.send(session, Method::POST, url, bytes, what).await?;
-        let status: StatusOnly =
-            serde_json::from_slice(&resp.body).unwrap_or(StatusOnly { status_code: 0 });
-        match status.status_code {
-            0 | 7 => Ok(()),
-            code => Err(CallError::Refused { what, code }),
+        let what = body.operation().map_or("operation", OperationName::as_str);
+        let resp = self
+            .send(
+                session,
+                Method::POST,
+                url,
+                Bytes::from(body.to_bytes()),
+                what,
+            )
+            .await?;
+        let code = decode_status(&resp.body).map_err(|e| CallError::BadReply {
+            what,
+            reason: e.to_string(),
+        })?;
+        if code.is_success() {
+            Ok(())
+        } else {
+            Err(CallError::Refused { what, code })
         }
     }
 
@@ -230,33 +242,5 @@ impl GwsCalls {
             });
         }
         Ok(resp)
-    }
-}
-
-/// An operation on one interaction.
-#[derive(Debug, Clone, Copy)]
-pub enum InteractionOp<'a> {
-    /// Take the invite.
-    Accept,
-    /// Decline the invite; the server offers it to another agent.
-    Reject,
-    /// Finish (8.5.0 model).
-    StopProcessing,
-    /// Finish (8.5.1 model).
-    Complete,
-    /// Send a chat message to the customer.
-    SendMessage(&'a str),
-}
-
-impl InteractionOp<'_> {
-    /// The `operationName`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            InteractionOp::Accept => "Accept",
-            InteractionOp::Reject => "Reject",
-            InteractionOp::StopProcessing => "StopProcessing",
-            InteractionOp::Complete => "Complete",
-            InteractionOp::SendMessage(_) => "SendMessage",
-        }
     }
 }

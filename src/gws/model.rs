@@ -17,6 +17,15 @@ pub enum Model {
     V851,
 }
 
+impl std::fmt::Display for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Model::V850 => "8.5.0",
+            Model::V851 => "8.5.1",
+        })
+    }
+}
+
 impl Model {
     /// The operation that finishes an accepted interaction.
     pub fn finish_operation(self) -> OperationName {

@@ -31,6 +31,20 @@ pub enum OperationName {
 }
 
 impl OperationName {
+    /// Every operation.
+    pub const ALL: [OperationName; 10] = [
+        OperationName::StartContactCenterSession,
+        OperationName::EndContactCenterSession,
+        OperationName::Ready,
+        OperationName::NotReady,
+        OperationName::Accept,
+        OperationName::Reject,
+        OperationName::StopProcessing,
+        OperationName::Complete,
+        OperationName::PlaceInQueue,
+        OperationName::SendMessage,
+    ];
+
     /// The wire name.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -49,21 +63,9 @@ impl OperationName {
 
     /// Looks an operation up by its wire name.
     pub fn parse(name: &str) -> Option<OperationName> {
-        use OperationName::*;
-        [
-            StartContactCenterSession,
-            EndContactCenterSession,
-            Ready,
-            NotReady,
-            Accept,
-            Reject,
-            StopProcessing,
-            Complete,
-            PlaceInQueue,
-            SendMessage,
-        ]
-        .into_iter()
-        .find(|op| op.as_str() == name)
+        OperationName::ALL
+            .into_iter()
+            .find(|op| op.as_str() == name)
     }
 }
 

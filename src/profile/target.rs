@@ -35,7 +35,7 @@ impl Default for Target {
             notifications_path: "/api/v2/notifications".to_string(),
             tls: Tls::default(),
             csrf: Csrf::Auto,
-            message_model: MessageModel::V8_5_1,
+            message_model: MessageModel::V851,
             injector_url: None,
             injector_service: "agentload".to_string(),
         }
@@ -72,26 +72,9 @@ pub enum Csrf {
     Off,
 }
 
-/// The shape of GWS notifications (`/v2/me/interactions`, `/v2/me/channels`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub enum MessageModel {
-    /// GWS 8.5.0.
-    #[serde(rename = "8.5.0")]
-    V8_5_0,
-    /// GWS 8.5.1 and later.
-    #[default]
-    #[serde(rename = "8.5.1")]
-    V8_5_1,
-}
-
-impl std::fmt::Display for MessageModel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            MessageModel::V8_5_0 => "8.5.0",
-            MessageModel::V8_5_1 => "8.5.1",
-        })
-    }
-}
+/// The GWS message model the target speaks: the gws module's own type, so a
+/// profile's `"8.5.0"`/`"8.5.1"` means exactly what the client code does with it.
+pub use crate::gws::Model as MessageModel;
 
 impl std::fmt::Display for Csrf {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
