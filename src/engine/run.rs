@@ -109,11 +109,14 @@ pub async fn execute<S: IntervalSink>(
         .sum();
     let ledger = Arc::new(OfferLedger::new(planned));
 
-    let notifications = format!(
+    // Every agent-side URL is below the target's base path (a reverse
+    // proxy's prefix), the CometD endpoint included.
+    let base = format!(
         "{}{}",
         setup.target.trim_end_matches('/'),
-        profile.target.notifications_path
+        profile.target.base_path
     );
+    let notifications = format!("{base}{}", profile.target.notifications_path);
     let bayeux = match notifications.parse() {
         Ok(url) => ClientConfig::new(url),
         Err(_) => {
@@ -126,11 +129,7 @@ pub async fn execute<S: IntervalSink>(
         http: setup.http.clone(),
         gws: GwsCalls::new(
             setup.http.clone(),
-            Arc::new(GwsEndpoints::new(&format!(
-                "{}{}",
-                setup.target.trim_end_matches('/'),
-                profile.target.base_path
-            ))),
+            Arc::new(GwsEndpoints::new(&base)),
             Duration::from_secs(30),
         ),
         bayeux,
@@ -146,7 +145,7 @@ pub async fn execute<S: IntervalSink>(
     let injector = Arc::new(Injector::new(
         setup.http.clone(),
         &setup.injector,
-        "agentload",
+        &profile.target.injector_service,
         &setup.run_id,
         (start, start_unix_us),
         metrics.clone(),
