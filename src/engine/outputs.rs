@@ -15,7 +15,7 @@ use crate::metrics::IntervalSnapshot;
 use crate::progress::Progress;
 use crate::report::gate::Gate;
 use crate::report::live::LiveFiles;
-use crate::report::{RunAccumulator, RunInfo};
+use crate::report::{IntervalSummary, RunAccumulator, RunInfo};
 
 /// The interval sink of `agentload run`.
 pub struct RunOutputs {
@@ -61,18 +61,17 @@ impl RunOutputs {
 impl IntervalSink for RunOutputs {
     fn interval(&mut self, snapshot: IntervalSnapshot) {
         self.accumulator.add(&snapshot);
-        let Some(live) = self.live.as_mut() else {
-            return;
-        };
-        let summary = match live.append(&snapshot) {
-            Ok(summary) => summary,
-            Err(e) => {
+        // The live view goes on even when the interval files cannot.
+        let summary = match self.live.as_mut().map(|live| live.append(&snapshot)) {
+            Some(Ok(summary)) => summary,
+            Some(Err(e)) => {
                 self.progress.warn(&format!(
                     "{e}; the interval files stop here, the final outputs are still written"
                 ));
                 self.live = None;
-                return;
+                IntervalSummary::of(&snapshot)
             }
+            None => IntervalSummary::of(&snapshot),
         };
         let end = Duration::from_millis(summary.start_offset_ms + summary.length_ms);
         self.progress.update(&summary, self.plan.target_at(end));
