@@ -1,5 +1,6 @@
 //! The process-wide pooled HTTP client.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -11,13 +12,15 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
-use super::{HttpError, HttpSession, TlsOptions, tls};
+use super::{HttpError, HttpSession, LongPollConnection, TlsOptions, tls};
 
 /// One pooled HTTP/1.1 client (http and https) shared by every agent of a
 /// process. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct HttpClient {
     inner: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    /// The same TLS setup, for [`LongPollConnection`]s.
+    tls: Arc<rustls::ClientConfig>,
 }
 
 /// A complete response: status, headers and the collected body.
@@ -57,6 +60,7 @@ impl HttpClient {
     /// calls; capping them keeps a 10,000-agent run within the open-file limit.
     pub fn new(tls_options: &TlsOptions) -> Result<Self, HttpError> {
         let config = tls::client_config(tls_options)?;
+        let tls = Arc::new(config.clone());
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
@@ -72,7 +76,13 @@ impl HttpClient {
             .pool_max_idle_per_host(POOL_MAX_IDLE_PER_HOST)
             .http1_read_buf_exact_size(READ_BUFFER)
             .build(connector);
-        Ok(Self { inner })
+        Ok(Self { inner, tls })
+    }
+
+    /// A dedicated connection to `url` for a held long-poll, outside the
+    /// pool, with the pool's TLS setup (see [`LongPollConnection`] for why).
+    pub fn long_poll(&self, url: &Uri) -> Result<LongPollConnection, HttpError> {
+        LongPollConnection::new(url, &self.tls)
     }
 
     /// Sends one request with the session's cookies and headers, absorbs the

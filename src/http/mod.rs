@@ -1,15 +1,18 @@
-//! Shared HTTP plumbing: one pooled client per process ([`HttpClient`]) and a
-//! small per-agent [`HttpSession`] (cookie jar + caller headers).
+//! Shared HTTP plumbing: one pooled client per process ([`HttpClient`]), a
+//! small per-agent [`HttpSession`] (cookie jar + caller headers), and a lean
+//! dedicated connection per agent for its held long-poll ([`LongPollConnection`]).
 //!
 //! Every simulated agent shares the pool but owns its session, because real
 //! servers bind Bayeux sessions to cookies (`BAYEUX_BROWSER`, `JSESSIONID`).
 
 mod client;
 mod error;
+mod long_poll;
 mod session;
 mod tls;
 
 pub use client::{HttpClient, HttpResponse, POOL_MAX_IDLE_PER_HOST};
 pub use error::HttpError;
+pub use long_poll::LongPollConnection;
 pub use session::HttpSession;
 pub use tls::TlsOptions;

@@ -54,19 +54,26 @@ impl HttpSession {
         for (n, v) in &st.headers {
             headers.insert(n.clone(), v.clone());
         }
-        if !st.cookies.is_empty() {
-            let mut line = String::with_capacity(64);
-            for (i, (n, v)) in st.cookies.iter().enumerate() {
-                if i > 0 {
-                    line.push_str("; ");
-                }
-                line.push_str(n);
-                line.push('=');
-                line.push_str(v);
-            }
-            if let Ok(value) = HeaderValue::from_str(&line) {
-                headers.insert(COOKIE, value);
-            }
+        if let Some(value) = st.cookie_header() {
+            headers.insert(COOKIE, value);
+        }
+    }
+
+    /// Writes the same headers as [`HttpSession::apply`] as HTTP/1.1 header
+    /// lines (`Name: value\r\n`), for a hand-written request head.
+    pub(crate) fn write_headers(&self, out: &mut Vec<u8>) {
+        let st = self.lock();
+        let cookie = st.cookie_header();
+        let lines = st
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v))
+            .chain(cookie.as_ref().map(|v| (COOKIE.as_str(), v)));
+        for (name, value) in lines {
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(value.as_bytes());
+            out.extend_from_slice(b"\r\n");
         }
     }
 
@@ -110,6 +117,24 @@ impl HttpSession {
 }
 
 impl SessionState {
+    /// `a=1; b=2`, or `None` without cookies (or with one a caller set to
+    /// something a header cannot carry).
+    fn cookie_header(&self) -> Option<HeaderValue> {
+        if self.cookies.is_empty() {
+            return None;
+        }
+        let mut line = String::with_capacity(64);
+        for (i, (n, v)) in self.cookies.iter().enumerate() {
+            if i > 0 {
+                line.push_str("; ");
+            }
+            line.push_str(n);
+            line.push('=');
+            line.push_str(v);
+        }
+        HeaderValue::from_str(&line).ok()
+    }
+
     fn store(&mut self, name: &str, value: &str) {
         if let Some(slot) = self.cookies.iter_mut().find(|(n, _)| n == name) {
             value.clone_into(&mut slot.1);
@@ -160,5 +185,29 @@ mod tests {
         assert_eq!(h.get_all(&name).iter().count(), 1);
         assert_eq!(h.get(&name).unwrap(), "b");
         assert!(h.get(COOKIE).is_none());
+    }
+
+    #[test]
+    fn header_lines_match_the_header_map() {
+        let s = HttpSession::new();
+        s.set_header(
+            HeaderName::from_static("authorization"),
+            HeaderValue::from_static("Basic YTpi"),
+        );
+        s.absorb(&set_cookies(&["JSESSIONID=x1", "BAYEUX_BROWSER=b2"]));
+        let mut out = Vec::new();
+        s.write_headers(&mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "authorization: Basic YTpi\r\ncookie: JSESSIONID=x1; BAYEUX_BROWSER=b2\r\n"
+        );
+        s.set_cookie("bad", "a\r\nInjected: 1");
+        let mut out = Vec::new();
+        s.write_headers(&mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "authorization: Basic YTpi\r\n",
+            "a cookie no header can carry is not sent at all"
+        );
     }
 }

@@ -26,6 +26,9 @@ impl BayeuxClient {
     /// Transport failures back off `backoff_step` more per failure, up to `max_backoff`.
     pub async fn run_connect_loop(&self, stop: &CancellationToken) -> Result<(), ClientError> {
         let inner = &self.inner;
+        // Connects never queue behind REST calls in the pool, and an idle
+        // agent's held connect costs a socket, not a pooled connection.
+        let mut connection = inner.http.long_poll(&inner.config.url)?;
         let mut failures: u32 = 0;
         let mut last_ok = Instant::now();
         let mut last_reply: Option<Instant> = None;
@@ -105,7 +108,11 @@ impl BayeuxClient {
                     inner.observer.connect_cancelled();
                     return Ok(());
                 }
-                r = inner.exchange(std::slice::from_ref(&m), hold + inner.config.connect_allowance) => r,
+                r = inner.exchange_held(
+                    &mut connection,
+                    std::slice::from_ref(&m),
+                    hold + inner.config.connect_allowance,
+                ) => r,
             };
             last_reply = Some(Instant::now());
             let (next, observed) = match result {

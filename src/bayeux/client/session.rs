@@ -11,7 +11,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use super::{ClientConfig, ClientError, ExchangeKind, ExchangeOutcome, Observer};
 use crate::bayeux::message::{Advice, Message, Reconnect, Subscription, decode_messages};
-use crate::http::{HttpClient, HttpError, HttpSession};
+use crate::http::{HttpClient, HttpError, HttpResponse, HttpSession, LongPollConnection};
 
 /// What the client hands to its agent.
 #[derive(Debug)]
@@ -341,26 +341,41 @@ impl Inner {
         self.observer.exchange(kind, start.elapsed(), outcome);
     }
 
-    /// POSTs `messages`, decodes the answer, applies advice, delivers events
-    /// in order, and returns the remaining replies.
+    /// POSTs `messages` through the pool, decodes the answer, applies advice,
+    /// delivers events in order, and returns the remaining replies.
     pub(super) async fn exchange(
         &self,
         messages: &[Message],
         timeout: Duration,
     ) -> Result<Exchanged, ClientError> {
-        let body = serde_json::to_vec(messages)
-            .map_err(|e| ClientError::BadReply(format!("cannot encode request: {e}")))?;
+        let body = encode(messages)?;
         let resp = self
             .http
             .request(
                 &self.session,
                 Method::POST,
                 &self.config.url,
-                Some("application/json;charset=UTF-8"),
+                Some(JSON),
                 Bytes::from(body),
                 timeout,
             )
             .await?;
+        self.take_reply(resp)
+    }
+
+    /// [`Inner::exchange`] over the agent's own long-poll connection.
+    pub(super) async fn exchange_held(
+        &self,
+        connection: &mut LongPollConnection,
+        messages: &[Message],
+        timeout: Duration,
+    ) -> Result<Exchanged, ClientError> {
+        let body = encode(messages)?;
+        let resp = connection.post(&self.session, JSON, &body, timeout).await?;
+        self.take_reply(resp)
+    }
+
+    fn take_reply(&self, resp: HttpResponse) -> Result<Exchanged, ClientError> {
         let decoded = decode_messages(&resp.body);
         let messages = match decoded {
             Ok(m) => m,
@@ -400,6 +415,13 @@ impl Inner {
     pub(super) fn deliver_rehandshaked(&self) {
         let _ = self.tx.send(Delivery::Rehandshaked);
     }
+}
+
+const JSON: &str = "application/json;charset=UTF-8";
+
+fn encode(messages: &[Message]) -> Result<Vec<u8>, ClientError> {
+    serde_json::to_vec(messages)
+        .map_err(|e| ClientError::BadReply(format!("cannot encode request: {e}")))
 }
 
 /// The reply on `channel`, preferring one that carries `successful`.

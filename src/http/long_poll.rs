@@ -1,0 +1,450 @@
+//! A dedicated HTTP/1.1 connection for one agent's held `/meta/connect`.
+//!
+//! Why not the pool: ten thousand agents each hold a long-poll nearly all the
+//! time, and hyper keeps about 25 KiB of buffers and channels per connection
+//! (docs/measurements/scale-10k.md), more than the whole agent. This
+//! connection does one exchange at a time, allocates its read buffer only once
+//! the answer starts to arrive and frees it after, so a held connect costs the
+//! socket and the waiting future.
+
+use std::io;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use bytes::{Buf, Bytes, BytesMut};
+use hyper::header::{HeaderMap, HeaderName, HeaderValue};
+use hyper::{StatusCode, Uri};
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+use super::{HttpError, HttpResponse, HttpSession};
+
+/// First read buffer: a connect reply carrying an invite is 1-2 KB.
+const FIRST_READ: usize = 2048;
+/// A response head larger than this is refused (hyper's default is 400 KiB
+/// for a whole buffer; Bayeux servers send a handful of headers).
+const MAX_HEAD: usize = 64 * 1024;
+/// Headers parsed per response.
+const MAX_HEADERS: usize = 64;
+/// Largest single reservation while reading a body, so a lying
+/// Content-Length cannot make us allocate it up front.
+const MAX_RESERVE: usize = 1 << 20;
+/// Same bound as the pool's connector.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One keep-alive HTTP/1.1 connection to one endpoint, opened on first use
+/// and again whenever the previous one closed or failed. Not shared: the
+/// owner sends one request at a time.
+pub struct LongPollConnection {
+    target: Target,
+    tls: Option<TlsConnector>,
+    stream: Option<Stream>,
+}
+
+impl std::fmt::Debug for LongPollConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LongPollConnection")
+            .field("authority", &self.target.authority)
+            .field("path", &self.target.path)
+            .field("tls", &self.tls.is_some())
+            .field("open", &self.stream.is_some())
+            .finish()
+    }
+}
+
+/// Where the requests go, split once from the URL.
+struct Target {
+    /// Host to resolve (IPv6 literals without brackets).
+    host: String,
+    port: u16,
+    /// The `Host` header.
+    authority: String,
+    /// Path and query of the request line.
+    path: String,
+}
+
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl LongPollConnection {
+    /// A connection for `url` (`http` or `https`); `tls` is the pool's TLS
+    /// setup, used when the scheme is `https`.
+    pub(crate) fn new(url: &Uri, tls: &Arc<rustls::ClientConfig>) -> Result<Self, HttpError> {
+        let secure = match url.scheme_str() {
+            Some("https") => true,
+            Some("http") => false,
+            other => {
+                return Err(HttpError::InvalidRequest(format!(
+                    "{url}: scheme {other:?} is not supported; use http:// or https://"
+                )));
+            }
+        };
+        let Some(authority) = url.authority() else {
+            return Err(HttpError::InvalidRequest(format!("{url}: no host")));
+        };
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        let port = authority
+            .port_u16()
+            .unwrap_or(if secure { 443 } else { 80 });
+        let path = url.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+        Ok(Self {
+            target: Target {
+                host,
+                port,
+                authority: authority.as_str().to_owned(),
+                path,
+            },
+            tls: secure.then(|| TlsConnector::from(tls.clone())),
+            stream: None,
+        })
+    }
+
+    /// POSTs `body` with the session's cookies and headers, absorbs the
+    /// response's cookies and returns it (any status). The whole exchange,
+    /// connecting included, is bounded by `timeout`; after any failure the
+    /// connection is closed and the next call opens a new one.
+    pub async fn post(
+        &mut self,
+        session: &HttpSession,
+        content_type: &str,
+        body: &[u8],
+        timeout: Duration,
+    ) -> Result<HttpResponse, HttpError> {
+        let result =
+            match tokio::time::timeout(timeout, self.exchange(session, content_type, body)).await {
+                Ok(result) => result,
+                Err(_) => Err(HttpError::Timeout(timeout)),
+            };
+        match result {
+            Ok((response, stream)) => {
+                self.stream = stream;
+                session.absorb(&response.headers);
+                Ok(response)
+            }
+            Err(e) => {
+                self.stream = None;
+                Err(e)
+            }
+        }
+    }
+
+    /// Whether a connection is open and kept for the next request.
+    pub fn is_open(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    async fn exchange(
+        &mut self,
+        session: &HttpSession,
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<(HttpResponse, Option<Stream>), HttpError> {
+        let mut stream = match self.stream.take() {
+            Some(s) if s.still_open() => s,
+            _ => self.open().await?,
+        };
+        let request = self.request(session, content_type, body);
+        stream.write_all(&request).await.map_err(io_error)?;
+        drop(request);
+        let (response, reusable) = read_response(&mut stream).await?;
+        Ok((response, reusable.then_some(stream)))
+    }
+
+    fn request(&self, session: &HttpSession, content_type: &str, body: &[u8]) -> Vec<u8> {
+        let t = &self.target;
+        let mut out = Vec::with_capacity(256 + body.len());
+        out.extend_from_slice(b"POST ");
+        out.extend_from_slice(t.path.as_bytes());
+        out.extend_from_slice(b" HTTP/1.1\r\nHost: ");
+        out.extend_from_slice(t.authority.as_bytes());
+        out.extend_from_slice(b"\r\nContent-Type: ");
+        out.extend_from_slice(content_type.as_bytes());
+        out.extend_from_slice(b"\r\nContent-Length: ");
+        out.extend_from_slice(body.len().to_string().as_bytes());
+        out.extend_from_slice(b"\r\n");
+        session.write_headers(&mut out);
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(body);
+        out
+    }
+
+    async fn open(&self) -> Result<Stream, HttpError> {
+        let t = &self.target;
+        let tcp = tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            TcpStream::connect((t.host.as_str(), t.port)),
+        )
+        .await
+        .map_err(|_| {
+            HttpError::Connect(format!(
+                "{}: no connection within {CONNECT_TIMEOUT:?}",
+                t.authority
+            ))
+        })?
+        .map_err(|e| HttpError::Connect(format!("{}: {e}", t.authority)))?;
+        // Small writes (a connect request) must not wait for Nagle.
+        tcp.set_nodelay(true)
+            .map_err(|e| HttpError::Connect(format!("{}: {e}", t.authority)))?;
+        let Some(tls) = &self.tls else {
+            return Ok(Stream::Plain(tcp));
+        };
+        let name = ServerName::try_from(t.host.clone()).map_err(|e| {
+            HttpError::InvalidRequest(format!("{}: not a TLS server name: {e}", t.host))
+        })?;
+        let stream = tls
+            .connect(name, tcp)
+            .await
+            .map_err(|e| HttpError::Tls(format!("{}: {e}", t.authority)))?;
+        Ok(Stream::Tls(Box::new(stream)))
+    }
+}
+
+impl Stream {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(s) => s,
+            Stream::Tls(s) => s.get_ref().0,
+        }
+    }
+
+    /// Whether a kept connection can carry the next request: the server may
+    /// have closed it while it was idle (as hyper's pool notices by reading).
+    fn still_open(&self) -> bool {
+        let mut probe = [0u8; 1];
+        let mut buf = ReadBuf::new(&mut probe);
+        let mut cx = Context::from_waker(Waker::noop());
+        match self.tcp().poll_peek(&mut cx, &mut buf) {
+            Poll::Pending => true,
+            Poll::Ready(Ok(0) | Err(_)) => false,
+            // TLS records between exchanges (session tickets) are rustls's
+            // business; plain bytes nobody asked for mean the framing is lost.
+            Poll::Ready(Ok(_)) => matches!(self, Stream::Tls(_)),
+        }
+    }
+
+    async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.write_all(data).await,
+            Stream::Tls(s) => {
+                s.write_all(data).await?;
+                s.flush().await
+            }
+        }
+    }
+
+    /// Waits until the socket has something to read, without a buffer: this
+    /// is where a held connect spends its time.
+    async fn readable(&self) -> io::Result<()> {
+        self.tcp().readable().await
+    }
+
+    /// Reads more into `buf` with room for `want` more bytes; `0` at the
+    /// end of the stream.
+    async fn read_into(&mut self, buf: &mut BytesMut, want: usize) -> Result<usize, HttpError> {
+        if buf.capacity() - buf.len() < want {
+            buf.reserve(want.min(MAX_RESERVE));
+        }
+        match self {
+            Stream::Plain(s) => s.read_buf(buf).await,
+            Stream::Tls(s) => s.read_buf(buf).await,
+        }
+        .map_err(io_error)
+    }
+
+    /// Like [`Stream::read_into`], where the end of the stream is an error:
+    /// the response is not complete yet.
+    async fn read_more(&mut self, buf: &mut BytesMut, want: usize) -> Result<(), HttpError> {
+        if self.read_into(buf, want).await? == 0 {
+            return Err(HttpError::Protocol(
+                "connection closed before the response was complete".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The status line and headers of a response.
+struct Head {
+    status: StatusCode,
+    headers: HeaderMap,
+    keep_alive: bool,
+}
+
+/// How the body of a response ends.
+enum Framing {
+    Length(usize),
+    Chunked,
+    /// No length: the body ends when the server closes the connection.
+    Close,
+    Empty,
+}
+
+/// Reads one response; `true` when the connection can carry another.
+async fn read_response(stream: &mut Stream) -> Result<(HttpResponse, bool), HttpError> {
+    stream.readable().await.map_err(io_error)?;
+    let mut buf = BytesMut::with_capacity(FIRST_READ);
+    let head = loop {
+        if let Some(head) = parse_head(&mut buf)? {
+            // Interim answers (100 Continue) precede the real one.
+            if !head.status.is_informational() {
+                break head;
+            }
+            continue;
+        }
+        if buf.len() > MAX_HEAD {
+            return Err(HttpError::Protocol(format!(
+                "response head larger than {MAX_HEAD} bytes"
+            )));
+        }
+        stream.read_more(&mut buf, FIRST_READ).await?;
+    };
+    let (body, clean_end) = match framing(&head)? {
+        Framing::Empty => (Bytes::new(), true),
+        Framing::Length(n) => {
+            while buf.len() < n {
+                let missing = n - buf.len();
+                stream.read_more(&mut buf, missing).await?;
+            }
+            (buf.split_to(n).freeze(), true)
+        }
+        Framing::Chunked => (read_chunked(stream, &mut buf).await?, true),
+        Framing::Close => {
+            while stream.read_into(&mut buf, FIRST_READ).await? > 0 {}
+            (buf.split().freeze(), false)
+        }
+    };
+    // Bytes beyond the response were never asked for: do not reuse.
+    let reusable = clean_end && head.keep_alive && buf.is_empty();
+    Ok((
+        HttpResponse {
+            status: head.status,
+            headers: head.headers,
+            body,
+        },
+        reusable,
+    ))
+}
+
+/// Parses a complete head off the front of `buf`, or `None` if incomplete.
+fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, HttpError> {
+    let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut slots);
+    let len = match response.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err(HttpError::Protocol(format!("bad response head: {e}"))),
+    };
+    let code = response.code.unwrap_or_default();
+    let status = StatusCode::from_u16(code)
+        .map_err(|_| HttpError::Protocol(format!("bad status code {code}")))?;
+    let mut headers = HeaderMap::with_capacity(response.headers.len());
+    let mut keep_alive = response.version == Some(1);
+    for h in response.headers.iter() {
+        let name = HeaderName::from_bytes(h.name.as_bytes())
+            .map_err(|_| HttpError::Protocol(format!("bad header name {:?}", h.name)))?;
+        let value = HeaderValue::from_bytes(h.value)
+            .map_err(|_| HttpError::Protocol(format!("bad value of header {}", h.name)))?;
+        if name == hyper::header::CONNECTION {
+            let tokens = value.to_str().unwrap_or_default();
+            if has_token(tokens, "close") {
+                keep_alive = false;
+            } else if has_token(tokens, "keep-alive") {
+                keep_alive = true;
+            }
+        }
+        headers.append(name, value);
+    }
+    buf.advance(len);
+    Ok(Some(Head {
+        status,
+        headers,
+        keep_alive,
+    }))
+}
+
+fn has_token(list: &str, token: &str) -> bool {
+    list.split(',')
+        .any(|t| t.trim().eq_ignore_ascii_case(token))
+}
+
+fn framing(head: &Head) -> Result<Framing, HttpError> {
+    if head.status == StatusCode::NO_CONTENT || head.status == StatusCode::NOT_MODIFIED {
+        return Ok(Framing::Empty);
+    }
+    if let Some(te) = head.headers.get(hyper::header::TRANSFER_ENCODING) {
+        let te = te.to_str().unwrap_or_default();
+        let last = te.rsplit(',').next().unwrap_or_default().trim();
+        return Ok(if last.eq_ignore_ascii_case("chunked") {
+            Framing::Chunked
+        } else {
+            Framing::Close
+        });
+    }
+    match head.headers.get(hyper::header::CONTENT_LENGTH) {
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .map(Framing::Length)
+            .ok_or_else(|| HttpError::Protocol(format!("bad Content-Length {v:?}"))),
+        None => Ok(Framing::Close),
+    }
+}
+
+/// Decodes a chunked body; trailers are read and dropped.
+async fn read_chunked(stream: &mut Stream, buf: &mut BytesMut) -> Result<Bytes, HttpError> {
+    let mut body = BytesMut::new();
+    loop {
+        let (skip, size) = loop {
+            match httparse::parse_chunk_size(buf) {
+                Ok(httparse::Status::Complete(found)) => break found,
+                Ok(httparse::Status::Partial) => stream.read_more(buf, FIRST_READ).await?,
+                Err(_) => return Err(HttpError::Protocol("bad chunk size line".into())),
+            }
+        };
+        buf.advance(skip);
+        if size == 0 {
+            break;
+        }
+        let size = usize::try_from(size)
+            .map_err(|_| HttpError::Protocol(format!("chunk of {size} bytes")))?;
+        while buf.len() < size + 2 {
+            let missing = size + 2 - buf.len();
+            stream.read_more(buf, missing).await?;
+        }
+        body.extend_from_slice(&buf[..size]);
+        if &buf[size..size + 2] != b"\r\n" {
+            return Err(HttpError::Protocol("chunk not followed by CRLF".into()));
+        }
+        buf.advance(size + 2);
+    }
+    // Trailer lines, then the empty line that ends the message.
+    loop {
+        match buf.windows(2).position(|w| w == b"\r\n") {
+            Some(0) => {
+                buf.advance(2);
+                return Ok(body.freeze());
+            }
+            Some(end) => buf.advance(end + 2),
+            None => stream.read_more(buf, FIRST_READ).await?,
+        }
+    }
+}
+
+fn io_error(e: io::Error) -> HttpError {
+    if e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
+        HttpError::Tls(e.to_string())
+    } else {
+        HttpError::Io(e.to_string())
+    }
+}
