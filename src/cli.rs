@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::units::HumanDuration;
 
@@ -68,12 +68,28 @@ pub struct RunArgs {
     /// A PEM file of CA certificates to trust in addition to the system roots.
     #[arg(long)]
     pub ca_file: Option<PathBuf>,
+    /// Where the embedded simulator runs: `thread` (in this process), `child`
+    /// (its own process, so each side has the whole open-file limit), or
+    /// `auto` (a thread unless both ends of every connection would not fit).
+    #[arg(long, value_enum, default_value_t = SimulatorProcess::Auto)]
+    pub simulator_process: SimulatorProcess,
     /// Print only the final summary.
     #[arg(long, short, conflicts_with = "verbose")]
     pub quiet: bool,
     /// Add per-error-kind lines to the live view.
     #[arg(long, short)]
     pub verbose: bool,
+}
+
+/// Where `agentload run` hosts the embedded simulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SimulatorProcess {
+    /// A thread unless the open-file limit calls for a child process.
+    Auto,
+    /// On its own runtime in the generator's process.
+    Thread,
+    /// In a child process (`agentload serve`) the run starts and stops.
+    Child,
 }
 
 /// `agentload serve`.
@@ -100,6 +116,10 @@ pub struct ServeArgs {
     /// The PEM private key of --tls-cert.
     #[arg(long, requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Internal, for `agentload run`: settings as one JSON line on stdin,
+    /// machine-readable stdout, stop when stdin closes.
+    #[arg(long, hide = true, conflicts_with_all = ["config", "tls_cert"])]
+    pub supervised: bool,
 }
 
 /// `agentload check`.

@@ -145,6 +145,14 @@ pub fn ensure(peak_agents: u32, embedded_simulator: bool) -> Result<NofileLimit,
     Ok(limit)
 }
 
+/// Whether one process may open `needed` files, raising its soft limit as
+/// far as that is allowed.
+pub fn fits(needed: u64) -> bool {
+    raise(needed)
+        .or_else(|_| current())
+        .is_ok_and(|limit| needed <= limit.soft)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

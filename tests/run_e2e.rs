@@ -156,3 +156,73 @@ fn run_against_a_separate_simulator_agrees_with_its_stats() {
         "every agent ended its session: {stats}"
     );
 }
+
+/// A figure of the `embedded simulator: ...` line the run prints at the end.
+fn sim_figure(log: &str, name: &str) -> u64 {
+    let line = log
+        .lines()
+        .find(|l| l.starts_with("embedded simulator:"))
+        .unwrap_or_else(|| panic!("no simulator line in\n{log}"));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    words
+        .iter()
+        .position(|w| *w == name)
+        .and_then(|i| words.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {line}"))
+}
+
+#[test]
+fn run_with_the_simulator_in_a_child_process_gets_its_settings_and_final_counts() {
+    let dir = Dir::new("child");
+    // The simulator's users only know this password: logging in proves the
+    // profile's [simulator] table reached the child process.
+    let text = profile(r#"password = "s3cret-child""#)
+        .replace("count = 50\n", "count = 50\npassword = \"s3cret-child\"\n");
+    let ran = run(&text, &dir.0, &["--simulator-process", "child"]);
+    let (summary, log) = (ran.summary(), &ran.log);
+    assert_eq!(ran.code, 0, "{log}");
+    assert_consistent(summary, log);
+    // The child's final counts came back over its stdout and agree.
+    for (figure, name) in [
+        ("injected", "interactions_injected"),
+        ("offered", "invites_offered"),
+        ("accepted", "invites_accepted"),
+        ("rejected", "invites_rejected"),
+        ("completed", "interactions_completed"),
+    ] {
+        assert_eq!(
+            sim_figure(log, figure),
+            counter(summary, name),
+            "{figure}: {log}"
+        );
+    }
+    assert_eq!(sim_figure(log, "progress"), 0, "in progress: {log}");
+}
+
+#[test]
+fn a_supervised_simulator_refuses_settings_it_cannot_read() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(run_support::BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--supervised"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"{\"users\": \"many\"}\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--supervised expects the simulator settings as one JSON line"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty(), "it never listened");
+}

@@ -266,7 +266,16 @@ fn report(out: &mut String, p: &Profile) {
 
 fn open_files(out: &mut String, p: &Profile) {
     let needed = nofile::descriptors_needed(p.peak_agents(), p.target.is_embedded());
+    let apart = nofile::descriptors_needed(p.peak_agents(), false)
+        .max(nofile::simulator_descriptors(p.peak_agents()));
     match nofile::current() {
+        Ok(limit) if needed > limit.hard && p.target.is_embedded() && apart <= limit.hard => {
+            let _ = writeln!(
+                out,
+                "open files about {needed} needed with the simulator in this process, above the hard limit {}; `run` will start the simulator as its own process (about {apart} each)",
+                limit.hard
+            );
+        }
         Ok(limit) if needed > limit.hard => {
             let _ = writeln!(
                 out,

@@ -6,7 +6,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::cli::RunArgs;
+use crate::cli::{RunArgs, SimulatorProcess};
 use crate::engine::outputs::RunOutputs;
 use crate::engine::plan::Plan;
 use crate::engine::run::{RunSetup, execute};
@@ -19,7 +19,7 @@ use crate::nofile;
 use crate::profile::{Overrides, Profile};
 use crate::progress::{Mode, Progress};
 use crate::report::{self, RunInfo, compare, gate};
-use crate::sim::{RunningSim, spawn_on_own_runtime};
+use crate::sim::{RunningSim, SimProcess, SimStats, spawn_on_own_runtime};
 
 /// Runs `agentload run`.
 pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
@@ -38,7 +38,13 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     let profile_text = std::fs::read_to_string(&args.profile).ok();
     let seed = profile.seed_or_new();
     let plan = Plan::from_profile(&profile);
-    nofile::ensure(plan.peak(), profile.target.is_embedded())?;
+    let placement = match &profile.target.url {
+        Some(_) => {
+            nofile::ensure(plan.peak(), false)?;
+            None
+        }
+        None => Some(place_simulator(args.simulator_process, plan.peak())?),
+    };
 
     let started_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -55,12 +61,24 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
         ))
     })?;
 
-    let sim = match &profile.target.url {
-        Some(_) => None,
-        None => Some(spawn_on_own_runtime(
+    let sim = match placement {
+        None => None,
+        Some(Placement::Thread) => Some(EmbeddedSim::Thread(spawn_on_own_runtime(
             profile.simulator.clone(),
             SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        )?),
+        )?)),
+        Some(Placement::Child) => {
+            let child = SimProcess::spawn(&profile.simulator)?;
+            if !args.quiet {
+                eprintln!(
+                    "agentload: the embedded simulator runs in its own process (pid {}): {} agents need about {} open files with both ends of every connection in one process",
+                    child.id(),
+                    plan.peak(),
+                    nofile::descriptors_needed(plan.peak(), true)
+                );
+            }
+            Some(EmbeddedSim::Child(child))
+        }
     };
     let target = match (&sim, &profile.target.url) {
         (Some(sim), _) => sim.url().to_string(),
@@ -132,7 +150,15 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     });
     // Agents' leftover tasks (aborted HTTP exchanges) must not hold the exit.
     runtime.shutdown_timeout(Duration::from_secs(1));
-    let sim_stats = sim.map(RunningSim::stop);
+    let sim_stats = match sim.map(EmbeddedSim::stop) {
+        Some(Ok(stats)) => Some(stats),
+        Some(Err(e)) => {
+            // The run's own figures are complete; only the cross-check is missing.
+            eprintln!("warning: {e}");
+            None
+        }
+        None => None,
+    };
 
     let mut info = info;
     info.duration_ms = record.elapsed.as_millis() as u64;
@@ -191,6 +217,59 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     } else {
         Outcome::GateFailed
     })
+}
+
+/// Where the embedded simulator runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placement {
+    Thread,
+    Child,
+}
+
+/// Picks where the simulator runs and checks the open-file limit for it: a
+/// thread when both ends of every connection fit this process, else (with
+/// `auto`) a child process, which has a limit of its own.
+fn place_simulator(choice: SimulatorProcess, peak: u32) -> Result<Placement, Error> {
+    let placement = match choice {
+        SimulatorProcess::Thread => Placement::Thread,
+        SimulatorProcess::Child => Placement::Child,
+        SimulatorProcess::Auto if nofile::fits(nofile::descriptors_needed(peak, true)) => {
+            Placement::Thread
+        }
+        SimulatorProcess::Auto => Placement::Child,
+    };
+    match placement {
+        Placement::Thread => nofile::ensure(peak, true)?,
+        Placement::Child => {
+            let limit = nofile::ensure(peak, false)?;
+            nofile::check(nofile::simulator_descriptors(peak), limit, peak)?;
+            limit
+        }
+    };
+    Ok(placement)
+}
+
+/// The embedded simulator of a run, wherever it runs.
+enum EmbeddedSim {
+    Thread(RunningSim),
+    Child(SimProcess),
+}
+
+impl EmbeddedSim {
+    fn url(&self) -> &str {
+        match self {
+            EmbeddedSim::Thread(sim) => sim.url(),
+            EmbeddedSim::Child(sim) => sim.url(),
+        }
+    }
+
+    /// Stops it and returns its final counts.
+    fn stop(self) -> Result<SimStats, Error> {
+        match self {
+            EmbeddedSim::Thread(sim) => Ok(sim.stop()),
+            EmbeddedSim::Child(sim) => sim.stop(),
+        }
+    }
 }
 
 /// `20261124T143000Z` from ms since the epoch: sortable and safe in folder names.

@@ -4,11 +4,13 @@ use std::time::Duration;
 
 use crate::cli::ServeArgs;
 use crate::error::{Error, Outcome};
+use crate::sim::process::{LISTENING, STATS};
 use crate::sim::{SimStats, Simulator, SimulatorConfig};
 
 /// Reads the config file (if any) and applies the flags over it.
 pub fn resolve_config(args: &ServeArgs) -> Result<SimulatorConfig, Error> {
     let mut config = match &args.config {
+        None if args.supervised => supervised_config()?,
         None => SimulatorConfig::default(),
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| {
@@ -43,6 +45,19 @@ pub fn resolve_config(args: &ServeArgs) -> Result<SimulatorConfig, Error> {
         ));
     }
     Ok(config)
+}
+
+/// The settings `agentload run` writes as one JSON line on stdin.
+fn supervised_config() -> Result<SimulatorConfig, Error> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| Error::input(format!("--supervised: cannot read the settings line: {e}")))?;
+    serde_json::from_str(&line).map_err(|e| {
+        Error::input(format!(
+            "--supervised expects the simulator settings as one JSON line on stdin: {e}"
+        ))
+    })
 }
 
 fn print_stats(label: &str, s: &SimStats) {
@@ -87,13 +102,27 @@ pub fn run(args: ServeArgs) -> Result<Outcome, Error> {
         .enable_all()
         .build()
         .map_err(|e| Error::run(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(async move {
+    let result = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| {
             Error::run(format!("cannot listen on {}: {e}; pick another address with --listen", args.listen))
         })?;
         let users = config.users;
         let stop = stop_signal()?;
         let sim = Simulator::start_with_tls(config, listener, tls).await?;
+        if args.supervised {
+            println!("{LISTENING}{}", sim.url());
+            flush_stdout();
+            tokio::select! {
+                () = stop => {}
+                () = stdin_closed() => {}
+            }
+            let stats = sim.shutdown(Duration::from_secs(1)).await;
+            let json = serde_json::to_string(&stats)
+                .map_err(|e| Error::run(format!("cannot encode the final counts: {e}")))?;
+            println!("{STATS}{json}");
+            flush_stdout();
+            return Ok(Outcome::Passed);
+        }
         println!(
             "GWS v2 simulator listening on {} (users agent1..agent{users}); stats at {}/sim/stats; Ctrl-C to stop",
             sim.url(),
@@ -103,7 +132,26 @@ pub fn run(args: ServeArgs) -> Result<Outcome, Error> {
         let stats = sim.shutdown(Duration::from_secs(1)).await;
         print_stats("final stats", &stats);
         Ok(Outcome::Passed)
+    });
+    // A supervised simulator stopped by a signal still has a thread blocked
+    // reading stdin; it must not hold the exit.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    result
+}
+
+fn flush_stdout() {
+    use std::io::Write;
+    // The supervisor reads line by line; nothing to do if it is gone.
+    let _ = std::io::stdout().flush();
+}
+
+/// Resolves when stdin reaches its end: the supervising run is done or gone.
+async fn stdin_closed() {
+    let _ = tokio::task::spawn_blocking(|| {
+        let mut sink = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut sink);
     })
+    .await;
 }
 
 /// Ctrl-C or SIGTERM, registered now (before the address is printed) so a
@@ -137,6 +185,7 @@ mod tests {
             config,
             tls_cert: None,
             tls_key: None,
+            supervised: false,
         }
     }
 

@@ -24,6 +24,7 @@ pub mod engine;
 pub mod inject;
 pub mod interaction;
 pub mod notifications;
+pub mod process;
 pub mod reply;
 pub mod rest;
 pub mod routing;
@@ -31,6 +32,7 @@ pub mod server;
 pub mod tls;
 
 pub use config::SimulatorConfig;
+pub use process::SimProcess;
 pub use server::{
     RunningSim, SimHandle, SimStats, Simulator, spawn_on_own_runtime, spawn_on_own_runtime_with,
 };

@@ -8,7 +8,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::interaction::{Content, Interaction, Phase};
@@ -83,7 +83,7 @@ struct Agent {
 }
 
 /// Counts over the simulator's life, and gauges of the present.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     /// Interactions created through the injection endpoints.
     pub injected: u64,

@@ -13,7 +13,7 @@ use axum::http::{HeaderName, Method};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
@@ -49,7 +49,7 @@ pub struct App {
 }
 
 /// What `GET /sim/stats` reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimStats {
     /// Routing counts (injected, offered, ... queued, offering, in_progress, agents).
     #[serde(flatten)]
