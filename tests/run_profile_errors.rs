@@ -125,6 +125,23 @@ fn a_negative_rate_names_the_field_and_the_expected_range() {
 }
 
 #[test]
+fn a_malformed_gate_in_the_profile_names_its_line_and_column() {
+    let text = format!(
+        "{VALID}\n[[gates]]\nrule = \"errors == 0\"\n\n[[gates]]\nrule = \"invite_delivery.p99 < 250 parsecs\"\n"
+    );
+    let r = refused("gate-line", &text, &[]);
+    assert_mentions(
+        &r.stderr,
+        &[
+            &format!("{}:16:8", r.file),
+            "gates[1].rule",
+            "column 26",
+            "duration unit",
+        ],
+    );
+}
+
+#[test]
 fn a_malformed_gate_flag_names_the_rule_and_the_column() {
     let r = refused(
         "gate-unit",

@@ -45,9 +45,10 @@ impl HttpResponse {
     }
 }
 
-/// Read buffer of each connection. Hyper's adaptive default reserves 8 KiB
-/// per connection; a held long-poll reads a few hundred bytes at a time, and
-/// thousands of them are idle at once.
+/// Read buffer of each pooled connection. Hyper's adaptive default reserves
+/// 8 KiB per connection; GWS REST replies are a few hundred bytes, and up to
+/// [`POOL_MAX_IDLE_PER_HOST`] connections sit idle. (Held long-polls do not use
+/// the pool at all: see [`LongPollConnection`].)
 const READ_BUFFER: usize = 4096;
 
 /// Idle connections kept per host (see [`HttpClient::new`]).

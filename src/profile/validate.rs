@@ -337,6 +337,11 @@ fn report(p: &Profile) -> Result<(), Issue> {
                 "expected a rule such as \"invite_delivery.p99 < 250ms\"",
             );
         }
+        // Parsed here too (the run parses them again) so a bad rule is
+        // reported with its line, like every other profile error.
+        if let Err(e) = crate::report::gate::Gate::parse(&g.rule) {
+            return issue(format!("gates[{i}].rule"), e.to_string());
+        }
     }
     Ok(())
 }
