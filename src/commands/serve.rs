@@ -147,11 +147,9 @@ fn flush_stdout() {
 
 /// Resolves when stdin reaches its end: the supervising run is done or gone.
 async fn stdin_closed() {
-    let _ = tokio::task::spawn_blocking(|| {
-        let mut sink = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut sink);
-    })
-    .await;
+    let _ =
+        tokio::task::spawn_blocking(|| std::io::copy(&mut std::io::stdin(), &mut std::io::sink()))
+            .await;
 }
 
 /// Ctrl-C or SIGTERM, registered now (before the address is printed) so a
