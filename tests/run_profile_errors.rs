@@ -151,7 +151,7 @@ fn a_malformed_gate_flag_names_the_rule_and_the_column() {
     assert_mentions(
         &r.stderr,
         &[
-            "invalid gate \"invite_delivery.p99 < 2 parsecs\"",
+            "--gate: invalid gate \"invite_delivery.p99 < 2 parsecs\"",
             "column 24",
             "duration unit",
             "\"parsecs\"",

@@ -63,6 +63,10 @@ impl Profile {
         if let Some(ca) = &o.ca_file {
             self.target.tls.ca_file = Some(ca.clone());
         }
+        for rule in &o.gates {
+            crate::report::gate::Gate::parse(rule)
+                .map_err(|e| Error::input(format!("--gate: {e}")))?;
+        }
         self.gates
             .extend(o.gates.iter().map(|rule| Gate { rule: rule.clone() }));
         validate::validate(self).map_err(|issue| {
