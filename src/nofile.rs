@@ -137,7 +137,20 @@ pub fn check(needed: u64, limit: NofileLimit, peak_agents: u32) -> Result<(), Er
 /// Raises the limit as far as allowed, then checks it covers a run of
 /// `peak_agents`. Returns the limits in force.
 pub fn ensure(peak_agents: u32, embedded_simulator: bool) -> Result<NofileLimit, Error> {
-    let needed = descriptors_needed(peak_agents, embedded_simulator);
+    ensure_for(
+        descriptors_needed(peak_agents, embedded_simulator),
+        peak_agents,
+    )
+}
+
+/// Descriptors the busier of two processes needs when the simulator runs
+/// in its own: the generator's side or the simulator's.
+pub fn descriptors_apart(peak_agents: u32) -> u64 {
+    descriptors_needed(peak_agents, false).max(simulator_descriptors(peak_agents))
+}
+
+/// [`ensure`] for a number of descriptors already worked out.
+pub fn ensure_for(needed: u64, peak_agents: u32) -> Result<NofileLimit, Error> {
     let limit = raise(needed)
         .or_else(|_| current())
         .map_err(|e| Error::run(format!("cannot read the open-file limit: {e}")))?;

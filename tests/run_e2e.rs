@@ -4,7 +4,7 @@
 
 mod run_support;
 
-use run_support::{Dir, Served, count, counter, run, sim_stats};
+use run_support::{Dir, Served, count, counter, run, sim_figure, sim_stats};
 use serde_json::Value;
 
 /// 50 agents, about 12 s of stages and a short drain, email and chat.
@@ -155,21 +155,6 @@ fn run_against_a_separate_simulator_agrees_with_its_stats() {
         0,
         "every agent ended its session: {stats}"
     );
-}
-
-/// A figure of the `embedded simulator: ...` line the run prints at the end.
-fn sim_figure(log: &str, name: &str) -> u64 {
-    let line = log
-        .lines()
-        .find(|l| l.starts_with("embedded simulator:"))
-        .unwrap_or_else(|| panic!("no simulator line in\n{log}"));
-    let words: Vec<&str> = line.split_whitespace().collect();
-    words
-        .iter()
-        .position(|w| *w == name)
-        .and_then(|i| words.get(i + 1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in {line}"))
 }
 
 #[test]

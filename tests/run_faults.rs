@@ -4,7 +4,7 @@
 
 mod run_support;
 
-use run_support::{Dir, count, counter, errors, run};
+use run_support::{Dir, count, counter, errors, run, sim_figure};
 use serde_json::Value;
 
 /// 40 agents, 9 s of stages and a 7 s drain, every fault on.
@@ -50,21 +50,6 @@ forget_session = 0.03
 pause_every = "4s"
 pause_duration = "300ms"
 "#;
-
-/// A figure of the `embedded simulator: ...` line the run prints at the end.
-fn sim_figure(log: &str, name: &str) -> u64 {
-    let line = log
-        .lines()
-        .find(|l| l.starts_with("embedded simulator:"))
-        .unwrap_or_else(|| panic!("no simulator line in\n{log}"));
-    let words: Vec<&str> = line.split_whitespace().collect();
-    words
-        .iter()
-        .position(|w| *w == name)
-        .and_then(|i| words.get(i + 1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in {line}"))
-}
 
 fn error_kinds(summary: &Value) -> Vec<(String, u64)> {
     summary["errors"]

@@ -266,8 +266,7 @@ fn report(out: &mut String, p: &Profile) {
 
 fn open_files(out: &mut String, p: &Profile) {
     let needed = nofile::descriptors_needed(p.peak_agents(), p.target.is_embedded());
-    let apart = nofile::descriptors_needed(p.peak_agents(), false)
-        .max(nofile::simulator_descriptors(p.peak_agents()));
+    let apart = nofile::descriptors_apart(p.peak_agents());
     match nofile::current() {
         Ok(limit) if needed > limit.hard && p.target.is_embedded() && apart <= limit.hard => {
             let _ = writeln!(

@@ -240,11 +240,7 @@ fn place_simulator(choice: SimulatorProcess, peak: u32) -> Result<Placement, Err
     };
     match placement {
         Placement::Thread => nofile::ensure(peak, true)?,
-        Placement::Child => {
-            let limit = nofile::ensure(peak, false)?;
-            nofile::check(nofile::simulator_descriptors(peak), limit, peak)?;
-            limit
-        }
+        Placement::Child => nofile::ensure_for(nofile::descriptors_apart(peak), peak)?,
     };
     Ok(placement)
 }

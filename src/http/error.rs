@@ -65,6 +65,18 @@ impl HttpError {
         HttpError::Protocol(text)
     }
 
+    /// Classifies an I/O error of a hand-driven connection
+    /// ([`super::LongPollConnection`]): TLS failures surface as I/O errors
+    /// wrapping a `rustls::Error`.
+    pub(crate) fn from_io(err: std::io::Error) -> Self {
+        let text = error_chain(&err);
+        if has_cause::<rustls::Error>(&err) {
+            HttpError::Tls(text)
+        } else {
+            HttpError::Io(text)
+        }
+    }
+
     /// Classifies an error met while reading a response body.
     pub(crate) fn from_body(err: hyper::Error) -> Self {
         let text = error_chain(&err);

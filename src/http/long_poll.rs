@@ -154,7 +154,10 @@ impl LongPollConnection {
             _ => self.open().await?,
         };
         let request = self.request(session, content_type, body);
-        stream.write_all(&request).await.map_err(io_error)?;
+        stream
+            .write_all(&request)
+            .await
+            .map_err(HttpError::from_io)?;
         drop(request);
         let (response, reusable) = read_response(&mut stream).await?;
         Ok((response, reusable.then_some(stream)))
@@ -258,7 +261,7 @@ impl Stream {
             Stream::Plain(s) => s.read_buf(buf).await,
             Stream::Tls(s) => s.read_buf(buf).await,
         }
-        .map_err(io_error)
+        .map_err(HttpError::from_io)
     }
 
     /// Like [`Stream::read_into`], where the end of the stream is an error:
@@ -291,7 +294,7 @@ enum Framing {
 
 /// Reads one response; `true` when the connection can carry another.
 async fn read_response(stream: &mut Stream) -> Result<(HttpResponse, bool), HttpError> {
-    stream.readable().await.map_err(io_error)?;
+    stream.readable().await.map_err(HttpError::from_io)?;
     let mut buf = BytesMut::with_capacity(FIRST_READ);
     let head = loop {
         if let Some(head) = parse_head(&mut buf)? {
@@ -438,13 +441,5 @@ async fn read_chunked(stream: &mut Stream, buf: &mut BytesMut) -> Result<Bytes, 
             Some(end) => buf.advance(end + 2),
             None => stream.read_more(buf, FIRST_READ).await?,
         }
-    }
-}
-
-fn io_error(e: io::Error) -> HttpError {
-    if e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
-        HttpError::Tls(e.to_string())
-    } else {
-        HttpError::Io(e.to_string())
     }
 }

@@ -55,6 +55,21 @@ impl Ran {
     }
 }
 
+/// A figure of the `embedded simulator: ...` line the run prints at the end.
+pub fn sim_figure(log: &str, name: &str) -> u64 {
+    let line = log
+        .lines()
+        .find(|l| l.starts_with("embedded simulator:"))
+        .unwrap_or_else(|| panic!("no simulator line in\n{log}"));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    words
+        .iter()
+        .position(|w| *w == name)
+        .and_then(|i| words.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {line}"))
+}
+
 /// `agentload run PROFILE --out DIR/out --quiet EXTRA...` with the profile written to `dir`.
 pub fn run(profile_text: &str, dir: &Path, extra: &[&str]) -> Ran {
     let file = dir.join("profile.toml");
