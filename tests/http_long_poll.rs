@@ -271,6 +271,22 @@ async fn a_truncated_reply_is_an_error_and_the_next_exchange_recovers() {
 }
 
 #[tokio::test]
+async fn an_absurd_chunk_size_is_a_protocol_error() {
+    let server = serve(|_, _| {
+        let reply = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFF\r\n[]\r\n0\r\n\r\n";
+        (vec![reply.to_vec()], true)
+    })
+    .await;
+    let mut c = connection(&server.url);
+    let err = c
+        .post(&HttpSession::new(), "application/json", b"[]", T)
+        .await
+        .expect_err("no such chunk");
+    assert!(matches!(err, HttpError::Protocol(_)), "{err:?}");
+    assert!(err.to_string().contains("at most"), "{err}");
+}
+
+#[tokio::test]
 async fn a_reply_that_never_comes_times_out() {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let url = format!("http://{}/cometd", listener.local_addr().expect("addr"));

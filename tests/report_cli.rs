@@ -65,6 +65,29 @@ fn compare_passes_on_itself_and_fails_on_a_doubled_p99() {
 }
 
 #[test]
+fn report_on_a_summary_alone_keeps_its_figures_and_leaves_the_live_files_alone() {
+    let dir = run_folder("summary-only-cli", &passing());
+    std::fs::remove_file(dir.join("histograms.hlog")).unwrap();
+    let series = std::fs::read(dir.join("timeseries.csv")).unwrap();
+    let before: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    for _ in 0..2 {
+        let (code, _, err) = agentload(&["report", s(&dir)]);
+        assert_eq!(code, 0, "{err}");
+    }
+    assert!(
+        !dir.join("histograms.hlog").exists(),
+        "no empty log is made up"
+    );
+    assert_eq!(std::fs::read(dir.join("timeseries.csv")).unwrap(), series);
+    let after: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(after["metrics"], before["metrics"]);
+    assert_ne!(after["metrics"]["invite_delivery"]["p99_us"], 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn report_regenerates_and_exits_by_the_gates() {
     let dir = run_folder("report", &passing());
     let (code, out, err) = agentload(&["report", s(&dir)]);

@@ -125,6 +125,45 @@ fn a_summary_alone_is_enough_with_a_note() {
 }
 
 #[test]
+fn a_log_that_stopped_early_does_not_replace_the_summary_figures() {
+    let dir = temp_dir("partial-log");
+    let r = judged_example();
+    report::write_all(&dir, &r).unwrap();
+    // The live appends failed after four intervals; the run still wrote its summary.
+    let mut log = report::hlog::header(&r.run).unwrap();
+    for s in report::fixtures::example_snapshots().iter().take(4) {
+        log.extend_from_slice(&report::hlog::interval_chunk(s).unwrap());
+    }
+    std::fs::write(dir.join("histograms.hlog"), &log).unwrap();
+
+    let rebuilt = report::rebuild(&dir, &[]).unwrap();
+    assert_eq!(rebuilt.intervals.len(), 4);
+    assert_eq!(
+        rebuilt.percentiles(Measure::InviteDelivery),
+        r.percentiles(Measure::InviteDelivery),
+        "whole-run figures stay the summary's"
+    );
+    assert!(
+        rebuilt
+            .notes
+            .iter()
+            .any(|n| n.contains("holds fewer samples than summary.json")),
+        "{:?}",
+        rebuilt.notes
+    );
+
+    // A log without a single interval adds nothing to the summary.
+    let header_only = report::hlog::header(&r.run).unwrap();
+    std::fs::write(dir.join("histograms.hlog"), &header_only).unwrap();
+    let rebuilt = report::rebuild(&dir, &[]).unwrap();
+    assert_eq!(
+        rebuilt.percentiles(Measure::InviteDelivery),
+        r.percentiles(Measure::InviteDelivery)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn an_empty_folder_is_an_input_error() {
     let dir = temp_dir("empty");
     let err = report::rebuild(&dir, &[]).unwrap_err();

@@ -182,7 +182,7 @@ fn run_with_the_simulator_in_a_child_process_gets_its_settings_and_final_counts(
             "{figure}: {log}"
         );
     }
-    assert_eq!(sim_figure(log, "progress"), 0, "in progress: {log}");
+    assert_eq!(sim_figure(log, "in_progress"), 0, "in progress: {log}");
 }
 
 #[test]

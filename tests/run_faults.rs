@@ -92,7 +92,7 @@ fn agents_survive_every_fault_and_nothing_is_lost() {
     assert_eq!(sim_figure(log, "accepted"), accepted, "{log}");
     assert_eq!(sim_figure(log, "completed"), accepted, "{log}");
     assert_eq!(sim_figure(log, "queued"), 0, "{log}");
-    assert_eq!(sim_figure(log, "progress"), 0, "in progress: {log}");
+    assert_eq!(sim_figure(log, "in_progress"), 0, "in progress: {log}");
 
     // The faults happened and were counted by kind.
     let kinds = error_kinds(summary);

@@ -142,6 +142,23 @@ fn a_malformed_gate_in_the_profile_names_its_line_and_column() {
 }
 
 #[test]
+fn a_path_that_makes_no_url_is_refused_before_the_run() {
+    let text = VALID.replace(
+        "[agents]",
+        "[target]\nnotifications_path = \"/api/v2/notif ications\"\n\n[agents]",
+    );
+    let r = refused("bad-path", &text, &[]);
+    assert_mentions(
+        &r.stderr,
+        &[
+            &format!("{}:5:22", r.file),
+            "target.notifications_path",
+            "is not a valid URL",
+        ],
+    );
+}
+
+#[test]
 fn a_malformed_gate_flag_names_the_rule_and_the_column() {
     let r = refused(
         "gate-unit",

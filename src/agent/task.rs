@@ -27,15 +27,15 @@ use crate::gws::OperationName;
 use crate::gws::StatusCode as GwsStatus;
 use crate::gws::calls::{CallError, GwsCalls};
 use crate::gws::notification::{
-    ChannelNotice, ChannelState, InteractionNotice, InteractionState, Notification,
-    decode_notification,
+    CHANNELS_TOPIC, ChannelNotice, ChannelState, INTERACTIONS_TOPIC, InteractionNotice,
+    InteractionState, Notification, decode_notification,
 };
 use crate::http::{HttpClient, HttpSession};
 use crate::metrics::{Counter, Gauge, Measure, Metrics};
 use crate::profile::{Answer, OnStop};
 
 /// CometD topics an agent subscribes to.
-pub const TOPICS: [&str; 2] = ["/v2/me/interactions", "/v2/me/channels"];
+pub const TOPICS: [&str; 2] = [INTERACTIONS_TOPIC, CHANNELS_TOPIC];
 
 /// Pauses before repeating a REST call the server answered 503: it did not
 /// act on it, so repeating is safe, and an agent that gave up would leave an
@@ -139,6 +139,7 @@ pub async fn run_agent(index: u32, deps: Arc<AgentDeps>, stop: CancellationToken
         rng: SmallRng::seed_from_u64(seed),
         interactions: HashMap::new(),
         ready_sent: HashMap::new(),
+        bayeux_joined: false,
         ready_channels: 0,
         counted_ready: false,
         actions: JoinSet::new(),
@@ -213,6 +214,8 @@ struct Agent {
     rng: SmallRng,
     interactions: HashMap<String, Held>,
     ready_sent: HashMap<&'static str, Instant>,
+    /// Handshaken and subscribed to every topic.
+    bayeux_joined: bool,
     ready_channels: usize,
     counted_ready: bool,
     actions: JoinSet<Done>,
@@ -256,17 +259,22 @@ impl Agent {
         gws.get_me(&self.session)
             .await
             .map_err(|e| format!("login_{}", e.kind()))?;
-        if self.client.client_id().is_none() {
-            self.client
-                .handshake()
-                .await
-                .map_err(|e| format!("handshake_{}", e.kind()))?;
+        // Until every subscribe succeeded, a retry does them all again: an
+        // agent missing a topic would run without invites or channel notices.
+        if !self.bayeux_joined {
+            if self.client.client_id().is_none() {
+                self.client
+                    .handshake()
+                    .await
+                    .map_err(|e| format!("handshake_{}", e.kind()))?;
+            }
             for topic in TOPICS {
                 self.client
                     .subscribe(topic)
                     .await
                     .map_err(|e| format!("subscribe_{}", e.kind()))?;
             }
+            self.bayeux_joined = true;
         }
         let started = Instant::now();
         let place = self.deps.run.agents.place(self.index);
@@ -294,6 +302,9 @@ impl Agent {
         stop: &CancellationToken,
     ) -> AgentExit {
         let connect_stop = CancellationToken::new();
+        // An agent aborted at the end of a run must not leave its connect
+        // loop polling and recording after the final snapshot.
+        let _connect_guard = connect_stop.clone().drop_guard();
         let mut connect = {
             let client = self.client.clone();
             let token = connect_stop.clone();
@@ -361,7 +372,8 @@ impl Agent {
                 break;
             }
         }
-        self.actions.abort_all();
+        // Work still in hand when the grace ran out or the connect loop ended.
+        self.abandon_all();
         connect_stop.cancel();
         if exit.is_none() {
             // The loop notices the token between connects; a held connect is
@@ -492,6 +504,10 @@ impl Agent {
             let sent = Instant::now();
             let result =
                 retry_unavailable(&metrics, "answer", || gws.interaction(&session, &id, op)).await;
+            // Measured here, like Complete: the agent loop may be busy with deliveries.
+            if !accept && result.is_ok() {
+                metrics.record(Measure::Reject, sent.elapsed());
+            }
             Done::Answered {
                 id,
                 accept,
@@ -542,14 +558,11 @@ impl Agent {
             Done::Answered {
                 id,
                 accept: false,
-                sent,
                 result,
+                ..
             } => {
                 match result {
-                    Ok(()) => {
-                        metrics.record(Measure::Reject, sent.elapsed());
-                        metrics.count(Counter::InvitesRejected, 1);
-                    }
+                    Ok(()) => metrics.count(Counter::InvitesRejected, 1),
                     Err(e) => self.answer_failed(&id, &e),
                 }
                 self.interactions.remove(&id);
@@ -562,9 +575,14 @@ impl Agent {
                     Err(e) => metrics.error(&format!("complete_{}", e.kind())),
                 }
             }
-            Done::Readiness { result } | Done::Rejoined { result } => {
+            Done::Readiness { result } => {
                 if let Err(e) = result {
                     metrics.error(&format!("readiness_{}", e.kind()));
+                }
+            }
+            Done::Rejoined { result } => {
+                if let Err(e) = result {
+                    metrics.error(&format!("rejoin_{}", e.kind()));
                 }
             }
             Done::SpellDue { length } => {
@@ -647,7 +665,6 @@ impl Agent {
             metrics.record(Measure::Accept, latency);
         }
         metrics.count(Counter::InvitesAccepted, 1);
-        metrics.add_gauge(Gauge::InteractionsInProgress, 1);
         let is_chat = match self.interactions.get_mut(&id) {
             Some(held) => {
                 held.phase = Phase::Handling;
@@ -655,6 +672,7 @@ impl Agent {
             }
             None => return,
         };
+        metrics.add_gauge(Gauge::InteractionsInProgress, 1);
         let behaviour = &self.deps.run.behaviour;
         let handle = behaviour.handle_time.sample(&mut self.rng);
         let messages = behaviour.chat_messages.sample(&mut self.rng);
@@ -781,18 +799,24 @@ impl Agent {
             self.interactions
                 .retain(|_, held| !matches!(held.phase, Phase::Ignored));
         } else {
-            self.actions.abort_all();
-            let handling = self
-                .interactions
-                .values()
-                .filter(|h| matches!(h.phase, Phase::Handling))
-                .count();
-            self.deps
-                .metrics
-                .add_gauge(Gauge::InteractionsInProgress, -(handling as i64));
-            self.interactions.clear();
+            self.abandon_all();
         }
         self.go_not_ready();
+    }
+
+    /// Aborts every action and forgets every interaction, taking the ones
+    /// being handled off the in-progress gauge.
+    fn abandon_all(&mut self) {
+        self.actions.abort_all();
+        let handling = self
+            .interactions
+            .values()
+            .filter(|h| matches!(h.phase, Phase::Handling))
+            .count();
+        self.deps
+            .metrics
+            .add_gauge(Gauge::InteractionsInProgress, -(handling as i64));
+        self.interactions.clear();
     }
 
     async fn log_out(&mut self) {
@@ -805,10 +829,7 @@ impl Agent {
                 .metrics
                 .error(&format!("session_end_{}", e.kind()));
         }
-        if self.counted_ready {
-            self.counted_ready = false;
-            self.deps.metrics.add_gauge(Gauge::AgentsReady, -1);
-        }
+        self.forget_readiness();
     }
 }
 

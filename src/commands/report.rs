@@ -14,8 +14,15 @@ pub fn run(args: &ReportArgs) -> Result<Outcome, Error> {
             args.run_dir.display()
         )));
     }
+    // Without the log there are no intervals to write: leave the live files
+    // (a time series of a killed run, say) as they are.
+    let had_log = args.run_dir.join(report::hlog::FILE_NAME).is_file();
     let results = report::rebuild(&args.run_dir, &extra)?;
-    report::write_all(&args.run_dir, &results)?;
+    if had_log {
+        report::write_all(&args.run_dir, &results)?;
+    } else {
+        report::write_final(&args.run_dir, &results)?;
+    }
     print!("{}", report::console::summary(&results));
     println!("rewrote every output in {}", args.run_dir.display());
     Ok(if results.passed {

@@ -175,22 +175,14 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     let comparison =
         baseline.map(|(base, label)| compare::compare(&base, &results, &label, &compare_options));
     results.set_verdicts(gate_results, comparison);
-    report::write_final(&out_dir, &results)?;
+    // The summary is printed even when an output file could not be written.
+    let written = report::write_final(&out_dir, &results);
 
     print!("{}", report::console::summary(&results));
     if let Some(stats) = sim_stats {
-        println!(
-            "embedded simulator: injected {} offered {} accepted {} rejected {} revoked {} completed {} queued {} in progress {}",
-            stats.counts.injected,
-            stats.counts.offered,
-            stats.counts.accepted,
-            stats.counts.rejected,
-            stats.counts.revoked,
-            stats.counts.completed,
-            stats.counts.queued,
-            stats.counts.in_progress
-        );
+        println!("embedded simulator: {stats}");
     }
+    written?;
     println!("outputs written to {}", out_dir.display());
     if results.run.agents > 0 && results.percentiles(Measure::Handshake).count == 0 {
         let mut kinds: Vec<(&String, &u64)> = results.errors.iter().collect();

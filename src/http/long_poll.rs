@@ -33,6 +33,8 @@ const MAX_HEADERS: usize = 64;
 /// Largest single reservation while reading a body, so a lying
 /// Content-Length cannot make us allocate it up front.
 const MAX_RESERVE: usize = 1 << 20;
+/// Largest chunk accepted in a chunked body; a Bayeux reply is kilobytes.
+const MAX_CHUNK: usize = 64 << 20;
 /// Same bound as the pool's connector.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -419,8 +421,13 @@ async fn read_chunked(stream: &mut Stream, buf: &mut BytesMut) -> Result<Bytes, 
         if size == 0 {
             break;
         }
+        // The size line is the server's word: bound it before any arithmetic.
         let size = usize::try_from(size)
-            .map_err(|_| HttpError::Protocol(format!("chunk of {size} bytes")))?;
+            .ok()
+            .filter(|&n| n <= MAX_CHUNK)
+            .ok_or_else(|| {
+                HttpError::Protocol(format!("chunk of {size} bytes (at most {MAX_CHUNK})"))
+            })?;
         while buf.len() < size + 2 {
             let missing = size + 2 - buf.len();
             stream.read_more(buf, missing).await?;

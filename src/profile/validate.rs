@@ -82,6 +82,41 @@ fn target(p: &Profile) -> Result<(), Issue> {
             ),
         );
     }
+    // Every URL the run will build must parse, so a run never starts only to
+    // find that its agents or its injector have nowhere to go.
+    let base = t
+        .url
+        .as_deref()
+        .unwrap_or("http://127.0.0.1:1")
+        .trim_end_matches('/');
+    let injector = t
+        .injector_url
+        .as_deref()
+        .unwrap_or(base)
+        .trim_end_matches('/');
+    let urls = [
+        ("target.url", base.to_string()),
+        ("target.base_path", format!("{base}{}", t.base_path)),
+        (
+            "target.notifications_path",
+            format!("{base}{}{}", t.base_path, t.notifications_path),
+        ),
+        ("target.injector_url", injector.to_string()),
+        (
+            "target.injector_service",
+            format!("{injector}/genesys/2/email/{}", t.injector_service),
+        ),
+    ];
+    for (field, url) in urls {
+        if let Err(e) = url.parse::<hyper::Uri>() {
+            return issue(
+                field,
+                format!(
+                    "{url:?} is not a valid URL ({e}): use only URL characters, e.g. no spaces"
+                ),
+            );
+        }
+    }
     if let Some(ca) = &t.tls.ca_file
         && !ca.is_file()
     {

@@ -116,13 +116,23 @@ fn write_some(
             dir.display()
         ))
     })?;
+    // One output that cannot be written must not cost the others.
+    let mut failed = Vec::new();
     for writer in WRITERS.iter().filter(|w| wanted(w.file_name())) {
-        let bytes = writer.render(results)?;
         let path = dir.join(writer.file_name());
         let tmp = dir.join(format!(".{}.tmp", writer.file_name()));
-        std::fs::write(&tmp, &bytes)
-            .and_then(|()| std::fs::rename(&tmp, &path))
-            .map_err(|e| Error::run(format!("cannot write {}: {e}", path.display())))?;
+        let written = writer.render(results).and_then(|bytes| {
+            std::fs::write(&tmp, &bytes)
+                .and_then(|()| std::fs::rename(&tmp, &path))
+                .map_err(|e| Error::run(format!("cannot write {}: {e}", path.display())))
+        });
+        if let Err(e) = written {
+            failed.push(e.to_string());
+        }
     }
-    Ok(())
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::run(failed.join("; ")))
+    }
 }

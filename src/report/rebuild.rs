@@ -40,6 +40,9 @@ pub fn rebuild(dir: &Path, extra: &[Gate]) -> Result<RunResults, Error> {
         Some(bytes) => Some(hlog::read(&bytes, &hlog_file.display().to_string())?),
         None => None,
     };
+    // A log without intervals (a run stopped before its first one ended)
+    // has nothing to add to a summary.
+    let log = log.filter(|l| !l.intervals.is_empty() || summary.is_none());
 
     let mut results = match (&summary, log) {
         (None, None) => {
@@ -83,6 +86,24 @@ pub fn rebuild(dir: &Path, extra: &[Gate]) -> Result<RunResults, Error> {
                     // The summary's totals are authoritative: some counters
                     // (interactions_lost) are only settled after the last interval.
                     let from_summary = s.to_results();
+                    // A log that stopped early (its live appends failed) holds
+                    // fewer samples than the run measured: keep the whole-run figures.
+                    let partial = r
+                        .measures
+                        .iter()
+                        .zip(&from_summary.measures)
+                        .any(|(log, run)| log.count != run.count);
+                    if partial {
+                        r.measures = from_summary.measures;
+                        push_note(
+                            &mut notes,
+                            format!(
+                                "{} holds fewer samples than {}: whole-run figures are the summary's, the time series covers only what the log holds",
+                                hlog::FILE_NAME,
+                                json::FILE_NAME
+                            ),
+                        );
+                    }
                     r.counters = from_summary.counters;
                     r.errors = from_summary.errors;
                     r.generator = from_summary.generator;

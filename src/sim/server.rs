@@ -65,6 +65,31 @@ pub struct SimStats {
     pub undelivered: u64,
 }
 
+/// One line for people and for greps: routing counts, then gauges.
+impl std::fmt::Display for SimStats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let c = &self.counts;
+        write!(
+            f,
+            "injected {} offered {} accepted {} rejected {} revoked {} completed {} requeued {} | queued {} offering {} in_progress {} | agents logged in {} ready {} | held connects {} bayeux sessions {}",
+            c.injected,
+            c.offered,
+            c.accepted,
+            c.rejected,
+            c.revoked,
+            c.completed,
+            c.requeued,
+            c.queued,
+            c.offering,
+            c.in_progress,
+            c.agents_logged_in,
+            c.agents_ready,
+            self.held_connects,
+            self.bayeux_sessions
+        )
+    }
+}
+
 impl App {
     /// A new app; must run inside a tokio runtime.
     pub fn new(config: SimulatorConfig) -> Arc<App> {
