@@ -425,3 +425,43 @@ async fn transport_failures_back_off_then_rehandshake() {
     assert_eq!(failed, 12);
     task.abort();
 }
+
+#[tokio::test]
+async fn a_connect_held_to_the_advised_timeout_is_reported_as_held() {
+    // A server that holds for 300 ms, whatever the agent's own settings.
+    let server = BayeuxServer::new(
+        ServerConfig {
+            timeout: Duration::from_millis(300),
+            ..ServerConfig::default()
+        },
+        Arc::new(NoopListener),
+    );
+    let (url, task) = serve(server.router()).await;
+    let (c, _rx, seen, _) = client(&url, |_| {});
+    c.handshake().await.unwrap();
+    let stop = CancellationToken::new();
+    let looper = {
+        let (c, stop) = (c.clone(), stop.clone());
+        tokio::spawn(async move { c.run_connect_loop(&stop).await })
+    };
+    wait_until("two held connects answered", || {
+        seen.connects()
+            .iter()
+            .filter(|o| **o == ExchangeOutcome::Held)
+            .count()
+            >= 2
+    })
+    .await;
+    // The first connect asks `timeout: 0`: answered at once, not held.
+    assert_eq!(seen.connects()[0], ExchangeOutcome::Empty);
+    let held = seen.exchanges.lock().unwrap().clone();
+    for (_, elapsed, _) in held
+        .iter()
+        .filter(|e| e.0 == ExchangeKind::Connect && e.2 == ExchangeOutcome::Held)
+    {
+        assert!(*elapsed >= Duration::from_millis(150), "{elapsed:?}");
+    }
+    stop.cancel();
+    let _ = looper.await;
+    task.abort();
+}

@@ -316,8 +316,11 @@ async fn session_end_requeues_to_another_agent() {
     a.log_in(&["email"]).await;
     let id = inject_email(&base, &[]).await;
     a.wait_interaction("Invited").await;
-    a.op(&format!("/api/v2/me/interactions/{id}"), "Accept")
+    let accepted = a
+        .op(&format!("/api/v2/me/interactions/{id}"), "Accept")
         .await;
+    assert_eq!(accepted.json["statusCode"], 0, "{:?}", accepted.json);
+    assert_eq!(stats(&base).await["in_progress"], 1);
     let r = a.op("/api/v2/me", "EndContactCenterSession").await;
     assert_eq!(r.json["statusCode"], 0);
     let s = stats(&base).await;
@@ -348,8 +351,11 @@ async fn bayeux_session_expiry_requeues() {
     a.log_in(&["email"]).await;
     let id = inject_email(&base, &[]).await;
     a.wait_interaction("Invited").await;
-    a.op(&format!("/api/v2/me/interactions/{id}"), "Accept")
+    let accepted = a
+        .op(&format!("/api/v2/me/interactions/{id}"), "Accept")
         .await;
+    assert_eq!(accepted.json["statusCode"], 0, "{:?}", accepted.json);
+    assert_eq!(stats(&base).await["in_progress"], 1);
     // Stop connecting: the session expires after max_interval and the sweep.
     let mut requeued = false;
     for _ in 0..50 {

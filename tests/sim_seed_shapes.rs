@@ -171,9 +171,12 @@ fn covers(path: &str, theirs: &Value, ours: &Value) {
             }
         }
         (Value::Array(t), Value::Array(o)) => {
-            if let (Some(tv), Some(ov)) = (t.first(), o.first())
+            if let Some(tv) = t.first()
                 && tv.is_object()
             {
+                let ov = o
+                    .first()
+                    .unwrap_or_else(|| panic!("{path}: the seed has entries, the simulator none"));
                 covers(&format!("{path}[0]"), tv, ov);
             }
         }

@@ -10,18 +10,12 @@ use crate::metrics::{Counter, Gauge, Measure, Metrics};
 /// Records handshake, subscribe and connect timings of every agent of a run.
 pub struct MetricsObserver {
     metrics: Arc<Metrics>,
-    /// An empty connect reply that took at least this long was held by the
-    /// server until its timeout (as opposed to an immediate `timeout: 0` reply).
-    held_floor: Duration,
 }
 
 impl MetricsObserver {
-    /// `held_floor`: see the field; half the server's hold timeout is a good value.
-    pub fn new(metrics: Arc<Metrics>, held_floor: Duration) -> Self {
-        MetricsObserver {
-            metrics,
-            held_floor,
-        }
+    /// Records into `metrics`.
+    pub fn new(metrics: Arc<Metrics>) -> Self {
+        MetricsObserver { metrics }
     }
 }
 
@@ -35,7 +29,7 @@ impl Observer for MetricsObserver {
             ExchangeKind::Subscribe => Measure::Subscribe,
             ExchangeKind::Connect => {
                 self.metrics.add_gauge(Gauge::ConnectsInFlight, -1);
-                if matches!(outcome, ExchangeOutcome::Empty) && elapsed >= self.held_floor {
+                if outcome == ExchangeOutcome::Held {
                     self.metrics.record(Measure::ConnectHeld, elapsed);
                 }
                 Measure::ConnectCycle

@@ -124,7 +124,6 @@ pub async fn execute<S: IntervalSink>(
             return finish(collector, collector_stop, started, start, true, 0).await;
         }
     };
-    let held_floor = profile.simulator.connect_timeout.0 / 2;
     let deps = Arc::new(AgentDeps {
         http: setup.http.clone(),
         gws: GwsCalls::new(
@@ -134,7 +133,7 @@ pub async fn execute<S: IntervalSink>(
         ),
         bayeux,
         metrics: metrics.clone(),
-        observer: Arc::new(MetricsObserver::new(metrics.clone(), held_floor)),
+        observer: Arc::new(MetricsObserver::new(metrics.clone())),
         ledger: ledger.clone(),
         run,
         stopping_at_once: Arc::new(tokio::sync::Semaphore::new(STOPPING_AT_ONCE)),

@@ -107,7 +107,7 @@ pub struct Sessions {
     map: Mutex<SessionMap>,
 }
 
-fn random_hex(bytes: usize) -> String {
+pub(super) fn random_hex(bytes: usize) -> String {
     let mut rng = rand::rng();
     (0..bytes)
         .map(|_| format!("{:02X}", rng.random::<u8>()))

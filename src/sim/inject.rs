@@ -7,9 +7,9 @@ use std::sync::Arc;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use rand::Rng;
 use serde_json::json;
 
+use super::auth::random_hex;
 use super::interaction::{ChatSession, Content, EmailContent};
 use super::reply;
 use super::server::App;
@@ -34,13 +34,6 @@ fn user_data(fields: &Fields) -> Fields {
             let key = k.strip_prefix("userData[")?.strip_suffix(']')?;
             Some((key.to_string(), v.clone()))
         })
-        .collect()
-}
-
-fn random_hex(bytes: usize) -> String {
-    let mut rng = rand::rng();
-    (0..bytes)
-        .map(|_| format!("{:02X}", rng.random::<u8>()))
         .collect()
 }
 
@@ -146,13 +139,7 @@ pub async fn chat_send(
     let Some(text) = field(&fields, "message") else {
         return reply::status(StatusCode::MISSING_PARAMETER, "message is required");
     };
-    match app
-        .engine
-        .with(|r, fx| r.customer_event(&chat_id, key, Some(text), fx))
-    {
-        Ok(()) => reply::ok_with(json!({ "chatId": chat_id, "chatEnded": false })),
-        Err(r) => reply::refusal(r),
-    }
+    customer_event(&app, chat_id, key, Some(text))
 }
 
 /// `POST /genesys/2/chat/{service}/{chatId}/disconnect`: the customer leaves.
@@ -165,11 +152,17 @@ pub async fn chat_disconnect(
         Ok(k) => k,
         Err(r) => return *r,
     };
+    customer_event(&app, chat_id, key, None)
+}
+
+/// A customer's message (`Some`) or departure (`None`) in a chat, answered
+/// as GMS does.
+fn customer_event(app: &App, chat_id: String, key: &str, text: Option<&str>) -> Response {
     match app
         .engine
-        .with(|r, fx| r.customer_event(&chat_id, key, None, fx))
+        .with(|r, fx| r.customer_event(&chat_id, key, text, fx))
     {
-        Ok(()) => reply::ok_with(json!({ "chatId": chat_id, "chatEnded": true })),
+        Ok(()) => reply::ok_with(json!({ "chatId": chat_id, "chatEnded": text.is_none() })),
         Err(r) => reply::refusal(r),
     }
 }

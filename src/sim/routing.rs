@@ -275,8 +275,7 @@ impl Routing {
             i.phase = Phase::Queued;
             self.counts.queued += 1;
             self.counts.requeued += 1;
-            let channel = i.channel;
-            self.enqueue(id, channel, fx);
+            self.enqueue(id, fx);
         }
         for ch in ROUTED {
             self.dispatch(ch, fx);
@@ -361,16 +360,15 @@ impl Routing {
         self.interactions.insert(id.clone(), interaction);
         self.counts.injected += 1;
         self.counts.queued += 1;
-        self.enqueue(id.clone(), channel, fx);
+        self.enqueue(id.clone(), fx);
         id
     }
 
     /// Puts a queued interaction in its channel's queue, now or after the routing delay.
-    fn enqueue(&mut self, id: Arc<str>, channel: MediaChannel, fx: &mut Vec<Effect>) {
+    fn enqueue(&mut self, id: Arc<str>, fx: &mut Vec<Effect>) {
         let delay = self.rules.routing_delay.sample(&mut self.rng);
         if delay.is_zero() {
             self.make_routable(&id, fx);
-            let _ = channel;
         } else {
             fx.push(Effect::RouteLater { id, after: delay });
         }
@@ -464,8 +462,9 @@ impl Routing {
         fx.push(Effect::InviteTimer { id, offer });
     }
 
-    /// Frees one unit of `agent`'s capacity on the interaction's channel.
-    fn release(&mut self, agent: u32, id: &Arc<str>, channel: MediaChannel) {
+    /// Frees one unit of `agent`'s capacity on the interaction's channel and
+    /// offers it what is waiting there: every path that frees capacity does.
+    fn release(&mut self, agent: u32, id: &Arc<str>, channel: MediaChannel, fx: &mut Vec<Effect>) {
         let Some(s) = slot(channel) else { return };
         let a = &mut self.agents[agent as usize];
         a.load[s] = a.load[s].saturating_sub(1);
@@ -473,6 +472,7 @@ impl Routing {
         if self.can_take(agent, s) {
             self.list(agent, s);
         }
+        self.dispatch(channel, fx);
     }
 
     /// Back to the queue after a decline (reject, timeout): the agent is avoided next time.
@@ -487,9 +487,8 @@ impl Routing {
         let channel = i.channel;
         self.counts.offering -= 1;
         self.counts.queued += 1;
-        self.release(agent, id, channel);
-        self.enqueue(id.clone(), channel, fx);
-        self.dispatch(channel, fx);
+        self.release(agent, id, channel, fx);
+        self.enqueue(id.clone(), fx);
     }
 
     /// The invite timer of offer `offer` fired: revoke unless it was answered.
@@ -619,8 +618,7 @@ impl Routing {
             topic: INTERACTIONS_TOPIC,
             data: i.notification(InteractionState::Completed, None),
         });
-        self.release(agent, &id, i.channel);
-        self.dispatch(i.channel, fx);
+        self.release(agent, &id, i.channel, fx);
         Ok(())
     }
 
@@ -649,8 +647,8 @@ impl Routing {
         self.counts.in_progress -= 1;
         self.counts.queued += 1;
         self.counts.requeued += 1;
-        self.release(agent, &id, channel);
-        self.enqueue(id, channel, fx);
+        self.release(agent, &id, channel, fx);
+        self.enqueue(id, fx);
         Ok(())
     }
 

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 use super::session::{advised, find_reply, needs_handshake};
-use super::{BayeuxClient, ClientError, ExchangeKind};
+use super::{BayeuxClient, ClientError, ExchangeKind, ExchangeOutcome};
 use crate::bayeux::message::{Advice, Message, Reconnect};
 
 /// What to do after one connect exchange.
@@ -141,8 +141,17 @@ impl BayeuxClient {
                 }
                 Err(e) => (Next::Fail, Err(e)),
             };
-            let events = *observed.as_ref().unwrap_or(&0);
-            inner.observe(ExchangeKind::Connect, start, &observed, events);
+            let elapsed = start.elapsed();
+            let outcome = match observed {
+                // Judged by the server's own advice, so it holds against any server.
+                Ok(0) if !hold.is_zero() && elapsed >= hold / 2 => ExchangeOutcome::Held,
+                Ok(0) => ExchangeOutcome::Empty,
+                Ok(n) => ExchangeOutcome::Delivered(n),
+                Err(e) => ExchangeOutcome::Failed(e.kind()),
+            };
+            inner
+                .observer
+                .exchange(ExchangeKind::Connect, elapsed, outcome);
             match next {
                 Next::Connect => {
                     failures = 0;

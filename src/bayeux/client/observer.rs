@@ -26,6 +26,9 @@ pub enum ExchangeOutcome {
     Delivered(usize),
     /// Successful, no events.
     Empty,
+    /// A connect the server held for (at least half) the timeout it advised,
+    /// then answered without events: the long-poll idling as designed.
+    Held,
     /// Failed; the error kind (same names as [`super::ClientError::kind`]).
     Failed(&'static str),
 }

@@ -230,3 +230,30 @@ fn chat_messages_reach_the_accepting_agent() {
     assert_eq!(events.len(), 2);
     assert!(!ended);
 }
+
+#[test]
+fn place_in_queue_offers_what_waits_to_the_freed_agent_at_once() {
+    let mut r = Routing::new(
+        1,
+        RoutingRules {
+            capacity: [1, 1],
+            routing_delay: DelaySpec::fixed(Duration::from_millis(100)),
+        },
+    );
+    ready(&mut r, 0, MediaChannel::Email);
+    let mut fx = Vec::new();
+    let a = r.inject(MediaChannel::Email, email(), &[], &mut fx);
+    r.make_routable(&a, &mut fx);
+    r.accept(0, &a, None, &mut fx).unwrap();
+    let b = r.inject(MediaChannel::Email, email(), &[], &mut fx);
+    r.make_routable(&b, &mut fx);
+    fx.clear();
+    r.place_in_queue(0, &a, None, &mut fx).unwrap();
+    // `a` waits out its routing delay again; `b` was waiting already.
+    assert_eq!(
+        invites(&fx),
+        vec![(0, "Revoked".to_string()), (0, "Invited".to_string())]
+    );
+    assert_eq!(offer_of(&fx).0, b);
+    assert!(r.counts().add_up());
+}
