@@ -189,6 +189,7 @@ fn doubtful_generator_gets_a_prominent_warning() {
     assert!(!calm.contains("class=\"warning\""));
     let mut r = example();
     r.generator.doubtful_intervals = 6;
+    r.generator.doubtful = true;
     r.generator.scheduler_lag_p99_us = 180_000;
     r.generator.peak_cpu_percent = 99.0;
     let p = page(&r, None);

@@ -174,3 +174,18 @@ fn an_empty_folder_is_an_input_error() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_reused_output_folder_loses_the_earlier_runs_outputs_only() {
+    let dir = temp_dir("reused");
+    report::write_all(&dir, &judged_example()).unwrap();
+    std::fs::write(dir.join("notes.txt"), b"mine").unwrap();
+    report::clear_outputs(&dir).unwrap();
+    for w in report::WRITERS {
+        assert!(!dir.join(w.file_name()).exists(), "{}", w.file_name());
+    }
+    assert_eq!(std::fs::read(dir.join("notes.txt")).unwrap(), b"mine");
+    // Nothing left to rebuild from: the old run cannot leak into a new one.
+    assert_eq!(report::rebuild(&dir, &[]).unwrap_err().exit_code(), 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -35,8 +35,15 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
         max_regression_pct: compare::parse_percent(&args.max_regression)?,
         ..compare::CompareOptions::default()
     };
-    let profile_text = std::fs::read_to_string(&args.profile).ok();
     let seed = profile.seed_or_new();
+    // What actually ran: flags applied and the seed filled in, so the report's
+    // profile repeats this run exactly.
+    let profile_text = toml::to_string(&profile).ok().map(|text| {
+        format!(
+            "# {} as run: command-line flags applied, seed {seed}.\n{text}",
+            args.profile.display()
+        )
+    });
     let plan = Plan::from_profile(&profile);
     let placement = match &profile.target.url {
         Some(_) => {
@@ -60,6 +67,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
             out_dir.display()
         ))
     })?;
+    report::clear_outputs(&out_dir)?;
 
     let sim = match placement {
         None => None,

@@ -124,11 +124,7 @@ pub fn comparison(b: &BaselineComparison) -> String {
         ms(b.floor_us)
     );
     for row in b.rows.iter().filter(|r| r.regressed || r.stat == "p99") {
-        let (base, new) = if row.stat == "count" {
-            (format!("{}", row.baseline_us), format!("{}", row.new_us))
-        } else {
-            (format_micros(row.baseline_us), format_micros(row.new_us))
-        };
+        let (base, new) = row.values(format_micros);
         let _ = writeln!(
             out,
             "  {} {:<16} {:<5} {:>9} -> {:>9} {:+.1}%",

@@ -50,16 +50,15 @@ pub fn render(results: &RunResults) -> String {
                 escape(&name)
             );
             if row.regressed {
+                let (base, new) = row.values(|us| format!("{us:.0} us"));
                 let message = format!(
-                    "{:+.1}% slower than the baseline (allowed {:.1}%): {:.0} us -> {:.0} us",
-                    row.change_pct, b.max_regression_pct, row.baseline_us, row.new_us
+                    "{:+.1}% slower than the baseline (allowed {:.1}%): {base} -> {new}",
+                    row.change_pct, b.max_regression_pct
                 );
                 let _ = write!(
                     cases,
-                    "\n      <failure type=\"regression\" message=\"{m}\">baseline {}: {:.0} us\nthis run: {:.0} us\nchange: {:+.1}% (allowed {:.1}%, changes under {} us never count)</failure>\n    ",
+                    "\n      <failure type=\"regression\" message=\"{m}\">baseline {}: {base}\nthis run: {new}\nchange: {:+.1}% (allowed {:.1}%, changes under {} us never count)</failure>\n    ",
                     escape(&b.baseline),
-                    row.baseline_us,
-                    row.new_us,
                     row.change_pct,
                     b.max_regression_pct,
                     b.floor_us,

@@ -96,7 +96,7 @@ pub fn render(r: &RunResults) -> String {
         cell(&readable_utc(&run.started_at)),
     );
 
-    if r.generator.is_doubtful(r.intervals.len()) {
+    if r.generator.doubtful {
         let _ = writeln!(
             out,
             "> [!WARNING]\n> The load generator was saturated in {} of {} intervals (scheduler lag p99 up to {}, CPU up to {:.0} %): latencies include its own delay.\n",
@@ -167,13 +167,14 @@ pub fn render(r: &RunResults) -> String {
             latency_us(b.floor_us as f64)
         );
         for row in &b.rows {
+            let (base, new) = row.values(latency_us);
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {:+.1} % |",
                 mark(!row.regressed),
                 code(&format!("{}.{}", row.metric, row.stat)),
-                latency_us(row.baseline_us),
-                latency_us(row.new_us),
+                base,
+                new,
                 row.change_pct
             );
         }
@@ -277,6 +278,7 @@ Allowed slowdown 10.0 %; changes under 1.00 ms never count.
         let mut r = example();
         r.set_verdicts(Vec::new(), None);
         r.generator.doubtful_intervals = 12;
+        r.generator.doubtful = true;
         r.generator.scheduler_lag_p99_us = 75_000;
         let md = render(&r);
         assert!(md.starts_with("## ✅ agentload smoke: PASSED\n\nno gates · run"));

@@ -105,6 +105,26 @@ pub fn write_final(dir: &Path, results: &RunResults) -> Result<(), Error> {
     write_some(dir, results, |name| !LIVE_FILES.contains(&name))
 }
 
+/// Removes the outputs of an earlier run from `dir`, so a reused `--out`
+/// folder never mixes two runs (a killed run would otherwise be rebuilt with
+/// the old run's summary).
+pub fn clear_outputs(dir: &Path) -> Result<(), Error> {
+    for writer in WRITERS {
+        let path = dir.join(writer.file_name());
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(Error::run(format!(
+                    "cannot remove the earlier run's {} from the output folder: {e}; pick another with --out",
+                    path.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn write_some(
     dir: &Path,
     results: &RunResults,

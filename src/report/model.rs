@@ -327,6 +327,21 @@ pub struct ComparisonRow {
     pub regressed: bool,
 }
 
+impl ComparisonRow {
+    /// Baseline and new value as text: `count` rows (a measurement one run
+    /// lacks) are plain numbers, every other row a latency written by `latency`.
+    pub fn values(&self, latency: impl Fn(f64) -> String) -> (String, String) {
+        if self.stat == "count" {
+            (
+                format!("{:.0}", self.baseline_us),
+                format!("{:.0}", self.new_us),
+            )
+        } else {
+            (latency(self.baseline_us), latency(self.new_us))
+        }
+    }
+}
+
 /// A run compared with a baseline run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BaselineComparison {

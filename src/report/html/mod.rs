@@ -196,10 +196,6 @@ fn header(out: &mut String, r: &RunResults) {
     out.push_str("</dl></header>");
 }
 
-fn generator_doubtful(r: &RunResults) -> bool {
-    r.generator.is_doubtful(r.intervals.len())
-}
-
 fn doubtful_warning(out: &mut String, r: &RunResults) {
     let g = &r.generator;
     let _ = write!(
@@ -213,7 +209,7 @@ fn doubtful_warning(out: &mut String, r: &RunResults) {
 }
 
 fn notes(out: &mut String, r: &RunResults) {
-    if generator_doubtful(r) {
+    if r.generator.doubtful {
         doubtful_warning(out, r);
     }
     if !r.notes.is_empty() {
@@ -278,14 +274,15 @@ fn baseline(out: &mut String, r: &RunResults) {
         escape(&latency_us(b.floor_us as f64)),
     );
     for row in &b.rows {
+        let (base, new) = row.values(latency_us);
         let _ = write!(
             out,
             "<tr{}><td class=\"name\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:+.1} %</td><td>{}</td></tr>",
             if row.regressed { " class=\"fail\"" } else { "" },
             escape(&row.metric),
             escape(&row.stat),
-            escape(&latency_us(row.baseline_us)),
-            escape(&latency_us(row.new_us)),
+            escape(&base),
+            escape(&new),
             row.change_pct,
             pill(!row.regressed),
         );
@@ -333,7 +330,7 @@ fn errors(out: &mut String, r: &RunResults) {
 
 fn generator(out: &mut String, r: &RunResults) {
     out.push_str("<section id=\"generator\"><h2>Generator health</h2>");
-    if generator_doubtful(r) {
+    if r.generator.doubtful {
         doubtful_warning(out, r);
     } else {
         out.push_str("<p class=\"muted\">The generator kept up: its scheduler lag and CPU stayed below the levels at which its own delay would distort the latencies.</p>");
