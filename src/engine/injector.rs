@@ -89,6 +89,14 @@ impl Injector {
         }
     }
 
+    /// Waits (at most `within`) until no creation request is in flight, so
+    /// each is counted as injected or failed before the run's totals are
+    /// settled: one still running would otherwise count as lost.
+    pub async fn settle(&self, within: Duration) {
+        let all = u32::try_from(MAX_IN_FLIGHT).unwrap_or(u32::MAX);
+        let _ = tokio::time::timeout(within, self.in_flight.acquire_many(all)).await;
+    }
+
     /// Creation requests sent so far (each got a sequence number).
     pub fn injected(&self) -> u64 {
         self.next_seq.load(Ordering::Relaxed)

@@ -65,6 +65,9 @@ pub struct RunRecord<S> {
     pub agents: u32,
 }
 
+/// Longest wait at the end for interaction creations still in flight.
+const SETTLE_INJECTIONS: Duration = Duration::from_secs(5);
+
 /// Runs `profile` with `setup`, handing snapshots to `sink` as it goes.
 pub async fn execute<S: IntervalSink>(
     profile: &Profile,
@@ -219,6 +222,8 @@ pub async fn execute<S: IntervalSink>(
         } => {}
     }
 
+    // An interrupted run skips the drain: creations may still be in flight.
+    injector.settle(SETTLE_INJECTIONS).await;
     // Interactions whose creation failed never existed: they are errors
     // (counted by the injector), not lost interactions.
     let lost = ledger.never_offered_except(injector.injected().min(planned), injector.failed());

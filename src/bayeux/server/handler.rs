@@ -48,6 +48,21 @@ pub(crate) async fn handle(store: &Store, ctx: RequestContext, body: Bytes) -> R
             );
         }
     };
+    // A session belongs to the principal who opened it (as on GWS): another
+    // user's credentials cannot connect, subscribe or publish with its id.
+    let foreign = messages.iter().any(|m| {
+        m.client_id
+            .as_deref()
+            .and_then(|id| store.get(id))
+            .is_some_and(|s| s.principal != ctx.principal)
+    });
+    if foreign {
+        return plain(
+            StatusCode::FORBIDDEN,
+            "this clientId belongs to another user: handshake with your own credentials",
+            set_cookie,
+        );
+    }
     if messages.len() == 1
         && messages[0].channel == "/meta/connect"
         && let Some(m) = messages.pop()
