@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_agentload");
+mod run_support;
+
+use run_support::{BIN, Dir};
 
 fn profile(routing_delay: &str) -> String {
     format!(
@@ -42,14 +44,6 @@ routing_delay = "{routing_delay}"
     )
 }
 
-struct Dir(PathBuf);
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn run(dir: &Path, name: &str, routing_delay: &str, gates: &[&str]) -> (i32, PathBuf, String) {
     let file = dir.join(format!("{name}.toml"));
     std::fs::write(&file, profile(routing_delay)).unwrap();
@@ -84,9 +78,7 @@ fn compare(a: &Path, b: &Path) -> (i32, String) {
 
 #[test]
 fn impossible_gate_fails_the_run_and_a_slower_simulator_fails_the_comparison() {
-    let dir = Dir(std::env::temp_dir().join(format!("agentload-gates-{}", std::process::id())));
-    let _ = std::fs::remove_dir_all(&dir.0);
-    std::fs::create_dir_all(&dir.0).unwrap();
+    let dir = Dir::new("gates");
 
     let (code, fast, log) = run(
         &dir.0,

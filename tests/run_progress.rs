@@ -2,10 +2,12 @@
 //! logs, `| tee`): plain `key=value` lines, one per 10 s period and one at
 //! the end, without escape codes; `--quiet` prints only the final summary.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_agentload");
+mod run_support;
+
+use run_support::{BIN, Dir};
 
 /// 30 agents, 11 s of stages and a 2 s drain, 1 s intervals.
 const PROFILE: &str = r#"
@@ -45,23 +47,11 @@ invite_timeout = "3s"
 interval = "1s"
 "#;
 
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let dir =
-            std::env::temp_dir().join(format!("agentload-progress-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("profile.toml"), PROFILE).unwrap();
-        Dir(dir)
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// A fresh folder holding the profile.
+fn profile_dir(name: &str) -> Dir {
+    let dir = Dir::new(&format!("progress-{name}"));
+    std::fs::write(dir.join("profile.toml"), PROFILE).unwrap();
+    dir
 }
 
 /// Runs the profile with stdout and stderr piped; returns (code, stdout, stderr).
@@ -108,7 +98,7 @@ fn assert_final_summary(stdout: &str, all: &str) {
 
 #[test]
 fn piped_runs_print_plain_lines_once_per_period_without_escape_codes() {
-    let dir = Dir::new("plain");
+    let dir = profile_dir("plain");
     let (code, stdout, stderr) = run(&dir.0, &[]);
     let all = format!("stdout:\n{stdout}\nstderr:\n{stderr}");
     assert_eq!(code, Some(0), "{all}");
@@ -157,7 +147,7 @@ fn piped_runs_print_plain_lines_once_per_period_without_escape_codes() {
 
 #[test]
 fn quiet_runs_print_only_the_final_summary() {
-    let dir = Dir::new("quiet");
+    let dir = profile_dir("quiet");
     let (code, stdout, stderr) = run(&dir.0, &["--quiet", "--duration", "4s"]);
     let all = format!("stdout:\n{stdout}\nstderr:\n{stderr}");
     assert_eq!(code, Some(0), "{all}");

@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 use agentload::report::hlog;
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_agentload");
+mod run_support;
+
+use run_support::{BIN, Dir};
 
 /// What the plan would take without an interrupt: 60 s of stages + 5 s drain.
 const PLAN: Duration = Duration::from_secs(65);
@@ -70,29 +72,6 @@ rule = "invite_delivery.p99 < 30s"
     )
 }
 
-/// A temporary folder, removed when dropped.
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let dir =
-            std::env::temp_dir().join(format!("agentload-signals-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Dir(dir)
-    }
-
-    fn out(&self) -> PathBuf {
-        self.0.join("out")
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// A running `agentload run`, killed when dropped so no test leaves it behind.
 struct Run {
     child: Child,
@@ -110,7 +89,7 @@ impl Run {
             .arg("run")
             .arg(&file)
             .arg("--out")
-            .arg(dir.out())
+            .arg(dir.join("out"))
             .stdin(Stdio::null())
             .stdout(log_file.try_clone().unwrap())
             .stderr(log_file)
@@ -268,9 +247,9 @@ fn note_says_interrupted(summary: &Value) -> bool {
 
 #[test]
 fn sigint_stops_gracefully_and_writes_every_output() {
-    let dir = Dir::new("graceful");
+    let dir = Dir::new("signals-graceful");
     let mut run = Run::start(&dir, "300ms..1s");
-    run.wait_for_rows(&dir.out(), 3, Duration::from_secs(4));
+    run.wait_for_rows(&dir.join("out"), 3, Duration::from_secs(4));
     run.signal(libc::SIGINT);
     // Agents get 10 s to finish and log out, 20 s at the very most.
     let (status, took) = run.wait_at_most(Duration::from_secs(25));
@@ -292,7 +271,7 @@ fn sigint_stops_gracefully_and_writes_every_output() {
         "the graceful stop took {took:?}:\n{log}"
     );
     assert!(log.contains("stopping gracefully"), "{log}");
-    let summary = assert_complete_outputs(&dir.out(), &log);
+    let summary = assert_complete_outputs(&dir.join("out"), &log);
     assert!(note_says_interrupted(&summary), "{summary}");
     assert_eq!(summary["passed"], Value::Bool(true), "{summary}");
     // The graceful stop let the agents end their sessions: no stop timeout.
@@ -304,11 +283,11 @@ fn sigint_stops_gracefully_and_writes_every_output() {
 
 #[test]
 fn a_second_sigint_stops_at_once_and_still_writes_every_output() {
-    let dir = Dir::new("immediate");
+    let dir = Dir::new("signals-immediate");
     // Work in hand lasts far longer than the 10 s grace, so a graceful stop
     // alone would take the whole grace.
     let mut run = Run::start(&dir, "40s..60s");
-    run.wait_for_rows(&dir.out(), 3, Duration::from_secs(4));
+    run.wait_for_rows(&dir.join("out"), 3, Duration::from_secs(4));
     run.signal(libc::SIGINT);
     std::thread::sleep(Duration::from_millis(300));
     run.signal(libc::SIGINT);
@@ -320,14 +299,14 @@ fn a_second_sigint_stops_at_once_and_still_writes_every_output() {
     );
     assert_eq!(status.code(), Some(0), "{log}");
     assert!(log.contains("stopping now"), "{log}");
-    let summary = assert_complete_outputs(&dir.out(), &log);
+    let summary = assert_complete_outputs(&dir.join("out"), &log);
     assert!(note_says_interrupted(&summary), "{summary}");
 }
 
 #[test]
 fn a_killed_run_keeps_its_intervals_and_report_rebuilds_the_rest() {
-    let dir = Dir::new("killed");
-    let out = dir.out();
+    let dir = Dir::new("signals-killed");
+    let out = dir.join("out");
     let mut run = Run::start(&dir, "300ms..1s");
     run.wait_for_rows(&out, 4, Duration::from_secs(5));
     run.signal(libc::SIGKILL);

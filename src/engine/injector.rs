@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::agent::OfferLedger;
 use crate::agent::marker::{MARK_CREATED_US, MARK_RUN, MARK_SEQ};
+use crate::gws::paths;
 use crate::http::{HttpClient, HttpSession};
 use crate::metrics::{Counter, Measure, Metrics};
 
@@ -115,14 +116,17 @@ impl Injector {
         schedule: impl Iterator<Item = Duration>,
         stop: CancellationToken,
     ) {
-        let url: Uri =
-            match format!("{}/genesys/2/{}/{}", self.base, media.name(), self.service).parse() {
-                Ok(url) => url,
-                Err(_) => {
-                    self.metrics.error("inject_bad_url");
-                    return;
-                }
-            };
+        let path = match media {
+            Media::Email => paths::gms_email(&self.service),
+            Media::Chat => paths::gms_chat(&self.service),
+        };
+        let url: Uri = match format!("{}{path}", self.base).parse() {
+            Ok(url) => url,
+            Err(_) => {
+                self.metrics.error("inject_bad_url");
+                return;
+            }
+        };
         for offset in schedule {
             let due = self.start + offset;
             tokio::select! {

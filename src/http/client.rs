@@ -34,17 +34,6 @@ pub struct HttpResponse {
     pub body: Bytes,
 }
 
-impl HttpResponse {
-    /// `Err(HttpError::Status)` unless the status is 2xx.
-    pub fn error_for_status(self) -> Result<Self, HttpError> {
-        if self.status.is_success() {
-            Ok(self)
-        } else {
-            Err(HttpError::Status(self.status))
-        }
-    }
-}
-
 /// Read buffer of each pooled connection. Hyper's adaptive default reserves
 /// 8 KiB per connection; GWS REST replies are a few hundred bytes, and up to
 /// [`POOL_MAX_IDLE_PER_HOST`] connections sit idle. (Held long-polls do not use

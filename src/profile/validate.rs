@@ -104,7 +104,10 @@ fn target(p: &Profile) -> Result<(), Issue> {
         ("target.injector_url", injector.to_string()),
         (
             "target.injector_service",
-            format!("{injector}/genesys/2/email/{}", t.injector_service),
+            format!(
+                "{injector}{}",
+                crate::gws::paths::gms_email(&t.injector_service)
+            ),
         ),
     ];
     for (field, url) in urls {

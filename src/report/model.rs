@@ -558,11 +558,6 @@ impl RunAccumulator {
         let _ = self.histograms[m.index()].add(h);
     }
 
-    /// Number of intervals added so far.
-    pub fn len(&self) -> usize {
-        self.intervals.len()
-    }
-
     /// `(run length ms, first interval's length ms, first interval's start
     /// ms since the epoch)` of the intervals added so far.
     pub fn span(&self) -> (u64, u64, Option<u64>) {
@@ -578,11 +573,6 @@ impl RunAccumulator {
             first.map_or(1000, |i| i.length_ms),
             first.map(|i| i.start_unix_ms.saturating_sub(i.start_offset_ms)),
         )
-    }
-
-    /// True when no interval was added.
-    pub fn is_empty(&self) -> bool {
-        self.intervals.is_empty()
     }
 
     /// The results, without verdicts yet (`passed` is true until gates are set
