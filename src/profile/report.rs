@@ -10,7 +10,8 @@ use crate::units::HumanDuration;
 pub struct ReportSettings {
     /// Length of one measurement interval (time series, live view, hlog).
     pub interval: HumanDuration,
-    /// Percentiles shown in tables and charts, each in `(0, 100]`.
+    /// Percentiles of the summary tables (console, `summary.md`), each in
+    /// `(0, 100]`; `summary.json` and `report.html` always carry the fixed set.
     pub percentiles: Vec<f64>,
 }
 

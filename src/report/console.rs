@@ -6,7 +6,10 @@ use std::fmt::Write as _;
 use crate::metrics::{Counter, Measure};
 
 use super::gate::format_micros;
-use super::model::{BaselineComparison, RunResults};
+use super::model::{BaselineComparison, RunResults, percentile_label};
+
+/// Columns when the profile does not say (`[report] percentiles`).
+const TABLE_PERCENTILES: [f64; 4] = [50.0, 95.0, 99.0, 99.9];
 
 fn ms(us: u64) -> String {
     format_micros(us as f64)
@@ -26,27 +29,23 @@ pub fn summary(r: &RunResults) -> String {
         r.seconds(),
         r.intervals.len()
     );
-    let _ = writeln!(
-        out,
-        "\n{:<16} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
-        "measurement", "count", "p50", "p95", "p99", "p99.9", "max"
-    );
+    let shown = r.shown_percentiles(&TABLE_PERCENTILES);
+    let _ = write!(out, "\n{:<16} {:>9}", "measurement", "count");
+    for &q in &shown {
+        let _ = write!(out, " {:>9}", percentile_label(q));
+    }
+    let _ = writeln!(out, " {:>9}", "max");
     for m in Measure::ALL {
         let p = r.percentiles(m);
         if p.count == 0 {
             continue;
         }
-        let _ = writeln!(
-            out,
-            "{:<16} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
-            m.name(),
-            p.count,
-            ms(p.p50_us),
-            ms(p.p95_us),
-            ms(p.p99_us),
-            ms(p.p999_us),
-            ms(p.max_us)
-        );
+        let _ = write!(out, "{:<16} {:>9}", m.name(), p.count);
+        for &q in &shown {
+            let cell = r.percentile_us(m, q).map_or_else(|| "-".to_string(), ms);
+            let _ = write!(out, " {cell:>9}");
+        }
+        let _ = writeln!(out, " {:>9}", ms(p.max_us));
     }
     out.push('\n');
     let counters: Vec<String> = Counter::ALL
@@ -164,5 +163,34 @@ mod tests {
         assert!(text.contains("PASS interactions_lost == 0"));
         assert!(text.contains("http_503 3"));
         assert!(text.trim_end().ends_with("FAILED"));
+    }
+
+    #[test]
+    fn the_profiles_percentiles_choose_the_columns() {
+        let mut r = RunResults::example();
+        let default = summary(&r);
+        assert!(default.contains("p50") && default.contains("p99.9"));
+        r.profile_toml = Some("name = \"x\"\n[report]\npercentiles = [50, 99.99]\n".into());
+        let text = summary(&r);
+        let header = text.lines().find(|l| l.starts_with("measurement")).unwrap();
+        let columns: Vec<&str> = header.split_whitespace().collect();
+        assert_eq!(columns, ["measurement", "count", "p50", "p99.99", "max"]);
+        let p9999 = r
+            .histogram(Measure::InviteDelivery)
+            .unwrap()
+            .value_at_quantile(0.9999);
+        let row = text
+            .lines()
+            .find(|l| l.starts_with("invite_delivery"))
+            .unwrap();
+        assert!(row.contains(&ms(p9999)), "{row}");
+        // Without histograms only the stored statistics exist.
+        r.histograms = None;
+        let row = summary(&r)
+            .lines()
+            .find(|l| l.starts_with("invite_delivery"))
+            .map(str::to_owned)
+            .unwrap();
+        assert_eq!(row.split_whitespace().nth(3), Some("-"), "{row}");
     }
 }

@@ -8,7 +8,10 @@ use crate::error::Error;
 use crate::metrics::{Counter, Measure};
 use crate::report::export::Export;
 use crate::report::html::format::{count, duration_ms, latency_us, percent, rate, readable_utc};
-use crate::report::model::RunResults;
+use crate::report::model::{RunResults, percentile_label};
+
+/// Columns when the profile does not say (`[report] percentiles`).
+const TABLE_PERCENTILES: [f64; 4] = [50.0, 90.0, 99.0, 99.9];
 
 /// Writes `summary.md` (the [`Export`] the run and `agentload report` use).
 #[derive(Debug, Clone, Copy, Default)]
@@ -181,23 +184,29 @@ pub fn render(r: &RunResults) -> String {
         out.push('\n');
     }
 
-    out.push_str("### Measurements\n\n| measurement | count | p50 | p90 | p99 | p99.9 | max |\n|---|---:|---:|---:|---:|---:|---:|\n");
+    let shown = r.shown_percentiles(&TABLE_PERCENTILES);
+    out.push_str("### Measurements\n\n| measurement | count |");
+    for &q in &shown {
+        let _ = write!(out, " {} |", percentile_label(q));
+    }
+    out.push_str(" max |\n|---|---:|");
+    for _ in &shown {
+        out.push_str("---:|");
+    }
+    out.push_str("---:|\n");
     for m in Measure::ALL {
         let p = r.percentiles(m);
         if p.count == 0 {
             continue;
         }
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            code(m.name()),
-            count(p.count),
-            latency_us(p.p50_us as f64),
-            latency_us(p.p90_us as f64),
-            latency_us(p.p99_us as f64),
-            latency_us(p.p999_us as f64),
-            latency_us(p.max_us as f64),
-        );
+        let _ = write!(out, "| {} | {} |", code(m.name()), count(p.count));
+        for &q in &shown {
+            let cell = r
+                .percentile_us(m, q)
+                .map_or_else(|| "–".to_string(), |us| latency_us(us as f64));
+            let _ = write!(out, " {cell} |");
+        }
+        let _ = writeln!(out, " {} |", latency_us(p.max_us as f64));
     }
 
     if !r.notes.is_empty() {

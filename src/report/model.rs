@@ -61,6 +61,11 @@ impl RunInfo {
     }
 }
 
+/// `p50`, `p99.9`: a percentile's column label.
+pub fn percentile_label(q: f64) -> String {
+    format!("p{q}")
+}
+
 /// Formats ms since the epoch as RFC 3339 UTC with milliseconds.
 pub fn format_utc_ms(unix_ms: u64) -> String {
     let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(unix_ms);
@@ -428,6 +433,43 @@ pub struct RunResults {
 }
 
 impl RunResults {
+    /// The percentiles the summary tables show: the profile's `[report]
+    /// percentiles` when its text is known and sets them, else `fallback`.
+    pub fn shown_percentiles(&self, fallback: &[f64]) -> Vec<f64> {
+        let from_profile = || -> Option<Vec<f64>> {
+            let doc: toml::Table = self.profile_toml.as_deref()?.parse().ok()?;
+            let list = doc.get("report")?.get("percentiles")?.as_array()?;
+            list.iter()
+                .map(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+                .collect()
+        };
+        from_profile()
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(|| fallback.to_vec())
+    }
+
+    /// The `q`th percentile (0 < q <= 100) of a measurement over the run:
+    /// from its histogram when kept, else from the stored statistics (p50,
+    /// p90, p95, p99, p99.9, max); `None` when neither has it.
+    pub fn percentile_us(&self, m: Measure, q: f64) -> Option<u64> {
+        if let Some(h) = self.histogram(m) {
+            return Some(h.value_at_quantile(q / 100.0));
+        }
+        let p = self.percentiles(m);
+        let stored = [
+            (50.0, p.p50_us),
+            (90.0, p.p90_us),
+            (95.0, p.p95_us),
+            (99.0, p.p99_us),
+            (99.9, p.p999_us),
+            (100.0, p.max_us),
+        ];
+        stored
+            .iter()
+            .find(|(at, _)| (at - q).abs() < 1e-9)
+            .map(|&(_, us)| us)
+    }
+
     /// Whole-run percentiles of one measurement.
     pub fn percentiles(&self, m: Measure) -> Percentiles {
         self.measures.get(m.index()).copied().unwrap_or_default()
