@@ -11,7 +11,7 @@ use std::time::Duration;
 use super::plan::Plan;
 use super::run::IntervalSink;
 use crate::error::Error;
-use crate::metrics::IntervalSnapshot;
+use crate::metrics::{IntervalSnapshot, Measure};
 use crate::progress::Progress;
 use crate::report::gate::Gate;
 use crate::report::live::LiveFiles;
@@ -58,6 +58,9 @@ impl RunOutputs {
     }
 }
 
+/// The live view needs an interval's figures, not its encoded histograms.
+const NO_HISTOGRAMS: [bool; Measure::ALL.len()] = [false; Measure::ALL.len()];
+
 impl IntervalSink for RunOutputs {
     fn interval(&mut self, snapshot: IntervalSnapshot) {
         self.accumulator.add(&snapshot);
@@ -69,9 +72,9 @@ impl IntervalSink for RunOutputs {
                     "{e}; the interval files stop here, the final outputs are still written"
                 ));
                 self.live = None;
-                IntervalSummary::of(&snapshot)
+                IntervalSummary::keeping(&snapshot, &NO_HISTOGRAMS)
             }
-            None => IntervalSummary::of(&snapshot),
+            None => IntervalSummary::keeping(&snapshot, &NO_HISTOGRAMS),
         };
         let end = Duration::from_millis(summary.start_offset_ms + summary.length_ms);
         self.progress.update(&summary, self.plan.target_at(end));

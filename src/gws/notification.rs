@@ -321,20 +321,10 @@ impl<'a> UserData<'a> {
     /// The value of `key` when it is a JSON string.
     pub fn get_str(&self, key: &str) -> Option<Cow<'a, str>> {
         let raw = self.get(key)?;
-        let s: Cow<'a, str> =
-            Cow::deserialize(&mut serde_json::Deserializer::from_str(raw.get())).ok()?;
-        Some(match s {
-            // `Cow::deserialize` never borrows; re-borrow from the raw text when no escape was involved.
-            Cow::Owned(o) => {
-                let inner = &raw.get()[1..raw.get().len().saturating_sub(1)];
-                if inner == o {
-                    Cow::Borrowed(inner)
-                } else {
-                    Cow::Owned(o)
-                }
-            }
-            b => b,
-        })
+        // `Key` borrows from the raw text unless an escape forces a copy.
+        Key::deserialize(&mut serde_json::Deserializer::from_str(raw.get()))
+            .ok()
+            .map(|k| k.0)
     }
 }
 
