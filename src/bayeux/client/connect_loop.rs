@@ -1,19 +1,29 @@
-//! The `/meta/connect` loop: advice, backoff, re-handshake.
+//! The `/meta/connect` loop: handshake when needed, one connect outstanding,
+//! then what `reconnect.rs` decides from the reply (connect again, handshake
+//! again, back off, or stop).
 
+use std::ops::ControlFlow::{self, Break, Continue};
 use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
-use super::session::{advised, find_reply, needs_handshake};
-use super::{BayeuxClient, ClientError, ExchangeKind, ExchangeOutcome};
-use crate::bayeux::message::{Advice, Message, Reconnect};
+use super::reconnect::{
+    Attempts, Next, backoff, connect_hold, connect_message, connect_wait, exchange_outcome,
+    patience, read_reply,
+};
+use super::{BayeuxClient, ClientError, ExchangeKind};
+use crate::http::LongPollConnection;
 
-/// What to do after one connect exchange.
-enum Next {
-    Connect,
-    Handshake(&'static str),
-    Fail,
-    Stop,
+/// How the loop ends: asked to stop, or after a disconnect (`Ok`), or told
+/// by the server never to reconnect (`Err(ReconnectNone)`).
+type End = Result<(), ClientError>;
+
+/// How a handshake step went, when the loop goes on.
+enum Handshook {
+    /// Handshaken and re-subscribed: connect now.
+    Yes,
+    /// Failed and backed off: look again at what the session needs.
+    BackedOff,
 }
 
 impl BayeuxClient {
@@ -29,193 +39,160 @@ impl BayeuxClient {
         // Connects never queue behind REST calls in the pool, and an idle
         // agent's held connect costs a socket, not a pooled connection.
         let mut connection = inner.http.long_poll(&inner.config.url)?;
-        let mut failures: u32 = 0;
-        let mut last_ok = Instant::now();
-        let mut last_reply: Option<Instant> = None;
-        let mut rehandshake: Option<&'static str> = None;
+        let mut attempts = Attempts::new(Instant::now());
         loop {
             if stop.is_cancelled() {
                 return Ok(());
             }
-            let has_id = inner.lock().client_id.is_some();
-            if !has_id || rehandshake.is_some() {
-                if inner.lock().disconnecting {
-                    return Ok(());
-                }
-                let done = tokio::select! {
-                    _ = stop.cancelled() => return Ok(()),
-                    r = self.handshake_and_resubscribe() => r,
-                };
-                match done {
-                    Ok(()) => {
-                        if let Some(reason) = rehandshake.take() {
-                            inner.observer.rehandshake(reason);
-                            inner.deliver_rehandshaked();
-                        }
-                        failures = 0;
-                        last_ok = Instant::now();
-                        last_reply = None;
-                    }
-                    Err(ClientError::ReconnectNone) => return Err(ClientError::ReconnectNone),
-                    Err(_) => {
-                        // A pending re-handshake stays pending (and is reported once it succeeds).
-                        failures += 1;
-                        if !sleep_or_stop(stop, self.backoff(failures)).await {
-                            return Ok(());
-                        }
-                        continue;
-                    }
+            let has_client_id = inner.lock().client_id.is_some();
+            if attempts.must_handshake(has_client_id) {
+                match self.handshake_step(stop, &mut attempts).await {
+                    Continue(Handshook::Yes) => {}
+                    Continue(Handshook::BackedOff) => continue,
+                    Break(end) => return end,
                 }
             }
-            let (advice, first, client_id) = {
-                let st = inner.lock();
-                (st.advice.clone(), st.first_connect, st.client_id.clone())
+            let next = match self
+                .connect_once(&mut connection, stop, &mut attempts)
+                .await
+            {
+                Continue(next) => next,
+                Break(end) => return end,
             };
-            let Some(client_id) = client_id else {
-                // disconnect() ran concurrently.
-                return Ok(());
-            };
-            let wait = match advice.interval {
-                Some(i) if i < 0 => return Err(ClientError::ReconnectNone),
-                Some(i) if !first => Duration::from_millis(i as u64),
-                _ => Duration::ZERO,
-            };
-            if !sleep_or_stop(stop, wait).await {
-                return Ok(());
-            }
-            let mut m = Message::new("/meta/connect");
-            m.client_id = Some(client_id.to_string());
-            m.id = Some(inner.next_id());
-            m.connection_type = Some("long-polling".into());
-            let hold = if first {
-                m.advice = Some(Advice {
-                    timeout: Some(0),
-                    ..Advice::default()
-                });
-                Duration::ZERO
-            } else {
-                Duration::from_millis(advice.timeout.unwrap_or(30_000).max(0) as u64)
-            };
-            let start = Instant::now();
-            if let Some(t) = last_reply {
-                inner
-                    .observer
-                    .connect_gap(start.saturating_duration_since(t));
-            }
-            inner.observer.connect_sent();
-            let result = tokio::select! {
-                _ = stop.cancelled() => {
-                    inner.observer.connect_cancelled();
-                    return Ok(());
-                }
-                r = inner.exchange_held(
-                    &mut connection,
-                    std::slice::from_ref(&m),
-                    hold + inner.config.connect_allowance,
-                ) => r,
-            };
-            last_reply = Some(Instant::now());
-            let (next, observed) = match result {
-                Ok(ex) => {
-                    let events = ex.events;
-                    match find_reply(ex.replies, "/meta/connect", ExchangeKind::Connect) {
-                        Ok(reply) => {
-                            let next = self.judge(&reply);
-                            let observed = match (&next, reply.successful) {
-                                (Next::Connect | Next::Stop, Some(true)) => Ok(events),
-                                _ if needs_handshake(&reply) => Err(ClientError::UnknownClient(
-                                    reply.error.clone().unwrap_or_default(),
-                                )),
-                                _ => Err(ClientError::Refused {
-                                    kind: ExchangeKind::Connect,
-                                    error: reply
-                                        .error
-                                        .clone()
-                                        .unwrap_or_else(|| "(no error given)".into()),
-                                }),
-                            };
-                            (next, observed)
-                        }
-                        Err(e) => (Next::Fail, Err(e)),
-                    }
-                }
-                Err(e) => (Next::Fail, Err(e)),
-            };
-            let elapsed = start.elapsed();
-            let outcome = match observed {
-                // Judged by the server's own advice, so it holds against any server.
-                Ok(0) if !hold.is_zero() && elapsed >= hold / 2 => ExchangeOutcome::Held,
-                Ok(0) => ExchangeOutcome::Empty,
-                Ok(n) => ExchangeOutcome::Delivered(n),
-                Err(e) => ExchangeOutcome::Failed(e.kind()),
-            };
-            inner
-                .observer
-                .exchange(ExchangeKind::Connect, elapsed, outcome);
-            match next {
-                Next::Connect => {
-                    failures = 0;
-                    last_ok = Instant::now();
-                    inner.lock().first_connect = false;
-                }
-                Next::Handshake(reason) => rehandshake = Some(reason),
-                Next::Stop => {
-                    return if inner.lock().disconnecting {
-                        Ok(())
-                    } else {
-                        Err(ClientError::ReconnectNone)
-                    };
-                }
-                Next::Fail => {
-                    failures += 1;
-                    let advice = inner.lock().advice.clone();
-                    let ms = |v: Option<i64>, d: i64| {
-                        Duration::from_millis(v.unwrap_or(d).max(0) as u64)
-                    };
-                    let patience = ms(advice.timeout, 30_000)
-                        + ms(advice.interval, 0)
-                        + ms(advice.max_interval, 10_000);
-                    if last_ok.elapsed() > patience {
-                        rehandshake = Some("connect_failures");
-                    }
-                    if !sleep_or_stop(stop, self.backoff(failures)).await {
-                        return Ok(());
-                    }
-                }
+            if let Break(end) = self.follow(next, stop, &mut attempts).await {
+                return end;
             }
         }
     }
 
-    /// Decides from the connect reply's own advice, then from its error.
-    fn judge(&self, reply: &Message) -> Next {
-        match advised(reply) {
-            Some(Reconnect::None) => return Next::Stop,
-            Some(Reconnect::Handshake) => {
-                return Next::Handshake(if reply.successful == Some(true) {
-                    "advice_handshake"
+    /// Handshakes and re-subscribes, reporting a re-handshake once it
+    /// succeeded; after a failure, backs off.
+    async fn handshake_step(
+        &self,
+        stop: &CancellationToken,
+        attempts: &mut Attempts,
+    ) -> ControlFlow<End, Handshook> {
+        let inner = &self.inner;
+        if inner.lock().disconnecting {
+            return Break(Ok(()));
+        }
+        let done = tokio::select! {
+            _ = stop.cancelled() => return Break(Ok(())),
+            r = self.handshake_and_resubscribe() => r,
+        };
+        match done {
+            Ok(()) => {
+                if let Some(reason) = attempts.handshook(Instant::now()) {
+                    inner.observer.rehandshake(reason);
+                    inner.deliver_rehandshaked();
+                }
+                Continue(Handshook::Yes)
+            }
+            Err(ClientError::ReconnectNone) => Break(Err(ClientError::ReconnectNone)),
+            Err(_) => {
+                let failures = attempts.handshake_failed();
+                self.back_off(stop, failures).await?;
+                Continue(Handshook::BackedOff)
+            }
+        }
+    }
+
+    /// Sends one connect after the advised interval and tells the observer
+    /// how it went; returns what the reply calls for.
+    async fn connect_once(
+        &self,
+        connection: &mut LongPollConnection,
+        stop: &CancellationToken,
+        attempts: &mut Attempts,
+    ) -> ControlFlow<End, Next> {
+        let inner = &self.inner;
+        let (advice, first, client_id) = {
+            let st = inner.lock();
+            (st.advice.clone(), st.first_connect, st.client_id.clone())
+        };
+        let Some(client_id) = client_id else {
+            // disconnect() ran concurrently.
+            return Break(Ok(()));
+        };
+        let Some(wait) = connect_wait(&advice, first) else {
+            return Break(Err(ClientError::ReconnectNone));
+        };
+        if !sleep_or_stop(stop, wait).await {
+            return Break(Ok(()));
+        }
+        let m = connect_message(&client_id, inner.next_id(), first);
+        let hold = connect_hold(&advice, first);
+        let start = Instant::now();
+        if let Some(t) = attempts.last_reply {
+            inner
+                .observer
+                .connect_gap(start.saturating_duration_since(t));
+        }
+        inner.observer.connect_sent();
+        let result = tokio::select! {
+            _ = stop.cancelled() => {
+                inner.observer.connect_cancelled();
+                return Break(Ok(()));
+            }
+            r = inner.exchange_held(
+                connection,
+                std::slice::from_ref(&m),
+                hold + inner.config.connect_allowance,
+            ) => r,
+        };
+        attempts.last_reply = Some(Instant::now());
+        let (next, observed) = read_reply(result);
+        let elapsed = start.elapsed();
+        inner.observer.exchange(
+            ExchangeKind::Connect,
+            elapsed,
+            exchange_outcome(&observed, hold, elapsed),
+        );
+        Continue(next)
+    }
+
+    /// Carries out what a connect reply called for.
+    async fn follow(
+        &self,
+        next: Next,
+        stop: &CancellationToken,
+        attempts: &mut Attempts,
+    ) -> ControlFlow<End> {
+        let inner = &self.inner;
+        match next {
+            Next::Connect => {
+                attempts.connected(Instant::now());
+                inner.lock().first_connect = false;
+            }
+            Next::Handshake(reason) => attempts.rehandshake_for(reason),
+            Next::Stop => {
+                return Break(if inner.lock().disconnecting {
+                    Ok(())
                 } else {
-                    "unknown_client"
+                    Err(ClientError::ReconnectNone)
                 });
             }
-            _ => {}
+            Next::Fail => {
+                let patience = patience(&inner.lock().advice);
+                let failures = attempts.connect_failed(Instant::now(), patience);
+                self.back_off(stop, failures).await?;
+            }
         }
-        if reply.successful == Some(true) {
-            Next::Connect
-        } else if needs_handshake(reply) {
-            Next::Handshake("unknown_client")
+        Continue(())
+    }
+
+    /// Waits out the backoff of `failures` consecutive failures.
+    async fn back_off(&self, stop: &CancellationToken, failures: u32) -> ControlFlow<End> {
+        if sleep_or_stop(stop, backoff(&self.inner.config, failures)).await {
+            Continue(())
         } else {
-            Next::Fail
+            Break(Ok(()))
         }
     }
 
     async fn handshake_and_resubscribe(&self) -> Result<(), ClientError> {
         self.handshake().await?;
         self.resubscribe_all().await
-    }
-
-    fn backoff(&self, failures: u32) -> Duration {
-        let c = &self.inner.config;
-        c.backoff_step.saturating_mul(failures).min(c.max_backoff)
     }
 }
 

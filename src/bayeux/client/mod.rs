@@ -9,6 +9,7 @@ mod config;
 mod connect_loop;
 mod error;
 mod observer;
+mod reconnect;
 mod session;
 
 pub use config::ClientConfig;
