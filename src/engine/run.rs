@@ -3,17 +3,18 @@
 //! period, a graceful stop, and the per-interval snapshots handed to a sink
 //! as they are taken (so a crash loses at most one interval).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use tokio::task::JoinSet;
+use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use super::arrivals::Arrivals;
 use super::injector::{Injector, Media};
 use super::plan::{Event, Plan};
 use super::signals::StopSignals;
-use crate::agent::{self, AgentDeps, MetricsObserver, OfferLedger, RunContext};
+use crate::agent::{self, AgentDeps, AgentExit, MetricsObserver, OfferLedger, RunContext};
 use crate::bayeux::ClientConfig;
 use crate::gws::calls::{GwsCalls, GwsEndpoints};
 use crate::http::HttpClient;
@@ -68,34 +69,128 @@ pub struct RunRecord<S> {
 /// Longest wait at the end for interaction creations still in flight.
 const SETTLE_INJECTIONS: Duration = Duration::from_secs(5);
 
-/// Runs `profile` with `setup`, handing snapshots to `sink` as it goes.
+/// Runs `profile` with `setup`, handing snapshots to `sink` as it goes:
+/// ramp the agents per the plan while injecting, drain, stop the agents,
+/// settle the injections and count the lost interactions.
 pub async fn execute<S: IntervalSink>(
     profile: &Profile,
     setup: RunSetup,
     metrics: Arc<Metrics>,
     sink: S,
 ) -> RunRecord<S> {
-    let started = SystemTime::now();
-    let start = Instant::now();
-    let start_unix_us = started
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_micros() as u64)
-        .unwrap_or(0);
+    let origin = Origin::now();
     let plan = Plan::from_profile(profile);
     let interval = profile.report.interval.0.max(Duration::from_millis(100));
+    let collector = CollectorTask::start(metrics.clone(), interval, sink);
+    let schedules = Schedules::of(profile, setup.seed);
+    let ledger = Arc::new(OfferLedger::new(schedules.planned));
+    let Some(deps) = agent_deps(profile, &setup, &metrics, origin, ledger.clone()) else {
+        metrics.error("bad_notifications_url");
+        return collector.finish(origin, true, 0).await;
+    };
+    let mut injection = Injection::start(profile, &setup, origin, &metrics, schedules);
+    let mut roster = Roster::default();
+    let interrupted = ramp(&plan, origin.instant, &mut roster, &deps, &setup.signals).await;
+    injection.stop().await;
+    if !interrupted {
+        drain(profile.traffic.drain.0, &setup.signals.graceful).await;
+    }
+    let peak = roster.peak;
+    let bound = deps.run.stop_grace + Duration::from_secs(10);
+    roster
+        .stop_all(&setup.signals.immediate, &metrics, bound)
+        .await;
+    injection.settle_lost(&ledger, &metrics).await;
+    collector.finish(origin, interrupted, peak).await
+}
 
-    let collector_stop = CancellationToken::new();
-    let collector = tokio::spawn(collect(
-        metrics.clone(),
-        interval,
-        sink,
-        collector_stop.clone(),
-    ));
+/// The run's start, on both clocks: every offset of the plan and of the
+/// arrival schedules counts from it.
+#[derive(Debug, Clone, Copy)]
+struct Origin {
+    wall: SystemTime,
+    instant: Instant,
+    unix_us: u64,
+}
 
+impl Origin {
+    fn now() -> Origin {
+        let wall = SystemTime::now();
+        Origin {
+            wall,
+            instant: Instant::now(),
+            unix_us: wall
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_micros() as u64)
+                .unwrap_or(0),
+        }
+    }
+}
+
+/// The interval collector's task and how to stop it.
+struct CollectorTask<S> {
+    task: JoinHandle<S>,
+    stop: CancellationToken,
+}
+
+impl<S: IntervalSink> CollectorTask<S> {
+    fn start(metrics: Arc<Metrics>, interval: Duration, sink: S) -> CollectorTask<S> {
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(collect(metrics, interval, sink, stop.clone()));
+        CollectorTask { task, stop }
+    }
+
+    /// Takes the last snapshot and returns the run's record with the sink.
+    async fn finish(self, origin: Origin, interrupted: bool, agents: u32) -> RunRecord<S> {
+        self.stop.cancel();
+        let sink = match self.task.await {
+            Ok(sink) => sink,
+            // The collector only ends by returning its sink; a panic in a sink is
+            // a bug that must not be hidden.
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        };
+        RunRecord {
+            sink,
+            started: origin.wall,
+            elapsed: origin.instant.elapsed(),
+            interrupted,
+            agents,
+        }
+    }
+}
+
+/// The arrival schedule of each media, and how many interactions they plan.
+struct Schedules {
+    per_media: [(Media, Arrivals); 2],
+    planned: u64,
+}
+
+impl Schedules {
+    fn of(profile: &Profile, seed: u64) -> Schedules {
+        let per_media = [(Media::Email, Channel::Email), (Media::Chat, Channel::Chat)]
+            .map(|(media, channel)| (media, Arrivals::for_channel(profile, channel, seed)));
+        // The schedules are deterministic for a seed: count them once to size the ledger.
+        let planned = per_media
+            .iter()
+            .map(|(_, s)| s.clone().count() as u64)
+            .sum();
+        Schedules { per_media, planned }
+    }
+}
+
+/// What every agent of the run shares; `None` when the profile's
+/// notifications path does not make a URL.
+fn agent_deps(
+    profile: &Profile,
+    setup: &RunSetup,
+    metrics: &Arc<Metrics>,
+    origin: Origin,
+    ledger: Arc<OfferLedger>,
+) -> Option<Arc<AgentDeps>> {
     let run = Arc::new(RunContext {
         run_id: setup.run_id.clone(),
-        start,
-        start_unix_us,
+        start: origin.instant,
+        start_unix_us: origin.unix_us,
         agents: profile.agents.clone(),
         behaviour: profile.behaviour.clone(),
         model: profile.target.message_model,
@@ -103,15 +198,6 @@ pub async fn execute<S: IntervalSink>(
         stop_grace: STOP_GRACE,
         seed: setup.seed,
     });
-    let schedules = [(Media::Email, Channel::Email), (Media::Chat, Channel::Chat)]
-        .map(|(media, channel)| (media, Arrivals::for_channel(profile, channel, setup.seed)));
-    // The schedules are deterministic for a seed: count them once to size the ledger.
-    let planned: u64 = schedules
-        .iter()
-        .map(|(_, s)| s.clone().count() as u64)
-        .sum();
-    let ledger = Arc::new(OfferLedger::new(planned));
-
     // Every agent-side URL is below the target's base path (a reverse
     // proxy's prefix), the CometD endpoint included.
     let base = format!(
@@ -120,14 +206,8 @@ pub async fn execute<S: IntervalSink>(
         profile.target.base_path
     );
     let notifications = format!("{base}{}", profile.target.notifications_path);
-    let bayeux = match notifications.parse() {
-        Ok(url) => ClientConfig::new(url),
-        Err(_) => {
-            metrics.error("bad_notifications_url");
-            return finish(collector, collector_stop, started, start, true, 0).await;
-        }
-    };
-    let deps = Arc::new(AgentDeps {
+    let bayeux = ClientConfig::new(notifications.parse().ok()?);
+    Some(Arc::new(AgentDeps {
         http: setup.http.clone(),
         gws: GwsCalls::new(
             setup.http.clone(),
@@ -137,121 +217,154 @@ pub async fn execute<S: IntervalSink>(
         bayeux,
         metrics: metrics.clone(),
         observer: Arc::new(MetricsObserver::new(metrics.clone())),
-        ledger: ledger.clone(),
+        ledger,
         run,
         stopping_at_once: Arc::new(tokio::sync::Semaphore::new(STOPPING_AT_ONCE)),
-    });
+    }))
+}
 
-    // Injection runs from the start to the end of the last stage.
-    let inject_stop = setup.signals.graceful.child_token();
-    let injector = Arc::new(Injector::new(
-        setup.http.clone(),
-        &setup.injector,
-        &profile.target.injector_service,
-        &setup.run_id,
-        (start, start_unix_us),
-        metrics.clone(),
-        planned,
-    ));
-    let mut injectors = JoinSet::new();
-    for (media, schedule) in schedules {
-        injectors.spawn(injector.clone().run(media, schedule, inject_stop.clone()));
+/// The run's interaction creation: one task per media, from the start to
+/// the end of the last stage.
+struct Injection {
+    injector: Arc<Injector>,
+    tasks: JoinSet<()>,
+    stop: CancellationToken,
+    planned: u64,
+}
+
+impl Injection {
+    fn start(
+        profile: &Profile,
+        setup: &RunSetup,
+        origin: Origin,
+        metrics: &Arc<Metrics>,
+        schedules: Schedules,
+    ) -> Injection {
+        let stop = setup.signals.graceful.child_token();
+        let injector = Arc::new(Injector::new(
+            setup.http.clone(),
+            &setup.injector,
+            &profile.target.injector_service,
+            &setup.run_id,
+            (origin.instant, origin.unix_us),
+            metrics.clone(),
+            schedules.planned,
+        ));
+        let mut tasks = JoinSet::new();
+        for (media, schedule) in schedules.per_media {
+            tasks.spawn(injector.clone().run(media, schedule, stop.clone()));
+        }
+        Injection {
+            injector,
+            tasks,
+            stop,
+            planned: schedules.planned,
+        }
     }
 
-    // Agents start and stop per the plan; each has its own stop token so the
-    // ramp-down stops exactly the agents the plan names.
-    let mut agents = JoinSet::new();
-    let mut tokens: std::collections::HashMap<u32, CancellationToken> =
-        std::collections::HashMap::new();
-    let mut peak = 0u32;
+    /// Stops scheduling new interactions and waits for the schedulers.
+    async fn stop(&mut self) {
+        self.stop.cancel();
+        while self.tasks.join_next().await.is_some() {}
+    }
+
+    /// Waits for creations still in flight (an interrupted run skipped the
+    /// drain), then counts the injected interactions no agent was ever
+    /// offered. Interactions whose creation failed never existed: they are
+    /// errors (counted by the injector), not lost interactions.
+    async fn settle_lost(&self, ledger: &OfferLedger, metrics: &Metrics) {
+        self.injector.settle(SETTLE_INJECTIONS).await;
+        let injected = self.injector.injected().min(self.planned);
+        let lost = ledger.never_offered_except(injected, self.injector.failed());
+        metrics.count(Counter::InteractionsLost, lost);
+    }
+}
+
+/// The agents started so far, each with its own stop token so the ramp-down
+/// stops exactly the agents the plan names.
+#[derive(Default)]
+struct Roster {
+    agents: JoinSet<AgentExit>,
+    tokens: HashMap<u32, CancellationToken>,
+    /// Most agents running at once.
+    peak: u32,
+}
+
+impl Roster {
+    fn apply(&mut self, event: Event, deps: &Arc<AgentDeps>, graceful: &CancellationToken) {
+        match event {
+            Event::Start(index) => {
+                let token = graceful.child_token();
+                self.tokens.insert(index, token.clone());
+                self.agents
+                    .spawn(agent::run_agent(index, deps.clone(), token));
+                self.peak = self.peak.max(self.tokens.len() as u32);
+            }
+            Event::Stop(index) => {
+                if let Some(token) = self.tokens.remove(&index) {
+                    token.cancel();
+                }
+            }
+        }
+    }
+
+    /// Asks every agent still running to stop and waits for all of them, at
+    /// most `bound`; an immediate stop aborts them at once.
+    async fn stop_all(mut self, immediate: &CancellationToken, metrics: &Metrics, bound: Duration) {
+        for token in self.tokens.values() {
+            token.cancel();
+        }
+        tokio::select! {
+            _ = immediate.cancelled() => self.agents.abort_all(),
+            _ = tokio::time::sleep(bound) => {
+                metrics.error("agent_stop_timeout");
+                self.agents.abort_all();
+            }
+            _ = async {
+                while let Some(exit) = self.agents.join_next().await {
+                    if let Ok(AgentExit::Failed(_)) = exit {
+                        metrics.error("agent_failed");
+                    }
+                }
+            } => {}
+        }
+    }
+}
+
+/// Starts and stops agents at the plan's instants (from `start`) until the
+/// stages end; `true` when a graceful stop was asked first.
+async fn ramp(
+    plan: &Plan,
+    start: Instant,
+    roster: &mut Roster,
+    deps: &Arc<AgentDeps>,
+    signals: &StopSignals,
+) -> bool {
     let stages_end = start + plan.stages_end();
     let mut events = plan.events().into_iter().peekable();
-    let interrupted = loop {
+    loop {
         let next = events
             .peek()
             .map_or(stages_end, |(at, _)| (start + *at).min(stages_end));
         tokio::select! {
-            _ = setup.signals.graceful.cancelled() => break true,
+            _ = signals.graceful.cancelled() => return true,
             _ = tokio::time::sleep_until(next.into()) => {}
         }
         while let Some((_, event)) = events.next_if(|(at, _)| start + *at <= Instant::now()) {
-            match event {
-                Event::Start(index) => {
-                    let token = setup.signals.graceful.child_token();
-                    tokens.insert(index, token.clone());
-                    agents.spawn(agent::run_agent(index, deps.clone(), token));
-                    peak = peak.max(tokens.len() as u32);
-                }
-                Event::Stop(index) => {
-                    if let Some(token) = tokens.remove(&index) {
-                        token.cancel();
-                    }
-                }
-            }
+            roster.apply(event, deps, &signals.graceful);
         }
         if Instant::now() >= stages_end {
-            break false;
-        }
-    };
-    inject_stop.cancel();
-    while injectors.join_next().await.is_some() {}
-
-    // Drain: agents keep working so interactions in flight can finish.
-    if !interrupted {
-        tokio::select! {
-            _ = setup.signals.graceful.cancelled() => {}
-            _ = tokio::time::sleep(profile.traffic.drain.0) => {}
+            return false;
         }
     }
-    for token in tokens.values() {
-        token.cancel();
-    }
-    let bound = deps.run.stop_grace + Duration::from_secs(10);
-    tokio::select! {
-        _ = setup.signals.immediate.cancelled() => agents.abort_all(),
-        _ = tokio::time::sleep(bound) => {
-            metrics.error("agent_stop_timeout");
-            agents.abort_all();
-        }
-        _ = async {
-            while let Some(exit) = agents.join_next().await {
-                if let Ok(agent::AgentExit::Failed(_)) = exit {
-                    metrics.error("agent_failed");
-                }
-            }
-        } => {}
-    }
-
-    // An interrupted run skips the drain: creations may still be in flight.
-    injector.settle(SETTLE_INJECTIONS).await;
-    // Interactions whose creation failed never existed: they are errors
-    // (counted by the injector), not lost interactions.
-    let lost = ledger.never_offered_except(injector.injected().min(planned), injector.failed());
-    metrics.count(Counter::InteractionsLost, lost);
-    finish(collector, collector_stop, started, start, interrupted, peak).await
 }
 
-async fn finish<S: IntervalSink>(
-    collector: tokio::task::JoinHandle<S>,
-    collector_stop: CancellationToken,
-    started: SystemTime,
-    start: Instant,
-    interrupted: bool,
-    agents: u32,
-) -> RunRecord<S> {
-    collector_stop.cancel();
-    let sink = match collector.await {
-        Ok(sink) => sink,
-        // The collector only ends by returning its sink; a panic in a sink is
-        // a bug that must not be hidden.
-        Err(e) => std::panic::resume_unwind(e.into_panic()),
-    };
-    RunRecord {
-        sink,
-        started,
-        elapsed: start.elapsed(),
-        interrupted,
-        agents,
+/// Agents keep working for `drain` so interactions in flight can finish; a
+/// graceful stop cuts it short.
+async fn drain(drain: Duration, graceful: &CancellationToken) {
+    tokio::select! {
+        _ = graceful.cancelled() => {}
+        _ = tokio::time::sleep(drain) => {}
     }
 }
 
