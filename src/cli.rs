@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::report::compare::{Percent, parse_percent};
 use crate::units::HumanDuration;
 
 /// Load and soak testing for CometD/Bayeux long-polling push services,
@@ -59,9 +60,9 @@ pub struct RunArgs {
     /// A previous run's folder or summary.json to compare against.
     #[arg(long)]
     pub baseline: Option<PathBuf>,
-    /// Largest relative slowdown against the baseline that still passes.
-    #[arg(long, default_value = "10%")]
-    pub max_regression: String,
+    /// Largest relative slowdown against the baseline that still passes, e.g. 10% or 2.5%.
+    #[arg(long, default_value = "10%", value_name = "PERCENT", value_parser = parse_percent)]
+    pub max_regression: Percent,
     /// Accept any TLS certificate (self-signed test servers).
     #[arg(long)]
     pub insecure: bool,
@@ -146,7 +147,51 @@ pub struct CompareArgs {
     pub baseline: PathBuf,
     /// The new run (folder or summary.json).
     pub new: PathBuf,
-    /// Largest relative slowdown that still passes.
-    #[arg(long, default_value = "10%")]
-    pub max_regression: String,
+    /// Largest relative slowdown that still passes, e.g. 10% or 2.5%.
+    #[arg(long, default_value = "10%", value_name = "PERCENT", value_parser = parse_percent)]
+    pub max_regression: Percent,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_regression_is_a_typed_percentage_for_run_and_compare() {
+        let cli =
+            Cli::try_parse_from(["agentload", "compare", "a", "b", "--max-regression", "2.5%"])
+                .unwrap();
+        let Command::Compare(args) = cli.command else {
+            panic!("not compare: {:?}", cli.command);
+        };
+        assert_eq!(args.max_regression.get(), 2.5);
+        let cli = Cli::try_parse_from(["agentload", "run", "p.toml"]).unwrap();
+        let Command::Run(args) = cli.command else {
+            panic!("not run: {:?}", cli.command);
+        };
+        assert_eq!(args.max_regression.get(), 10.0);
+    }
+
+    #[test]
+    fn a_bad_max_regression_names_the_flag_and_the_expected_form() {
+        for argv in [
+            &["agentload", "compare", "a", "b", "--max-regression", "ten"][..],
+            &[
+                "agentload",
+                "run",
+                "p.toml",
+                "--baseline",
+                "a",
+                "--max-regression",
+                "ten",
+            ],
+        ] {
+            let err = Cli::try_parse_from(argv).unwrap_err();
+            assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation);
+            assert_eq!(err.exit_code(), 2);
+            let text = err.to_string();
+            assert!(text.contains("--max-regression"), "{text}");
+            assert!(text.contains("10%") && text.contains("2.5%"), "{text}");
+        }
+    }
 }

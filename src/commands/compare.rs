@@ -9,7 +9,7 @@ use crate::report::console;
 /// Runs `agentload compare`.
 pub fn run(args: &CompareArgs) -> Result<Outcome, Error> {
     let options = CompareOptions {
-        max_regression_pct: compare::parse_percent(&args.max_regression)?,
+        max_regression: args.max_regression,
         ..CompareOptions::default()
     };
     let baseline = compare::load(&args.baseline)?;

@@ -1,10 +1,10 @@
-//! Command-line flags that override a profile's values.
+//! Command-line flags that override a profile's values (the `run` command
+//! fills [`Overrides`] from the parsed flags).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{Gate, Profile, validate};
-use crate::cli::RunArgs;
 use crate::error::Error;
 use crate::units::HumanDuration;
 
@@ -25,20 +25,6 @@ pub struct Overrides {
     pub ca_file: Option<PathBuf>,
     /// `--gate RULE`, added to the profile's gates.
     pub gates: Vec<String>,
-}
-
-impl From<&RunArgs> for Overrides {
-    fn from(a: &RunArgs) -> Self {
-        Overrides {
-            agents: a.agents,
-            duration: a.duration,
-            seed: a.seed,
-            target: a.target.clone(),
-            insecure: a.insecure,
-            ca_file: a.ca_file.clone(),
-            gates: a.gates.clone(),
-        }
-    }
 }
 
 impl Profile {

@@ -13,8 +13,8 @@ use super::model::{BaselineComparison, ComparisonRow, RunResults};
 /// How strict a comparison is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompareOptions {
-    /// Largest allowed slowdown, percent (10 = 10 %).
-    pub max_regression_pct: f64,
+    /// Largest allowed slowdown.
+    pub max_regression: Percent,
     /// A slowdown smaller than this many µs never counts, whatever its percentage.
     pub floor_us: u64,
     /// Measurements with fewer values than this in either run are not compared
@@ -27,7 +27,7 @@ pub struct CompareOptions {
 impl Default for CompareOptions {
     fn default() -> Self {
         CompareOptions {
-            max_regression_pct: 10.0,
+            max_regression: Percent(10.0),
             floor_us: 1_000,
             min_count: 20,
             stats: vec!["p50", "p90", "p95", "p99"],
@@ -35,15 +35,28 @@ impl Default for CompareOptions {
     }
 }
 
-/// Parses `10%` (or `10`) into 10.0.
-pub fn parse_percent(text: &str) -> Result<f64, Error> {
+/// A relative change in percent, zero or more (`10%` is `Percent(10.0)`):
+/// the bound `--max-regression` sets.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Percent(f64);
+
+impl Percent {
+    /// The number of percent (10 for 10 %).
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+/// Parses `10%`, `2.5%` (or `10`) into a [`Percent`]; clap's value parser of
+/// `--max-regression`, which names the flag in front of the error.
+pub fn parse_percent(text: &str) -> Result<Percent, String> {
     let t = text.trim();
     let number = t.strip_suffix('%').unwrap_or(t).trim();
     match number.parse::<f64>() {
-        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
-        _ => Err(Error::input(format!(
-            "invalid --max-regression {text:?}: expected a percentage such as 10%"
-        ))),
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(Percent(v)),
+        _ => Err(format!(
+            "expected a percentage of 0 or more, such as 10% or 2.5%, not {text:?}"
+        )),
     }
 }
 
@@ -107,7 +120,7 @@ pub fn compare(
                 0.0
             };
             let regressed =
-                nv - bv > options.floor_us as f64 && change_pct > options.max_regression_pct;
+                nv - bv > options.floor_us as f64 && change_pct > options.max_regression.get();
             rows.push(ComparisonRow {
                 metric: m.name().to_string(),
                 stat: stat.to_string(),
@@ -120,7 +133,7 @@ pub fn compare(
     }
     BaselineComparison {
         baseline: label.to_string(),
-        max_regression_pct: options.max_regression_pct,
+        max_regression_pct: options.max_regression.get(),
         floor_us: options.floor_us,
         passed: rows.iter().all(|r| !r.regressed),
         rows,
@@ -182,9 +195,25 @@ mod tests {
 
     #[test]
     fn percent_parsing() {
-        assert_eq!(parse_percent("10%").unwrap(), 10.0);
-        assert_eq!(parse_percent(" 2.5 ").unwrap(), 2.5);
-        assert_eq!(parse_percent("ten").unwrap_err().exit_code(), 2);
+        assert_eq!(parse_percent("10%").unwrap().get(), 10.0);
+        assert_eq!(parse_percent(" 2.5 ").unwrap().get(), 2.5);
+        let err = parse_percent("ten").unwrap_err();
+        assert!(err.contains("10%") && err.contains("2.5%"), "{err}");
         assert!(parse_percent("-1%").is_err());
+        assert!(parse_percent("NaN%").is_err());
+    }
+
+    #[test]
+    fn the_bound_decides_what_regressed() {
+        let run = RunResults::example();
+        let mut slower = run.clone();
+        slower.measures[Measure::InviteDelivery.index()].p99_us *= 2;
+        let generous = CompareOptions {
+            max_regression: parse_percent("150%").unwrap(),
+            ..CompareOptions::default()
+        };
+        let cmp = compare(&run, &slower, "base", &generous);
+        assert!(cmp.passed);
+        assert_eq!(cmp.max_regression_pct, 150.0);
     }
 }

@@ -1,0 +1,335 @@
+//! `agentload run PROFILE`: validate everything first, start the embedded
+//! simulator when no target is given, run the engine on its own runtime,
+//! then write every output, judge the gates and print the summary.
+
+mod target;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use self::target::{ResolvedTarget, TargetChoice};
+use crate::cli::RunArgs;
+use crate::engine::outputs::RunOutputs;
+use crate::engine::plan::Plan;
+use crate::engine::run::{RunRecord, RunSetup, execute};
+use crate::engine::signals::StopSignals;
+use crate::error::{Error, Outcome};
+use crate::http::{HttpClient, TlsOptions};
+use crate::metrics::health::{PROBE_TICK, spawn_scheduler_probe};
+use crate::metrics::{Measure, Metrics};
+use crate::profile::{Overrides, Profile};
+use crate::progress::{Announcer, Mode, Progress};
+use crate::report::gate::Gate;
+use crate::report::{self, RunInfo, RunResults, compare, gate};
+use crate::sim::SimStats;
+
+/// Runs `agentload run`: prepare (every input checked), start the target,
+/// execute the plan on the generator's runtime, conclude (outputs, gates,
+/// exit code).
+pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
+    let prepared = prepare(args)?;
+    let started_ms = unix_ms_now();
+    let stamp = folder_stamp(started_ms);
+    let out_dir = output_folder(args.out.as_deref(), &prepared.profile, &stamp)?;
+    let target = prepared.target.start(
+        &prepared.profile.simulator,
+        prepared.plan.peak(),
+        !args.quiet,
+    )?;
+    let http = http_client(&prepared.profile)?;
+    let live = open_outputs(args, &prepared, &target, started_ms, &stamp, &out_dir)?;
+    let setup = run_setup(&prepared, &target, http, &live.info.id);
+    let record = execute_on_own_runtime(&prepared.profile, setup, live.outputs, live.announcer)?;
+    let sim_stats = target.stop();
+    conclude(prepared, live.info, record, sim_stats, &out_dir)
+}
+
+/// Everything the input decides, checked before anything starts.
+struct Prepared {
+    /// The profile with the command-line flags applied.
+    profile: Profile,
+    /// What actually runs, for the report (see [`profile_as_run`]).
+    profile_text: Option<String>,
+    gates: Vec<Gate>,
+    /// A previous run's results and how reports name it.
+    baseline: Option<(RunResults, String)>,
+    compare_options: compare::CompareOptions,
+    seed: u64,
+    plan: Plan,
+    target: TargetChoice,
+}
+
+/// Loads and checks the profile, the flags, the gates and the baseline, and
+/// decides the target (open-file limit included).
+fn prepare(args: &RunArgs) -> Result<Prepared, Error> {
+    let mut profile = Profile::load(&args.profile)?;
+    profile.apply_overrides(&overrides(args))?;
+    let gates = gate::parse_all(profile.gates.iter().map(|g| g.rule.as_str()))?;
+    let baseline = match &args.baseline {
+        Some(path) => Some((compare::load(path)?, path.display().to_string())),
+        None => None,
+    };
+    let compare_options = compare::CompareOptions {
+        max_regression: args.max_regression,
+        ..compare::CompareOptions::default()
+    };
+    let seed = profile.seed_or_new();
+    let profile_text = profile_as_run(&profile, &args.profile, seed);
+    let plan = Plan::from_profile(&profile);
+    let target = TargetChoice::decide(&profile, args.simulator_process, plan.peak())?;
+    Ok(Prepared {
+        profile,
+        profile_text,
+        gates,
+        baseline,
+        compare_options,
+        seed,
+        plan,
+        target,
+    })
+}
+
+/// The flags of `agentload run` that override profile values.
+fn overrides(args: &RunArgs) -> Overrides {
+    Overrides {
+        agents: args.agents,
+        duration: args.duration,
+        seed: args.seed,
+        target: args.target.clone(),
+        insecure: args.insecure,
+        ca_file: args.ca_file.clone(),
+        gates: args.gates.clone(),
+    }
+}
+
+/// What actually runs: flags applied and the seed filled in, so the report's
+/// profile repeats this run exactly.
+fn profile_as_run(profile: &Profile, path: &Path, seed: u64) -> Option<String> {
+    toml::to_string(profile).ok().map(|text| {
+        format!(
+            "# {} as run: command-line flags applied, seed {seed}.\n{text}",
+            path.display()
+        )
+    })
+}
+
+/// Creates the output folder (`--out`, else one named after the profile and
+/// `stamp`) and clears an earlier run's outputs from it.
+fn output_folder(out: Option<&Path>, profile: &Profile, stamp: &str) -> Result<PathBuf, Error> {
+    let out_dir = out.map_or_else(|| profile.default_out_dir(stamp), Path::to_path_buf);
+    std::fs::create_dir_all(&out_dir).map_err(|e| {
+        Error::run(format!(
+            "cannot create the output folder {}: {e}; pick another with --out",
+            out_dir.display()
+        ))
+    })?;
+    report::clear_outputs(&out_dir)?;
+    Ok(out_dir)
+}
+
+/// The shared HTTP pool with the profile's TLS options.
+fn http_client(profile: &Profile) -> Result<HttpClient, Error> {
+    let tls = TlsOptions {
+        insecure: profile.target.tls.insecure,
+        ca_file: profile.target.tls.ca_file.clone(),
+    };
+    HttpClient::new(&tls).map_err(|e| Error::input(format!("TLS settings of [target.tls]: {e}")))
+}
+
+/// The run's identity and its live outputs, open before the first agent starts.
+struct Live {
+    info: RunInfo,
+    outputs: RunOutputs,
+    /// Prints above the live view (interrupt notices).
+    announcer: Announcer,
+}
+
+/// Names the run, starts its interval files and live view, and says what
+/// is about to run.
+fn open_outputs(
+    args: &RunArgs,
+    prepared: &Prepared,
+    target: &ResolvedTarget,
+    started_ms: u64,
+    stamp: &str,
+    out_dir: &Path,
+) -> Result<Live, Error> {
+    let (profile, plan) = (&prepared.profile, &prepared.plan);
+    let interval = profile.report.interval.0.max(Duration::from_millis(100));
+    let info = RunInfo::new(
+        format!("{}-{stamp}", profile.name),
+        &profile.name,
+        target.describe(),
+        started_ms,
+        0,
+        plan.peak(),
+        interval.as_millis() as u64,
+    );
+    let progress = Progress::new(
+        Mode::detect(args.quiet),
+        plan.total(),
+        plan.peak(),
+        args.verbose,
+    );
+    let announcer = progress.announcer();
+    let outputs = RunOutputs::create(out_dir, &info, &prepared.gates, plan.clone(), progress)?;
+    if !args.quiet {
+        eprintln!(
+            "agentload: {} agents against {} for {}; outputs in {}",
+            info.agents,
+            info.target,
+            crate::units::format_duration(profile.total_duration()),
+            out_dir.display()
+        );
+    }
+    Ok(Live {
+        info,
+        outputs,
+        announcer,
+    })
+}
+
+/// What the engine needs besides the profile.
+fn run_setup(
+    prepared: &Prepared,
+    target: &ResolvedTarget,
+    http: HttpClient,
+    run_id: &str,
+) -> RunSetup {
+    let url = target.url().to_string();
+    RunSetup {
+        injector: (prepared.profile.target.injector_url.clone()).unwrap_or_else(|| url.clone()),
+        target: url,
+        run_id: run_id.to_string(),
+        seed: prepared.seed,
+        http,
+        signals: StopSignals::default(),
+    }
+}
+
+/// Runs the engine on a runtime of its own (interrupts and the scheduler
+/// probe included) and shuts that runtime down.
+fn execute_on_own_runtime(
+    profile: &Profile,
+    setup: RunSetup,
+    outputs: RunOutputs,
+    announcer: Announcer,
+) -> Result<RunRecord<RunOutputs>, Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("agentload")
+        .build()
+        .map_err(|e| Error::run(format!("cannot start the load generator's runtime: {e}")))?;
+    let record = runtime.block_on(async {
+        setup.signals.listen_announcing(announcer);
+        let metrics = Metrics::new();
+        let probe = spawn_scheduler_probe(&metrics, PROBE_TICK);
+        let record = execute(profile, setup, metrics, outputs).await;
+        probe.abort();
+        record
+    });
+    // Agents' leftover tasks (aborted HTTP exchanges) must not hold the exit.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    Ok(record)
+}
+
+/// Writes every output, prints the summary and turns the verdicts into the
+/// outcome; a run in which no agent could log in is a failure to run.
+fn conclude(
+    prepared: Prepared,
+    info: RunInfo,
+    record: RunRecord<RunOutputs>,
+    sim_stats: Option<SimStats>,
+    out_dir: &Path,
+) -> Result<Outcome, Error> {
+    let results = judge(prepared, info, record);
+    // The summary is printed even when an output file could not be written.
+    let written = report::write_final(out_dir, &results);
+    print!("{}", report::console::summary(&results));
+    if let Some(stats) = sim_stats {
+        println!("embedded simulator: {stats}");
+    }
+    written?;
+    println!("outputs written to {}", out_dir.display());
+    if results.run.agents > 0 && results.percentiles(Measure::Handshake).count == 0 {
+        return Err(nobody_logged_in(&results, out_dir));
+    }
+    Ok(if results.passed {
+        Outcome::Passed
+    } else {
+        Outcome::GateFailed
+    })
+}
+
+/// The run's results with the gates and the baseline comparison judged.
+fn judge(prepared: Prepared, mut info: RunInfo, record: RunRecord<RunOutputs>) -> RunResults {
+    info.duration_ms = record.elapsed.as_millis() as u64;
+    info.agents = record.agents;
+    let mut results = record.sink.finish().finish(info);
+    results.profile_toml = prepared.profile_text;
+    if record.interrupted {
+        results.notes.push(
+            "The run was interrupted before its plan ended; figures cover the part that ran."
+                .into(),
+        );
+    }
+    let gate_results = gate::evaluate_all(&prepared.gates, &results);
+    let comparison = prepared
+        .baseline
+        .map(|(base, label)| compare::compare(&base, &results, &label, &prepared.compare_options));
+    results.set_verdicts(gate_results, comparison);
+    results
+}
+
+/// The error of a run whose agents all failed to log in, with its most
+/// frequent error kinds.
+fn nobody_logged_in(results: &RunResults, out_dir: &Path) -> Error {
+    let mut kinds: Vec<(&String, &u64)> = results.errors.iter().collect();
+    kinds.sort_by(|a, b| b.1.cmp(a.1));
+    let top: Vec<String> = kinds
+        .iter()
+        .take(3)
+        .map(|(k, n)| format!("{k} x{n}"))
+        .collect();
+    Error::run(format!(
+        "no agent could log in to {} ({}); check the target URL, the agents' username and password, \
+         and for https the TLS options (--insecure, --ca-file); what was measured is in {}",
+        results.run.target,
+        if top.is_empty() {
+            "no error recorded".to_string()
+        } else {
+            top.join(", ")
+        },
+        out_dir.display()
+    ))
+}
+
+fn unix_ms_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// `20261124T143000Z` from ms since the epoch: sortable and safe in folder names.
+fn folder_stamp(unix_ms: u64) -> String {
+    let rfc = report::model::format_utc_ms(unix_ms);
+    rfc.chars()
+        .take(19)
+        .filter(|c| c.is_ascii_digit() || *c == 'T')
+        .collect::<String>()
+        + "Z"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folder_stamps_sort_and_have_no_separators() {
+        let stamp = folder_stamp(1_795_962_600_123);
+        assert_eq!(stamp.len(), 16, "{stamp}");
+        assert!(stamp.ends_with('Z') && stamp.contains('T'), "{stamp}");
+        assert!(!stamp.contains(':') && !stamp.contains('-'), "{stamp}");
+        assert!(folder_stamp(1_795_962_600_123) < folder_stamp(1_795_962_700_000));
+    }
+}
