@@ -56,3 +56,63 @@ impl FromStr for MediaChannel {
         }
     }
 }
+
+/// One value per media channel (readiness, load, queues ...), indexed by
+/// [`MediaChannel`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PerChannel<T>([T; 3]);
+
+impl<T> PerChannel<T> {
+    /// `f(channel)` for every channel.
+    pub fn from_fn(mut f: impl FnMut(MediaChannel) -> T) -> Self {
+        PerChannel(MediaChannel::ALL.map(&mut f))
+    }
+
+    /// Each channel with its value, in [`MediaChannel::ALL`] order.
+    pub fn iter(&self) -> impl Iterator<Item = (MediaChannel, &T)> {
+        MediaChannel::ALL.into_iter().zip(self.0.iter())
+    }
+}
+
+impl PerChannel<bool> {
+    /// True when the value of at least one channel is.
+    pub fn any(&self) -> bool {
+        self.0.iter().any(|v| *v)
+    }
+}
+
+impl<T> std::ops::Index<MediaChannel> for PerChannel<T> {
+    type Output = T;
+    fn index(&self, channel: MediaChannel) -> &T {
+        &self.0[channel.index()]
+    }
+}
+
+impl<T> std::ops::IndexMut<MediaChannel> for PerChannel<T> {
+    fn index_mut(&mut self, channel: MediaChannel) -> &mut T {
+        &mut self.0[channel.index()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_channel_values_are_indexed_by_channel() {
+        let mut load = PerChannel::from_fn(|c| c.index() as u32 * 10);
+        load[MediaChannel::Chat] += 1;
+        assert_eq!(
+            load.iter().map(|(c, v)| (c, *v)).collect::<Vec<_>>(),
+            [
+                (MediaChannel::Email, 0),
+                (MediaChannel::Chat, 11),
+                (MediaChannel::Voice, 20)
+            ]
+        );
+        let mut ready = PerChannel::<bool>::default();
+        assert!(!ready.any());
+        ready[MediaChannel::Voice] = true;
+        assert!(ready.any() && !ready[MediaChannel::Email]);
+    }
+}

@@ -9,11 +9,11 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use serde_json::json;
 
-use super::auth::random_hex;
-use super::interaction::{ChatSession, Content, EmailContent};
+use super::app::App;
+use super::chat::ChatSession;
+use super::interaction::{Content, EmailContent};
 use super::reply;
-use super::server::App;
-use crate::gws::{ChatNotification, MediaChannel, StatusCode};
+use crate::gws::{MediaChannel, StatusCode};
 
 /// A form body: repeated keys allowed, order kept.
 type Fields = Vec<(String, String)>;
@@ -80,28 +80,12 @@ pub async fn chat(
             );
         }
     };
-    let customer_user_id = random_hex(8);
-    let secure_key = random_hex(8);
-    let alias = "117".to_string();
-    let mut session = ChatSession {
-        nickname: nickname.clone(),
-        customer_user_id: customer_user_id.clone(),
-        secure_key: secure_key.clone(),
-        alias: alias.clone(),
-        events: Vec::new(),
-        ended: false,
-    };
-    session.push(ChatNotification {
-        event_id: 0,
-        notice_text: None,
-        notice_type: None,
-        message_text: None,
-        user_id: customer_user_id.clone(),
-        message_type: "PARTY_JOINED".to_string(),
-        user_type: Some("Client".to_string()),
-        visibility: "All".to_string(),
-        nick_name: Some(nickname),
-    });
+    let session = ChatSession::opened_by(nickname);
+    let (customer_user_id, secure_key, alias) = (
+        session.customer_user_id.clone(),
+        session.secure_key.clone(),
+        session.alias.clone(),
+    );
     let mut ud = user_data(&fields);
     if let Some(subject) = field(&fields, "subject")
         && !ud.iter().any(|(k, _)| k == "Subject")
@@ -117,13 +101,13 @@ pub async fn chat(
     }))
 }
 
-fn secure_key(fields: &Fields) -> Result<&str, Box<Response>> {
-    field(fields, "secureKey").ok_or_else(|| {
-        Box::new(reply::status(
-            StatusCode::MISSING_PARAMETER,
-            "secureKey is required",
-        ))
-    })
+/// `answer(secureKey)` when the customer's request carries one; the chat
+/// itself checks that it is the right one.
+fn with_secure_key(fields: &Fields, answer: impl FnOnce(&str) -> Response) -> Response {
+    match field(fields, "secureKey") {
+        Some(key) => answer(key),
+        None => reply::status(StatusCode::MISSING_PARAMETER, "secureKey is required"),
+    }
 }
 
 /// `POST /genesys/2/chat/{service}/{chatId}/send`: a customer message.
@@ -132,14 +116,10 @@ pub async fn chat_send(
     Path((_service, chat_id)): Path<(String, String)>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let key = match secure_key(&fields) {
-        Ok(k) => k,
-        Err(r) => return *r,
-    };
-    let Some(text) = field(&fields, "message") else {
-        return reply::status(StatusCode::MISSING_PARAMETER, "message is required");
-    };
-    customer_event(&app, chat_id, key, Some(text))
+    with_secure_key(&fields, |key| match field(&fields, "message") {
+        Some(text) => customer_event(&app, chat_id, key, Some(text)),
+        None => reply::status(StatusCode::MISSING_PARAMETER, "message is required"),
+    })
 }
 
 /// `POST /genesys/2/chat/{service}/{chatId}/disconnect`: the customer leaves.
@@ -148,11 +128,7 @@ pub async fn chat_disconnect(
     Path((_service, chat_id)): Path<(String, String)>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let key = match secure_key(&fields) {
-        Ok(k) => k,
-        Err(r) => return *r,
-    };
-    customer_event(&app, chat_id, key, None)
+    with_secure_key(&fields, |key| customer_event(&app, chat_id, key, None))
 }
 
 /// A customer's message (`Some`) or departure (`None`) in a chat, answered
@@ -173,21 +149,21 @@ pub async fn chat_refresh(
     Path((_service, chat_id)): Path<(String, String)>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let key = match secure_key(&fields) {
-        Ok(k) => k,
-        Err(r) => return *r,
-    };
-    let from = match field(&fields, "transcriptPosition").map(str::parse::<usize>) {
-        None => 0,
-        Some(Ok(n)) => n.saturating_sub(1),
-        Some(Err(_)) => {
-            return reply::status(
+    with_secure_key(&fields, |key| {
+        match field(&fields, "transcriptPosition").map(str::parse::<usize>) {
+            None => transcript(&app, &chat_id, key, 0),
+            Some(Ok(n)) => transcript(&app, &chat_id, key, n.saturating_sub(1)),
+            Some(Err(_)) => reply::status(
                 StatusCode::MISSING_PARAMETER,
                 "transcriptPosition must be a whole number",
-            );
+            ),
         }
-    };
-    match app.engine.read(|r| r.transcript(&chat_id, key, from)) {
+    })
+}
+
+/// The customer's view of the transcript from `from` (0-based), as GMS words it.
+fn transcript(app: &App, chat_id: &str, key: &str, from: usize) -> Response {
+    match app.engine.read(|r| r.transcript(chat_id, key, from)) {
         Ok((events, ended, _)) => {
             let next = from + events.len() + 1;
             let messages: Vec<_> = events

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use super::chat::ChatSession;
 use crate::gws::notification::{INTERACTION_STATE_MESSAGE, capabilities};
 use crate::gws::{
     ChatNotification, EmailObject, InteractionState, InteractionStateMessage, MediaChannel,
@@ -42,33 +43,6 @@ pub struct EmailContent {
     pub subject: String,
     /// Body text.
     pub text: String,
-}
-
-/// A chat session with a simulated customer.
-#[derive(Debug, Clone)]
-pub struct ChatSession {
-    /// The customer's nickname.
-    pub nickname: String,
-    /// The customer's Chat Server party id.
-    pub customer_user_id: String,
-    /// The secret the customer must present on send/refresh/disconnect.
-    pub secure_key: String,
-    /// GMS alias (which Chat Server).
-    pub alias: String,
-    /// The transcript, `EventId` increasing from 1.
-    pub events: Vec<ChatNotification>,
-    /// True once the customer left.
-    pub ended: bool,
-}
-
-impl ChatSession {
-    /// Appends an event and returns it.
-    pub fn push(&mut self, mut event: ChatNotification) -> &ChatNotification {
-        event.event_id = self.events.len() as u64 + 1;
-        self.events.push(event);
-        // Just pushed, so the vector is not empty.
-        &self.events[self.events.len() - 1]
-    }
 }
 
 /// Kind-specific content.
@@ -179,8 +153,28 @@ pub fn build_user_data(
     injected: &[(String, String)],
 ) -> Box<RawValue> {
     let mut m = Map::new();
-    let s = |v: &str| Value::String(v.to_string());
-    let common: [(&str, Value); 23] = [
+    let keys = match content {
+        Content::Email(e) => email_keys(e, id),
+        Content::Chat(c) => chat_keys(c),
+    };
+    for (k, v) in strategy_keys(channel).into_iter().chain(keys) {
+        m.insert(k.to_string(), v);
+    }
+    for (k, v) in injected {
+        m.insert(k.clone(), Value::String(v.clone()));
+    }
+    // A map of strings, numbers and nulls always serializes.
+    serde_json::value::to_raw_value(&m).unwrap_or_else(|_| unreachable!("userData serializes"))
+}
+
+fn s(v: &str) -> Value {
+    Value::String(v.to_string())
+}
+
+/// What the routing strategy attaches to every interaction of `channel`.
+fn strategy_keys(channel: MediaChannel) -> [(&'static str, Value); 23] {
+    let email = channel == MediaChannel::Email;
+    [
         ("RTargetTypeSelected", s("2")),
         ("RTargetObjectSelected", s("?: 2>1")),
         ("RVQID", s("")),
@@ -202,78 +196,59 @@ pub fn build_user_data(
         ("ServiceObjective", Value::from(0)),
         ("RTargetRequested", s("?: 2>1")),
         ("RTargetAgentGroup", s("?: 2>1")),
-        (
-            "RStrategyDBID",
-            s(if channel == MediaChannel::Email {
-                "134"
-            } else {
-                "125"
-            }),
-        ),
+        ("RStrategyDBID", s(if email { "134" } else { "125" })),
         (
             "RStrategyName",
-            s(if channel == MediaChannel::Email {
+            s(if email {
                 "SimpleEmailInStrategy"
             } else {
                 "SimpleChatInStrategy"
             }),
         ),
-    ];
-    for (k, v) in common {
-        m.insert(k.to_string(), v);
-    }
-    match content {
-        Content::Email(e) => {
-            let email: [(&str, Value); 19] = [
-                ("Header_Content-Type", s("text/plain; charset=UTF-8")),
-                ("_ContainsAttachment", s("false")),
-                ("To", s(&e.to_address)),
-                ("Header_Date", s("Fri, 28 Jun 2013 13:30:34 -0700")),
-                ("_AttachmentsSize", s("0")),
-                ("_AutoReplyCount", Value::from(0)),
-                ("Header_MIME-Version", s("1.0")),
-                (
-                    "Mailbox",
-                    s(e.to_address.split('@').next().unwrap_or("support")),
-                ),
-                (
-                    "ContactId",
-                    s(&format!("C{}", &id[id.len().saturating_sub(15)..])),
-                ),
-                ("FromPersonal", s("")),
-                ("_AttachmentFileNames", s("")),
-                ("Origination_Source", s("Email")),
-                ("FromAddress", s(&e.from_address)),
-                ("Header_Message-ID", s(&format!("<{id}@agentload.sim>"))),
-                ("EmailAddress", s(&e.from_address)),
-                ("Subject", s(&e.subject)),
-                ("RStrategyDBID", s("134")),
-                ("CustomerSegment", s("default")),
-                ("ServiceType", s("default")),
-            ];
-            for (k, v) in email {
-                m.insert(k.to_string(), v);
-            }
-        }
-        Content::Chat(c) => {
-            let chat: [(&str, Value); 6] = [
-                ("IdentifyCreateContact", s("3")),
-                ("ChatServerAppName", s("es_chat")),
-                ("ChatServerHost", s("127.0.0.1")),
-                ("ChatServerPort", s("7160")),
-                ("ChatServerDBID", s("155")),
-                ("Subject", s(&c.nickname)),
-            ];
-            for (k, v) in chat {
-                m.insert(k.to_string(), v);
-            }
-        }
-    }
-    for (k, v) in injected {
-        m.insert(k.clone(), Value::String(v.clone()));
-    }
-    // A map of strings, numbers and nulls always serializes.
-    serde_json::value::to_raw_value(&m).unwrap_or_else(|_| unreachable!("userData serializes"))
+    ]
+}
+
+/// What the email server attaches to an inbound email.
+fn email_keys(e: &EmailContent, id: &str) -> Vec<(&'static str, Value)> {
+    vec![
+        ("Header_Content-Type", s("text/plain; charset=UTF-8")),
+        ("_ContainsAttachment", s("false")),
+        ("To", s(&e.to_address)),
+        ("Header_Date", s("Fri, 28 Jun 2013 13:30:34 -0700")),
+        ("_AttachmentsSize", s("0")),
+        ("_AutoReplyCount", Value::from(0)),
+        ("Header_MIME-Version", s("1.0")),
+        (
+            "Mailbox",
+            s(e.to_address.split('@').next().unwrap_or("support")),
+        ),
+        (
+            "ContactId",
+            s(&format!("C{}", &id[id.len().saturating_sub(15)..])),
+        ),
+        ("FromPersonal", s("")),
+        ("_AttachmentFileNames", s("")),
+        ("Origination_Source", s("Email")),
+        ("FromAddress", s(&e.from_address)),
+        ("Header_Message-ID", s(&format!("<{id}@agentload.sim>"))),
+        ("EmailAddress", s(&e.from_address)),
+        ("Subject", s(&e.subject)),
+        ("RStrategyDBID", s("134")),
+        ("CustomerSegment", s("default")),
+        ("ServiceType", s("default")),
+    ]
+}
+
+/// What the chat server attaches to an inbound chat.
+fn chat_keys(c: &ChatSession) -> Vec<(&'static str, Value)> {
+    vec![
+        ("IdentifyCreateContact", s("3")),
+        ("ChatServerAppName", s("es_chat")),
+        ("ChatServerHost", s("127.0.0.1")),
+        ("ChatServerPort", s("7160")),
+        ("ChatServerDBID", s("155")),
+        ("Subject", s(&c.nickname)),
+    ]
 }
 
 #[cfg(test)]

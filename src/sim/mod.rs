@@ -18,11 +18,14 @@
 //! `JSESSIONID` session and, with `csrf = true`, a CSRF token (REST only) go
 //! with it. Routing rules are in [`routing`]; the JSON shapes in [`crate::gws`].
 
+pub mod app;
 pub mod auth;
+pub mod chat;
 pub mod config;
 pub mod engine;
 pub mod inject;
 pub mod interaction;
+mod middleware;
 pub mod notifications;
 pub mod process;
 pub mod reply;

@@ -13,9 +13,9 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::app::App;
 use super::auth::{Caller, Users};
 use super::engine::{Engine, Notifier};
-use super::server::App;
 use crate::bayeux::server::{
     BayeuxServer, CloseReason, RequestContext, SessionListener, browser_cookie,
 };

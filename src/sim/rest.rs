@@ -8,9 +8,9 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use serde_json::json;
 
+use super::app::App;
 use super::auth::Caller;
 use super::reply;
-use super::server::App;
 use crate::gws::notification::{NOT_READY_STATE_ID, READY_STATE_ID};
 use crate::gws::{MediaChannel, OperationName, OperationRequest, StatusCode};
 use crate::sim::interaction::Phase;
@@ -149,10 +149,10 @@ pub async fn channels(
 ) -> Response {
     let view = app.engine.read(|r| r.agent_view(caller.agent));
     let channels: Vec<_> = match view {
-        Some((true, ready)) => MediaChannel::ALL
+        Some((true, ready)) => ready
             .iter()
-            .map(|ch| {
-                let (id, state) = if ready[ch.index()] {
+            .map(|(ch, ready)| {
+                let (id, state) = if *ready {
                     (READY_STATE_ID, "Ready")
                 } else {
                     (NOT_READY_STATE_ID, "NotReady")

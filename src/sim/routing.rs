@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::interaction::{Content, Interaction, Phase};
+use crate::gws::channel::PerChannel;
 use crate::gws::notification::{CHANNELS_TOPIC, INTERACTIONS_TOPIC};
 use crate::gws::{
-    ChannelState, ChannelStateChangeMessageV2, ChatNotification, InteractionState, MediaChannel,
-    StatusCode,
+    ChannelState, ChannelStateChangeMessageV2, InteractionState, MediaChannel, StatusCode,
 };
 
 /// Channels that are routed (voice readiness is accepted, no calls are made).
@@ -59,7 +59,7 @@ pub struct Refusal {
 }
 
 impl Refusal {
-    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+    pub(super) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         Refusal {
             status,
             message: message.into(),
@@ -71,11 +71,11 @@ impl Refusal {
 #[derive(Debug, Default)]
 struct Agent {
     logged_in: bool,
-    ready: [bool; 3],
+    ready: PerChannel<bool>,
     /// Offered + in progress, per routed channel.
-    load: [u32; 2],
+    load: PerChannel<u32>,
     /// True while the agent sits in the channel's candidate list.
-    listed: [bool; 2],
+    listed: PerChannel<bool>,
     /// Its Bayeux client ids.
     clients: Vec<Box<str>>,
     /// Interactions offered to or handled by it.
@@ -129,33 +129,33 @@ pub struct RoutingRules {
 
 /// The routing state of the whole simulator.
 pub struct Routing {
-    rules: RoutingRules,
+    /// Concurrent interactions per agent (none on voice: it is not routed).
+    capacity: PerChannel<u32>,
+    routing_delay: crate::units::DelaySpec,
     agents: Vec<Agent>,
     interactions: HashMap<Arc<str>, Interaction>,
     /// Routable interactions per routed channel, oldest first.
-    queues: [VecDeque<Arc<str>>; 2],
+    queues: PerChannel<VecDeque<Arc<str>>>,
     /// Agents that may have free capacity per routed channel (checked when taken).
-    candidates: [VecDeque<u32>; 2],
+    candidates: PerChannel<VecDeque<u32>>,
     next_offer: u64,
     next_id: u64,
     counts: Counts,
     rng: rand::rngs::SmallRng,
 }
 
-fn slot(channel: MediaChannel) -> Option<usize> {
-    match channel {
-        MediaChannel::Email => Some(0),
-        MediaChannel::Chat => Some(1),
-        MediaChannel::Voice => None,
-    }
-}
-
 impl Routing {
     /// A state for `users` agents, none logged in.
     pub fn new(users: u32, rules: RoutingRules) -> Self {
         use rand::SeedableRng;
+        let [email, chat] = rules.capacity;
         Routing {
-            rules,
+            capacity: PerChannel::from_fn(|channel| match channel {
+                MediaChannel::Email => email,
+                MediaChannel::Chat => chat,
+                MediaChannel::Voice => 0,
+            }),
+            routing_delay: rules.routing_delay,
             agents: (0..users).map(|_| Agent::default()).collect(),
             interactions: HashMap::new(),
             queues: Default::default(),
@@ -182,6 +182,10 @@ impl Routing {
         self.interactions.get(id)
     }
 
+    pub(super) fn interaction_mut(&mut self, id: &str) -> Option<&mut Interaction> {
+        self.interactions.get_mut(id)
+    }
+
     /// Ids of the interactions an agent holds (offered or accepted).
     pub fn holding(&self, agent: u32) -> Vec<Arc<str>> {
         self.agents
@@ -190,7 +194,7 @@ impl Routing {
     }
 
     /// Whether an agent has a contact-center session, and its readiness per channel.
-    pub fn agent_view(&self, agent: u32) -> Option<(bool, [bool; 3])> {
+    pub fn agent_view(&self, agent: u32) -> Option<(bool, PerChannel<bool>)> {
         self.agents
             .get(agent as usize)
             .map(|a| (a.logged_in, a.ready))
@@ -255,10 +259,10 @@ impl Routing {
             return;
         }
         a.logged_in = false;
-        let was_ready = a.ready.iter().any(|r| *r);
-        a.ready = [false; 3];
+        let was_ready = a.ready.any();
+        a.ready = PerChannel::default();
         let holding = std::mem::take(&mut a.holding);
-        a.load = [0; 2];
+        a.load = PerChannel::default();
         self.counts.agents_logged_in -= 1;
         if was_ready {
             self.counts.agents_ready -= 1;
@@ -297,9 +301,9 @@ impl Routing {
                 "no contact-center session: send StartContactCenterSession first",
             ));
         }
-        let before = a.ready.iter().any(|r| *r);
-        a.ready[channel.index()] = ready;
-        let after = a.ready.iter().any(|r| *r);
+        let before = a.ready.any();
+        a.ready[channel] = ready;
+        let after = a.ready.any();
         match (before, after) {
             (false, true) => self.counts.agents_ready += 1,
             (true, false) => self.counts.agents_ready -= 1,
@@ -315,24 +319,25 @@ impl Routing {
             topic: CHANNELS_TOPIC,
             data: ChannelStateChangeMessageV2::single(channel, state).to_raw(),
         });
-        if let (true, Some(s)) = (ready, slot(channel)) {
-            self.list(agent, s);
+        if ready {
+            self.list(agent, channel);
             self.dispatch(channel, fx);
         }
         Ok(())
     }
 
-    fn list(&mut self, agent: u32, s: usize) {
+    /// Puts `agent` in the candidate list of a routed `channel` (once).
+    fn list(&mut self, agent: u32, channel: MediaChannel) {
         let a = &mut self.agents[agent as usize];
-        if !a.listed[s] {
-            a.listed[s] = true;
-            self.candidates[s].push_back(agent);
+        if ROUTED.contains(&channel) && !a.listed[channel] {
+            a.listed[channel] = true;
+            self.candidates[channel].push_back(agent);
         }
     }
 
-    fn can_take(&self, agent: u32, s: usize) -> bool {
+    fn can_take(&self, agent: u32, channel: MediaChannel) -> bool {
         let a = &self.agents[agent as usize];
-        a.logged_in && a.ready[ROUTED[s].index()] && a.load[s] < self.rules.capacity[s]
+        a.logged_in && a.ready[channel] && a.load[channel] < self.capacity[channel]
     }
 
     // ------------------------------------------------------------ routing
@@ -366,7 +371,7 @@ impl Routing {
 
     /// Puts a queued interaction in its channel's queue, now or after the routing delay.
     fn enqueue(&mut self, id: Arc<str>, fx: &mut Vec<Effect>) {
-        let delay = self.rules.routing_delay.sample(&mut self.rng);
+        let delay = self.routing_delay.sample(&mut self.rng);
         if delay.is_zero() {
             self.make_routable(&id, fx);
         } else {
@@ -383,25 +388,24 @@ impl Routing {
             return;
         }
         let channel = i.channel;
-        if let Some(s) = slot(channel) {
-            self.queues[s].push_back(id.clone());
+        if ROUTED.contains(&channel) {
+            self.queues[channel].push_back(id.clone());
             self.dispatch(channel, fx);
         }
     }
 
     /// Offers queued interactions of `channel` to free Ready agents.
     fn dispatch(&mut self, channel: MediaChannel, fx: &mut Vec<Effect>) {
-        let Some(s) = slot(channel) else { return };
-        while let Some(id) = self.queues[s].pop_front() {
+        while let Some(id) = self.queues[channel].pop_front() {
             let declined = match self.interactions.get(&id) {
                 Some(i) if i.phase == Phase::Queued => i.declined_by.clone(),
                 // Stale entry (finished or already offered): skip it.
                 _ => continue,
             };
-            match self.pick_agent(s, &declined) {
-                Some(agent) => self.offer(id, agent, s, fx),
+            match self.pick_agent(channel, &declined) {
+                Some(agent) => self.offer(id, agent, channel, fx),
                 None => {
-                    self.queues[s].push_front(id);
+                    self.queues[channel].push_front(id);
                     break;
                 }
             }
@@ -410,12 +414,12 @@ impl Routing {
 
     /// Takes the next candidate that can take one more interaction,
     /// preferring one that has not declined it.
-    fn pick_agent(&mut self, s: usize, declined: &[u32]) -> Option<u32> {
+    fn pick_agent(&mut self, channel: MediaChannel, declined: &[u32]) -> Option<u32> {
         let mut skipped: Vec<u32> = Vec::new();
         let mut found = None;
-        while let Some(agent) = self.candidates[s].pop_front() {
-            if !self.can_take(agent, s) {
-                self.agents[agent as usize].listed[s] = false;
+        while let Some(agent) = self.candidates[channel].pop_front() {
+            if !self.can_take(agent, channel) {
+                self.agents[agent as usize].listed[channel] = false;
                 continue;
             }
             if declined.contains(&agent) {
@@ -429,15 +433,15 @@ impl Routing {
             found = Some(skipped.remove(0));
         }
         for agent in skipped.into_iter().rev() {
-            self.candidates[s].push_front(agent);
+            self.candidates[channel].push_front(agent);
         }
         if let Some(agent) = found {
-            self.agents[agent as usize].listed[s] = false;
+            self.agents[agent as usize].listed[channel] = false;
         }
         found
     }
 
-    fn offer(&mut self, id: Arc<str>, agent: u32, s: usize, fx: &mut Vec<Effect>) {
+    fn offer(&mut self, id: Arc<str>, agent: u32, channel: MediaChannel, fx: &mut Vec<Effect>) {
         self.next_offer += 1;
         let offer = self.next_offer;
         let Some(i) = self.interactions.get_mut(&id) else {
@@ -449,10 +453,10 @@ impl Routing {
         self.counts.offering += 1;
         self.counts.offered += 1;
         let a = &mut self.agents[agent as usize];
-        a.load[s] += 1;
+        a.load[channel] += 1;
         a.holding.push(id.clone());
-        if self.can_take(agent, s) {
-            self.list(agent, s);
+        if self.can_take(agent, channel) {
+            self.list(agent, channel);
         }
         fx.push(Effect::Notify {
             agent,
@@ -465,12 +469,14 @@ impl Routing {
     /// Frees one unit of `agent`'s capacity on the interaction's channel and
     /// offers it what is waiting there: every path that frees capacity does.
     fn release(&mut self, agent: u32, id: &Arc<str>, channel: MediaChannel, fx: &mut Vec<Effect>) {
-        let Some(s) = slot(channel) else { return };
+        if !ROUTED.contains(&channel) {
+            return;
+        }
         let a = &mut self.agents[agent as usize];
-        a.load[s] = a.load[s].saturating_sub(1);
+        a.load[channel] = a.load[channel].saturating_sub(1);
         a.holding.retain(|h| h != id);
-        if self.can_take(agent, s) {
-            self.list(agent, s);
+        if self.can_take(agent, channel) {
+            self.list(agent, channel);
         }
         self.dispatch(channel, fx);
     }
@@ -515,290 +521,8 @@ impl Routing {
         self.counts.revoked += 1;
         self.decline(id, agent, fx);
     }
-
-    fn owned(&self, agent: u32, id: &str) -> Result<&Interaction, Refusal> {
-        let i = self.interactions.get(id).ok_or_else(|| {
-            Refusal::new(StatusCode::NOT_FOUND, format!("interaction {id} not found"))
-        })?;
-        match i.phase {
-            Phase::Offered { agent: a, .. } | Phase::InProgress { agent: a } if a == agent => Ok(i),
-            _ => Err(Refusal::new(
-                StatusCode::NOT_FOUND,
-                format!("interaction {id} is not offered to or handled by this agent"),
-            )),
-        }
-    }
-
-    /// `Accept`. A chat `nickname` (8.5.0) names the agent in the transcript.
-    pub fn accept(
-        &mut self,
-        agent: u32,
-        id: &str,
-        nickname: Option<&str>,
-        fx: &mut Vec<Effect>,
-    ) -> Result<(), Refusal> {
-        let i = self.owned(agent, id)?;
-        if !matches!(i.phase, Phase::Offered { .. }) {
-            return Err(Refusal::new(
-                StatusCode::INVALID_STATE,
-                format!("interaction {id} is already accepted"),
-            ));
-        }
-        let id = i.id.clone();
-        let agent_nick = nickname.map_or_else(|| format!("agent{}", agent + 1), str::to_string);
-        let Some(i) = self.interactions.get_mut(&id) else {
-            return Ok(());
-        };
-        i.phase = Phase::InProgress { agent };
-        self.counts.offering -= 1;
-        self.counts.in_progress += 1;
-        self.counts.accepted += 1;
-        let data = match &mut i.content {
-            Content::Chat(chat) => {
-                chat.push(ChatNotification {
-                    event_id: 0,
-                    notice_text: None,
-                    notice_type: None,
-                    message_text: None,
-                    user_id: format!("00AG{:012X}", agent + 1),
-                    message_type: "PARTY_JOINED".to_string(),
-                    user_type: Some("Agent".to_string()),
-                    visibility: "All".to_string(),
-                    nick_name: Some(agent_nick),
-                });
-                let events = chat.events.clone();
-                i.notification(InteractionState::Accepted, Some(&events))
-            }
-            Content::Email(_) => i.notification(InteractionState::Accepted, None),
-        };
-        fx.push(Effect::Notify {
-            agent,
-            topic: INTERACTIONS_TOPIC,
-            data,
-        });
-        Ok(())
-    }
-
-    /// `Reject`: offered to another agent (the same one only when nobody else is free).
-    pub fn reject(&mut self, agent: u32, id: &str, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
-        let i = self.owned(agent, id)?;
-        if !matches!(i.phase, Phase::Offered { .. }) {
-            return Err(Refusal::new(
-                StatusCode::INVALID_STATE,
-                format!("interaction {id} is accepted: it can no longer be rejected"),
-            ));
-        }
-        let id = i.id.clone();
-        self.counts.rejected += 1;
-        self.decline(&id, agent, fx);
-        Ok(())
-    }
-
-    fn in_progress(&self, agent: u32, id: &str, what: &str) -> Result<Arc<str>, Refusal> {
-        let i = self.owned(agent, id)?;
-        if !matches!(i.phase, Phase::InProgress { .. }) {
-            return Err(Refusal::new(
-                StatusCode::INVALID_STATE,
-                format!("interaction {id} is not accepted yet: {what} needs Accept first"),
-            ));
-        }
-        Ok(i.id.clone())
-    }
-
-    /// `StopProcessing` / `Complete`: finished, capacity freed.
-    pub fn finish(&mut self, agent: u32, id: &str, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
-        let id = self.in_progress(agent, id, "finishing")?;
-        let Some(i) = self.interactions.remove(&id) else {
-            return Ok(());
-        };
-        self.counts.in_progress -= 1;
-        self.counts.completed += 1;
-        fx.push(Effect::Notify {
-            agent,
-            topic: INTERACTIONS_TOPIC,
-            data: i.notification(InteractionState::Completed, None),
-        });
-        self.release(agent, &id, i.channel, fx);
-        Ok(())
-    }
-
-    /// `PlaceInQueue`: the agent gives it back; it is routed again (from `queue` when named).
-    pub fn place_in_queue(
-        &mut self,
-        agent: u32,
-        id: &str,
-        queue: Option<&str>,
-        fx: &mut Vec<Effect>,
-    ) -> Result<(), Refusal> {
-        let id = self.in_progress(agent, id, "PlaceInQueue")?;
-        let Some(i) = self.interactions.get_mut(&id) else {
-            return Ok(());
-        };
-        if let Some(q) = queue {
-            i.queue = q.to_string();
-        }
-        i.phase = Phase::Queued;
-        let channel = i.channel;
-        fx.push(Effect::Notify {
-            agent,
-            topic: INTERACTIONS_TOPIC,
-            data: i.notification(InteractionState::Revoked, None),
-        });
-        self.counts.in_progress -= 1;
-        self.counts.queued += 1;
-        self.counts.requeued += 1;
-        self.release(agent, &id, channel, fx);
-        self.enqueue(id, fx);
-        Ok(())
-    }
-
-    /// `SendMessage` from the agent to the chat customer.
-    pub fn agent_message(
-        &mut self,
-        agent: u32,
-        id: &str,
-        text: &str,
-        fx: &mut Vec<Effect>,
-    ) -> Result<(), Refusal> {
-        let id = self.in_progress(agent, id, "SendMessage")?;
-        let Some(i) = self.interactions.get_mut(&id) else {
-            return Ok(());
-        };
-        let Content::Chat(chat) = &mut i.content else {
-            return Err(Refusal::new(
-                StatusCode::INVALID_STATE,
-                format!("interaction {id} is not a chat: SendMessage is for chats"),
-            ));
-        };
-        if chat.ended {
-            return Err(Refusal::new(
-                StatusCode::INVALID_STATE,
-                "the customer has left the chat",
-            ));
-        }
-        let ev = chat
-            .push(ChatNotification {
-                event_id: 0,
-                notice_text: None,
-                notice_type: None,
-                message_text: Some(text.to_string()),
-                user_id: format!("00AG{:012X}", agent + 1),
-                message_type: "NEW_MESSAGE".to_string(),
-                user_type: None,
-                visibility: "All".to_string(),
-                nick_name: None,
-            })
-            .clone();
-        let data = i.notification(InteractionState::Accepted, Some(std::slice::from_ref(&ev)));
-        fx.push(Effect::Notify {
-            agent,
-            topic: INTERACTIONS_TOPIC,
-            data,
-        });
-        Ok(())
-    }
-
-    /// A customer event in a chat (message or leaving): recorded, and sent to
-    /// the handling agent as a `chat_notifications` entry.
-    pub fn customer_event(
-        &mut self,
-        chat_id: &str,
-        secure_key: &str,
-        text: Option<&str>,
-        fx: &mut Vec<Effect>,
-    ) -> Result<(), Refusal> {
-        let i = self.interactions.get_mut(chat_id).ok_or_else(|| {
-            Refusal::new(
-                StatusCode::NOT_FOUND,
-                format!("chat {chat_id} not found (finished or never created)"),
-            )
-        })?;
-        let Content::Chat(chat) = &mut i.content else {
-            return Err(Refusal::new(
-                StatusCode::NOT_FOUND,
-                format!("{chat_id} is not a chat"),
-            ));
-        };
-        if chat.secure_key != secure_key {
-            return Err(Refusal::new(
-                StatusCode::FORBIDDEN,
-                "wrong secureKey for this chat",
-            ));
-        }
-        if chat.ended {
-            return Err(Refusal::new(
-                StatusCode::INVALID_STATE,
-                "the chat has ended",
-            ));
-        }
-        let (kind, user_type, nick) = match text {
-            Some(_) => ("NEW_MESSAGE", None, None),
-            None => (
-                "PARTY_LEFT",
-                Some("Client".to_string()),
-                Some(chat.nickname.clone()),
-            ),
-        };
-        if text.is_none() {
-            chat.ended = true;
-        }
-        let ev = chat
-            .push(ChatNotification {
-                event_id: 0,
-                notice_text: None,
-                notice_type: None,
-                message_text: text.map(str::to_string),
-                user_id: chat.customer_user_id.clone(),
-                message_type: kind.to_string(),
-                user_type,
-                visibility: "All".to_string(),
-                nick_name: nick,
-            })
-            .clone();
-        if let Phase::InProgress { agent } = i.phase {
-            let data = i.notification(InteractionState::Accepted, Some(std::slice::from_ref(&ev)));
-            fx.push(Effect::Notify {
-                agent,
-                topic: INTERACTIONS_TOPIC,
-                data,
-            });
-        }
-        Ok(())
-    }
-
-    /// The chat transcript from `from` (0-based), for the customer's refresh.
-    pub fn transcript(
-        &self,
-        chat_id: &str,
-        secure_key: &str,
-        from: usize,
-    ) -> Result<(Vec<ChatNotification>, bool, bool), Refusal> {
-        let i = self.interactions.get(chat_id).ok_or_else(|| {
-            Refusal::new(
-                StatusCode::NOT_FOUND,
-                format!("chat {chat_id} not found (finished or never created)"),
-            )
-        })?;
-        let Content::Chat(chat) = &i.content else {
-            return Err(Refusal::new(
-                StatusCode::NOT_FOUND,
-                format!("{chat_id} is not a chat"),
-            ));
-        };
-        if chat.secure_key != secure_key {
-            return Err(Refusal::new(
-                StatusCode::FORBIDDEN,
-                "wrong secureKey for this chat",
-            ));
-        }
-        let events = chat.events.get(from..).unwrap_or(&[]).to_vec();
-        Ok((
-            events,
-            chat.ended,
-            matches!(i.phase, Phase::InProgress { .. }),
-        ))
-    }
 }
 
+mod answers;
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

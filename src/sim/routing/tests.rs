@@ -1,8 +1,9 @@
 use super::*;
-use crate::sim::interaction::{ChatSession, EmailContent};
+use crate::sim::chat::ChatSession;
+use crate::sim::interaction::EmailContent;
 use crate::units::DelaySpec;
 
-fn routing(users: u32, capacity: [u32; 2]) -> Routing {
+pub(crate) fn routing(users: u32, capacity: [u32; 2]) -> Routing {
     Routing::new(
         users,
         RoutingRules {
@@ -21,7 +22,7 @@ fn email() -> Content {
     })
 }
 
-fn chat() -> Content {
+pub(crate) fn chat() -> Content {
     Content::Chat(ChatSession {
         nickname: "Cust".into(),
         customer_user_id: "00CU".into(),
@@ -45,7 +46,7 @@ fn invites(fx: &[Effect]) -> Vec<(u32, String)> {
         .collect()
 }
 
-fn ready(r: &mut Routing, agent: u32, ch: MediaChannel) {
+pub(crate) fn ready(r: &mut Routing, agent: u32, ch: MediaChannel) {
     let mut fx = Vec::new();
     r.start_session(agent).unwrap();
     r.set_ready(agent, ch, true, &mut fx).unwrap();
@@ -188,47 +189,6 @@ fn not_ready_stops_offers_and_session_end_requeues() {
             .status,
         StatusCode::INVALID_STATE
     );
-}
-
-#[test]
-fn chat_messages_reach_the_accepting_agent() {
-    let mut r = routing(1, [1, 1]);
-    ready(&mut r, 0, MediaChannel::Chat);
-    let mut fx = Vec::new();
-    let id = r.inject(MediaChannel::Chat, chat(), &[], &mut fx);
-    r.customer_event(&id, "k", Some("before accept"), &mut fx)
-        .unwrap();
-    fx.clear();
-    r.accept(0, &id, None, &mut fx).unwrap();
-    let Effect::Notify { data, .. } = &fx[0] else {
-        panic!()
-    };
-    let v: serde_json::Value = serde_json::from_str(data.get()).unwrap();
-    let kinds: Vec<_> = v["chat_notifications"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["MessageType"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(kinds, ["NEW_MESSAGE", "PARTY_JOINED"]);
-    fx.clear();
-    r.customer_event(&id, "k", Some("hello"), &mut fx).unwrap();
-    let Effect::Notify { data, .. } = &fx[0] else {
-        panic!()
-    };
-    let v: serde_json::Value = serde_json::from_str(data.get()).unwrap();
-    assert_eq!(v["chat_notifications"][0]["MessageText"], "hello");
-    assert_eq!(v["chat_notifications"][0]["EventId"], 3);
-    assert_eq!(
-        r.customer_event(&id, "bad", Some("x"), &mut fx)
-            .unwrap_err()
-            .status,
-        StatusCode::FORBIDDEN
-    );
-    r.agent_message(0, &id, "hi", &mut fx).unwrap();
-    let (events, ended, _) = r.transcript(&id, "k", 2).unwrap();
-    assert_eq!(events.len(), 2);
-    assert!(!ended);
 }
 
 #[test]
