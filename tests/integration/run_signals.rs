@@ -12,9 +12,8 @@ use std::time::{Duration, Instant};
 use agentload::report::hlog;
 use serde_json::Value;
 
-mod run_support;
-
-use run_support::{BIN, Dir};
+use crate::support::heavy;
+use crate::support::run::{BIN, Dir};
 
 /// What the plan would take without an interrupt: 60 s of stages + 5 s drain.
 const PLAN: Duration = Duration::from_secs(65);
@@ -247,6 +246,7 @@ fn note_says_interrupted(summary: &Value) -> bool {
 
 #[test]
 fn sigint_stops_gracefully_and_writes_every_output() {
+    let _heavy = heavy::slot();
     let dir = Dir::new("signals-graceful");
     let mut run = Run::start(&dir, "300ms..1s");
     run.wait_for_rows(&dir.join("out"), 3, Duration::from_secs(4));
@@ -283,6 +283,7 @@ fn sigint_stops_gracefully_and_writes_every_output() {
 
 #[test]
 fn a_second_sigint_stops_at_once_and_still_writes_every_output() {
+    let _heavy = heavy::slot();
     let dir = Dir::new("signals-immediate");
     // Work in hand lasts far longer than the 10 s grace, so a graceful stop
     // alone would take the whole grace.
@@ -305,6 +306,7 @@ fn a_second_sigint_stops_at_once_and_still_writes_every_output() {
 
 #[test]
 fn a_killed_run_keeps_its_intervals_and_report_rebuilds_the_rest() {
+    let _heavy = heavy::slot();
     let dir = Dir::new("signals-killed");
     let out = dir.join("out");
     let mut run = Run::start(&dir, "300ms..1s");

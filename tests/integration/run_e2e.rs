@@ -2,9 +2,8 @@
 //! simulator, and the same profile against a separately started
 //! `agentload serve`, whose `/sim/stats` must agree with the run's counts.
 
-mod run_support;
-
-use run_support::{Dir, Served, count, counter, run, sim_figure, sim_stats};
+use crate::support::heavy;
+use crate::support::run::{Dir, Served, count, counter, run, sim_figure, sim_stats};
 use serde_json::Value;
 
 /// 50 agents, about 12 s of stages and a short drain, email and chat.
@@ -93,6 +92,7 @@ fn assert_consistent(summary: &Value, log: &str) {
 
 #[test]
 fn run_against_the_embedded_simulator_loses_nothing_and_counts_add_up() {
+    let _heavy = heavy::slot();
     let dir = Dir::new("embedded");
     let ran = run(&profile(""), &dir.0, &[]);
     let (summary, log) = (ran.summary(), &ran.log);
@@ -115,6 +115,7 @@ fn run_against_the_embedded_simulator_loses_nothing_and_counts_add_up() {
 
 #[test]
 fn run_against_a_separate_simulator_agrees_with_its_stats() {
+    let _heavy = heavy::slot();
     let served = Served::start(&[]);
     let dir = Dir::new("target");
     let ran = run(&profile(""), &dir.0, &["--target", &served.url]);
@@ -159,6 +160,7 @@ fn run_against_a_separate_simulator_agrees_with_its_stats() {
 
 #[test]
 fn run_with_the_simulator_in_a_child_process_gets_its_settings_and_final_counts() {
+    let _heavy = heavy::slot();
     let dir = Dir::new("child");
     // The simulator's users only know this password: logging in proves the
     // profile's [simulator] table reached the child process.
@@ -189,7 +191,7 @@ fn run_with_the_simulator_in_a_child_process_gets_its_settings_and_final_counts(
 fn a_supervised_simulator_refuses_settings_it_cannot_read() {
     use std::io::Write;
     use std::process::{Command, Stdio};
-    let mut child = Command::new(run_support::BIN)
+    let mut child = Command::new(crate::support::run::BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--supervised"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -2,11 +2,10 @@
 //! with a self-signed certificate: trusted through `--ca-file`, accepted with
 //! `--insecure`, and refused (counted as TLS errors) with neither.
 
-mod run_support;
-
 use std::time::Duration;
 
-use run_support::{Dir, Served, count, counter, errors, run, sim_stats};
+use crate::support::heavy;
+use crate::support::run::{Dir, Served, count, counter, errors, run, sim_stats};
 use serde_json::Value;
 
 /// 50 agents, about 8 s of stages and a short drain, email and chat.
@@ -102,6 +101,7 @@ fn assert_complete_run(summary: &Value, log: &str) {
 
 #[test]
 fn a_run_trusting_the_servers_ca_file_completes_over_https() {
+    let _heavy = heavy::slot();
     let dir = Dir::new("tls-ca");
     let (cert, key) = self_signed(&dir);
     let served = serve_tls(&cert, &key);
@@ -143,6 +143,7 @@ fn a_run_trusting_the_servers_ca_file_completes_over_https() {
 
 #[test]
 fn an_insecure_run_completes_over_https() {
+    let _heavy = heavy::slot();
     let dir = Dir::new("tls-insecure");
     let (cert, key) = self_signed(&dir);
     let served = serve_tls(&cert, &key);
@@ -153,6 +154,7 @@ fn an_insecure_run_completes_over_https() {
 
 #[test]
 fn an_untrusted_server_is_reported_as_tls_errors_and_the_run_still_ends() {
+    let _heavy = heavy::slot();
     let dir = Dir::new("tls-untrusted");
     let (cert, key) = self_signed(&dir);
     let served = serve_tls(&cert, &key);

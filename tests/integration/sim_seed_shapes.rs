@@ -2,12 +2,10 @@
 //! in tests/fixtures/interaction-notifications.txt (a copy of the seed):
 //! same keys, same capabilities per state, same JSON types.
 
-mod sim_support;
-
 use std::time::Duration;
 
+use crate::support::sim::{TestAgent, config, start};
 use serde_json::{Map, Value, json};
-use sim_support::{TestAgent, config, start};
 
 // ------------------------------------------------ Python-repr sample parser
 

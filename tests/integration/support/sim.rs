@@ -1,6 +1,5 @@
 //! Test-side helpers: a simulator on an ephemeral port and a minimal agent
 //! client (Basic auth, its own cookie jar, CSRF, Bayeux long-polling).
-#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -5,9 +5,8 @@
 use std::path::Path;
 use std::process::Command;
 
-mod run_support;
-
-use run_support::{BIN, Dir};
+use crate::support::heavy;
+use crate::support::run::{BIN, Dir};
 
 /// 30 agents, 11 s of stages and a 2 s drain, 1 s intervals.
 const PROFILE: &str = r#"
@@ -98,6 +97,7 @@ fn assert_final_summary(stdout: &str, all: &str) {
 
 #[test]
 fn piped_runs_print_plain_lines_once_per_period_without_escape_codes() {
+    let _heavy = heavy::slot();
     let dir = profile_dir("plain");
     let (code, stdout, stderr) = run(&dir.0, &[]);
     let all = format!("stdout:\n{stdout}\nstderr:\n{stderr}");
@@ -147,6 +147,7 @@ fn piped_runs_print_plain_lines_once_per_period_without_escape_codes() {
 
 #[test]
 fn quiet_runs_print_only_the_final_summary() {
+    let _heavy = heavy::slot();
     let dir = profile_dir("quiet");
     let (code, stdout, stderr) = run(&dir.0, &["--quiet", "--duration", "4s"]);
     let all = format!("stdout:\n{stdout}\nstderr:\n{stderr}");

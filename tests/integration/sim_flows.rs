@@ -1,11 +1,9 @@
 //! End-to-end agent flows against the simulator over real HTTP on 127.0.0.1.
 
-mod sim_support;
-
 use std::time::Duration;
 
+use crate::support::sim::{TestAgent, assert_counts_add_up, config, start, stats};
 use serde_json::json;
-use sim_support::{TestAgent, assert_counts_add_up, config, start, stats};
 
 const PW: Option<(&str, &str)> = None;
 

@@ -2,9 +2,8 @@
 //! `[simulator.faults]` on at moderate rates: agents survive, errors are
 //! counted by kind, sessions are re-handshaken, and nothing is lost.
 
-mod run_support;
-
-use run_support::{Dir, count, counter, errors, run, sim_figure};
+use crate::support::heavy;
+use crate::support::run::{Dir, count, counter, errors, run, sim_figure};
 use serde_json::Value;
 
 /// 40 agents, 9 s of stages and a 7 s drain, every fault on.
@@ -64,6 +63,7 @@ fn error_kinds(summary: &Value) -> Vec<(String, u64)> {
 
 #[test]
 fn agents_survive_every_fault_and_nothing_is_lost() {
+    let _heavy = heavy::slot();
     let dir = Dir::new("faults");
     let ran = run(PROFILE, &dir.0, &[]);
     let (summary, log) = (ran.summary(), &ran.log);

@@ -1,14 +1,12 @@
 //! Faults from the `[faults]` table, the config file schema, and the
 //! simulator on its own runtime.
 
-mod sim_support;
-
 use std::time::Duration;
 
+use crate::support::sim::{TestAgent, config, start};
 use agentload::sim::{SimulatorConfig, spawn_on_own_runtime};
 use agentload::units::Probability;
 use serde_json::json;
-use sim_support::{TestAgent, config, start};
 
 #[tokio::test]
 async fn rest_503_always_answers_503_but_bayeux_and_injection_work() {

@@ -5,9 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-mod run_support;
-
-use run_support::{BIN, Dir};
+use crate::support::heavy;
+use crate::support::run::{BIN, Dir};
 
 fn profile(routing_delay: &str) -> String {
     format!(
@@ -78,6 +77,7 @@ fn compare(a: &Path, b: &Path) -> (i32, String) {
 
 #[test]
 fn impossible_gate_fails_the_run_and_a_slower_simulator_fails_the_comparison() {
+    let _heavy = heavy::slot();
     let dir = Dir::new("gates");
 
     let (code, fast, log) = run(

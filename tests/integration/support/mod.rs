@@ -1,0 +1,7 @@
+//! What the specifications share: the built binary and its runs ([`run`]),
+//! an in-process simulator with a minimal agent client ([`sim`]), and the
+//! bound on how many load-making tests run at once ([`heavy`]).
+
+pub mod heavy;
+pub mod run;
+pub mod sim;
