@@ -3,47 +3,20 @@
 //! `agentload serve`, whose `/sim/stats` must agree with the run's counts.
 
 use crate::support::heavy;
+use crate::support::profile::{Behaviour, Profile};
 use crate::support::run::{Dir, Served, count, counter, run, sim_figure, sim_stats};
 use serde_json::Value;
 
 /// 50 agents, about 12 s of stages and a short drain, email and chat.
-fn profile(extra_simulator: &str) -> String {
-    format!(
-        r#"
-name = "e2e"
-description = "bounded end-to-end test"
-seed = 7
-
-[agents]
-count = 50
-channels = ["email", "chat"]
-
-[[stages]]
-duration = "3s"
-agents = 50
-
-[[stages]]
-duration = "8s"
-agents = 50
-
-[behaviour]
-accept_probability = 0.8
-answer_delay = "20ms..150ms"
-no_answer_probability = 0.0
-handle_time = "200ms..800ms"
-chat_messages = "0..1"
-
-[traffic]
-email_rate = 8.0
-chat_rate = 8.0
-arrival = "poisson"
-drain = "4s"
-
-[simulator]
-invite_timeout = "3s"
-{extra_simulator}
-"#
-    )
+fn profile() -> Profile {
+    Profile {
+        description: Some("bounded end-to-end test"),
+        behaviour: Behaviour {
+            chat_messages: Some("0..1"),
+            ..Behaviour::default()
+        },
+        ..Profile::bounded("e2e", 50, "3s", "8s")
+    }
 }
 
 fn assert_consistent(summary: &Value, log: &str) {
@@ -94,7 +67,7 @@ fn assert_consistent(summary: &Value, log: &str) {
 fn run_against_the_embedded_simulator_loses_nothing_and_counts_add_up() {
     let _heavy = heavy::slot();
     let dir = Dir::new("embedded");
-    let ran = run(&profile(""), &dir.0, &[]);
+    let ran = run(&profile(), &dir.0, &[]);
     let (summary, log) = (ran.summary(), &ran.log);
     assert_eq!(ran.code, 0, "{log}");
     assert_consistent(summary, log);
@@ -118,7 +91,7 @@ fn run_against_a_separate_simulator_agrees_with_its_stats() {
     let _heavy = heavy::slot();
     let served = Served::start(&[]);
     let dir = Dir::new("target");
-    let ran = run(&profile(""), &dir.0, &["--target", &served.url]);
+    let ran = run(&profile(), &dir.0, &["--target", &served.url]);
     let (summary, log) = (ran.summary(), &ran.log);
     assert_eq!(ran.code, 0, "{log}");
     assert_consistent(summary, log);
@@ -164,9 +137,10 @@ fn run_with_the_simulator_in_a_child_process_gets_its_settings_and_final_counts(
     let dir = Dir::new("child");
     // The simulator's users only know this password: logging in proves the
     // profile's [simulator] table reached the child process.
-    let text = profile(r#"password = "s3cret-child""#)
-        .replace("count = 50\n", "count = 50\npassword = \"s3cret-child\"\n");
-    let ran = run(&text, &dir.0, &["--simulator-process", "child"]);
+    let mut profile = profile();
+    profile.simulator.password = Some("s3cret-child");
+    profile.agents.password = Some("s3cret-child");
+    let ran = run(&profile, &dir.0, &["--simulator-process", "child"]);
     let (summary, log) = (ran.summary(), &ran.log);
     assert_eq!(ran.code, 0, "{log}");
     assert_consistent(summary, log);

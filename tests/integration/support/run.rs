@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 
+use super::profile::Profile;
+
 /// The built binary.
 pub const BIN: &str = env!("CARGO_BIN_EXE_agentload");
 
@@ -73,9 +75,9 @@ pub fn sim_figure(log: &str, name: &str) -> u64 {
 }
 
 /// `agentload run PROFILE --out DIR/out --quiet EXTRA...` with the profile written to `dir`.
-pub fn run(profile_text: &str, dir: &Path, extra: &[&str]) -> Ran {
+pub fn run(profile: &Profile, dir: &Path, extra: &[&str]) -> Ran {
     let file = dir.join("profile.toml");
-    std::fs::write(&file, profile_text).unwrap();
+    profile.write(&file);
     let out = dir.join("out");
     let output = Command::new(BIN)
         .arg("run")
