@@ -17,7 +17,7 @@ async fn rest_503_always_answers_503_but_bayeux_and_injection_work() {
     let mut a = TestAgent::new(&base, Some(("agent1", "password")));
     let r = a.get("/api/v2/me").await;
     assert_eq!(r.status, 503);
-    let hs = a.bayeux(json!([{"channel": "/meta/handshake", "version": "1.0", "supportedConnectionTypes": ["long-polling"]}])).await;
+    let hs = a.handshake().await;
     assert_eq!(hs[0]["successful"], true);
     let r = TestAgent::new(&base, None)
         .form("/genesys/2/email/x", &[("fromAddress", "a@b")])
@@ -32,7 +32,7 @@ async fn forgotten_session_must_rehandshake() {
     cfg.faults.forget_session = Probability::ALWAYS;
     let sim = start(cfg).await;
     let mut a = TestAgent::new(&sim.url(), Some(("agent1", "password")));
-    let hs = a.bayeux(json!([{"channel": "/meta/handshake", "version": "1.0", "supportedConnectionTypes": ["long-polling"]}])).await;
+    let hs = a.handshake().await;
     let cid = hs[0]["clientId"].clone();
     let r = a.bayeux(json!([{"channel": "/meta/connect", "clientId": cid, "connectionType": "long-polling"}])).await;
     assert_eq!(r[0]["successful"], false, "{r:?}");
@@ -103,7 +103,7 @@ async fn reset_connect_breaks_the_connect_reply() {
     cfg.faults.reset_connect = Probability::ALWAYS;
     let sim = start(cfg).await;
     let mut a = TestAgent::new(&sim.url(), Some(("agent1", "password")));
-    let hs = a.bayeux(json!([{"channel": "/meta/handshake", "version": "1.0", "supportedConnectionTypes": ["long-polling"]}])).await;
+    let hs = a.handshake().await;
     let connect = json!([{"channel": "/meta/connect", "clientId": hs[0]["clientId"], "connectionType": "long-polling"}]);
     let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .build_http::<Full<bytes::Bytes>>();

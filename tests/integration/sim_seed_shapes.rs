@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::support::sim::{TestAgent, config, start};
+use crate::support::sim::{TestAgent, config, logged_in, start};
 use serde_json::{Map, Value, json};
 
 // ------------------------------------------------ Python-repr sample parser
@@ -233,18 +233,12 @@ fn seed_parser_reads_all_seven_samples() {
     assert_eq!(email["userData"]["_AutoReplyCount"], 0);
 }
 
-fn agent(base: &str, n: u32) -> TestAgent {
-    let user: &'static str = Box::leak(format!("agent{n}").into_boxed_str());
-    TestAgent::new(base, Some((user, "password")))
-}
-
 #[tokio::test]
 async fn invite_revoke_accept_and_chat_message_match_the_seed() {
     let samples = seed_samples();
     let sim = start(config(1, Duration::from_millis(500))).await;
     let base = sim.url();
-    let mut a = agent(&base, 1);
-    a.log_in(&["email", "chat"]).await;
+    let mut a = logged_in(&base, 1, &["email", "chat"]).await;
     let mut gms = TestAgent::new(&base, None);
 
     let r = gms
@@ -272,8 +266,7 @@ async fn invite_revoke_accept_and_chat_message_match_the_seed() {
         &revoked,
     );
     a.wait_interaction("Invited").await;
-    a.op(&format!("/api/v2/me/interactions/{email_id}"), "Accept")
-        .await;
+    a.on_interaction(&email_id, "Accept").await;
     let accepted = a.wait_interaction("Accepted").await;
     same_shape(
         "email Accepted",
@@ -307,8 +300,7 @@ async fn invite_revoke_accept_and_chat_message_match_the_seed() {
         &[("message", "testmessage1fromclient"), ("secureKey", &key)],
     )
     .await;
-    a.op(&format!("/api/v2/me/interactions/{chat_id}"), "Accept")
-        .await;
+    a.on_interaction(&chat_id, "Accept").await;
     let accepted = a.wait_interaction("Accepted").await;
     same_shape(
         "chat Accepted",

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::support::heavy;
-use crate::support::sim::{TestAgent, assert_counts_add_up, config, start, stats};
+use crate::support::sim::{TestAgent, assert_counts_add_up, config, logged_in, start, stats};
 use rand::Rng;
 use serde_json::Value;
 
@@ -15,9 +15,7 @@ const AGENTS: u32 = 12;
 const INTERACTIONS: usize = 120;
 
 async fn run_agent(base: String, n: u32, stop: Arc<AtomicBool>) {
-    let user: &'static str = Box::leak(format!("agent{n}").into_boxed_str());
-    let mut a = TestAgent::new(&base, Some((user, "password")));
-    a.log_in(&["email", "chat"]).await;
+    let mut a = logged_in(&base, n, &["email", "chat"]).await;
     let mut logged_out = false;
     while !stop.load(Ordering::Relaxed) {
         let events = a.events().await;
