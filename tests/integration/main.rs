@@ -34,3 +34,4 @@ mod sim_flows;
 mod sim_scale;
 mod sim_seed_shapes;
 mod sim_soak;
+mod text_outputs;
