@@ -1,14 +1,12 @@
 //! Faults from the `[faults]` table, the config file schema, and the
 //! simulator on its own runtime.
 
-mod sim_support;
-
 use std::time::Duration;
 
+use crate::support::sim::{TestAgent, config, start};
 use agentload::sim::{SimulatorConfig, spawn_on_own_runtime};
 use agentload::units::Probability;
 use serde_json::json;
-use sim_support::{TestAgent, config, start};
 
 #[tokio::test]
 async fn rest_503_always_answers_503_but_bayeux_and_injection_work() {
@@ -19,7 +17,7 @@ async fn rest_503_always_answers_503_but_bayeux_and_injection_work() {
     let mut a = TestAgent::new(&base, Some(("agent1", "password")));
     let r = a.get("/api/v2/me").await;
     assert_eq!(r.status, 503);
-    let hs = a.bayeux(json!([{"channel": "/meta/handshake", "version": "1.0", "supportedConnectionTypes": ["long-polling"]}])).await;
+    let hs = a.handshake().await;
     assert_eq!(hs[0]["successful"], true);
     let r = TestAgent::new(&base, None)
         .form("/genesys/2/email/x", &[("fromAddress", "a@b")])
@@ -34,7 +32,7 @@ async fn forgotten_session_must_rehandshake() {
     cfg.faults.forget_session = Probability::ALWAYS;
     let sim = start(cfg).await;
     let mut a = TestAgent::new(&sim.url(), Some(("agent1", "password")));
-    let hs = a.bayeux(json!([{"channel": "/meta/handshake", "version": "1.0", "supportedConnectionTypes": ["long-polling"]}])).await;
+    let hs = a.handshake().await;
     let cid = hs[0]["clientId"].clone();
     let r = a.bayeux(json!([{"channel": "/meta/connect", "clientId": cid, "connectionType": "long-polling"}])).await;
     assert_eq!(r[0]["successful"], false, "{r:?}");
@@ -105,7 +103,7 @@ async fn reset_connect_breaks_the_connect_reply() {
     cfg.faults.reset_connect = Probability::ALWAYS;
     let sim = start(cfg).await;
     let mut a = TestAgent::new(&sim.url(), Some(("agent1", "password")));
-    let hs = a.bayeux(json!([{"channel": "/meta/handshake", "version": "1.0", "supportedConnectionTypes": ["long-polling"]}])).await;
+    let hs = a.handshake().await;
     let connect = json!([{"channel": "/meta/connect", "clientId": hs[0]["clientId"], "connectionType": "long-polling"}]);
     let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .build_http::<Full<bytes::Bytes>>();

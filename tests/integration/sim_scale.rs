@@ -1,8 +1,8 @@
 //! Scale measurement of `agentload serve` (ignored by default; run in release):
 //!
 //! ```text
-//! cargo test --release --test sim_scale -- --ignored --nocapture
-//! AGENTLOAD_SCALE_AGENTS=19900 AGENTLOAD_SCALE_INVITES=500 cargo test --release --test sim_scale -- --ignored --nocapture
+//! cargo test --release --test integration sim_scale -- --ignored --nocapture
+//! AGENTLOAD_SCALE_AGENTS=19900 AGENTLOAD_SCALE_INVITES=500 cargo test --release --test integration sim_scale -- --ignored --nocapture
 //! ```
 //!
 //! Starts the simulator as a child process, logs in N agents (each on its
@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::support::heavy;
 use base64::Engine as _;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -294,6 +295,7 @@ fn pct(sorted: &[u64], p: f64) -> u64 {
 #[test]
 #[ignore = "scale measurement: run in release with --ignored --nocapture"]
 fn scale_agents_long_polling_and_invite_latency() {
+    let _heavy = heavy::slot();
     let agents = env_or("AGENTLOAD_SCALE_AGENTS", 19_900);
     let invites = env_or("AGENTLOAD_SCALE_INVITES", 500);
     let limit = raise_nofile();
@@ -465,6 +467,7 @@ fn scale_agents_long_polling_and_invite_latency() {
 #[test]
 #[ignore = "measurement: run in release with --ignored --nocapture"]
 fn routing_cost_per_invite_with_20000_ready_agents() {
+    let _heavy = heavy::slot();
     use agentload::gws::MediaChannel;
     use agentload::sim::interaction::{Content, EmailContent};
     use agentload::sim::routing::{Routing, RoutingRules};

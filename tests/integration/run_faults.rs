@@ -2,54 +2,43 @@
 //! `[simulator.faults]` on at moderate rates: agents survive, errors are
 //! counted by kind, sessions are re-handshaken, and nothing is lost.
 
-mod run_support;
-
-use run_support::{Dir, count, counter, errors, run, sim_figure};
+use crate::support::heavy;
+use crate::support::profile::{Behaviour, Faults, Profile, Simulator, Traffic};
+use crate::support::run::{Dir, count, counter, errors, run, sim_figure};
 use serde_json::Value;
 
 /// 40 agents, 9 s of stages and a 7 s drain, every fault on.
-const PROFILE: &str = r#"
-name = "faults"
-description = "bounded run with every simulator fault on"
-seed = 5
-
-[agents]
-count = 40
-channels = ["email", "chat"]
-
-[[stages]]
-duration = "2s"
-agents = 40
-
-[[stages]]
-duration = "7s"
-agents = 40
-
-[behaviour]
-accept_probability = 0.8
-answer_delay = "20ms..150ms"
-no_answer_probability = 0.0
-handle_time = "200ms..600ms"
-
-[traffic]
-email_rate = 5.0
-chat_rate = 5.0
-arrival = "poisson"
-drain = "7s"
-
-[simulator]
-invite_timeout = "2s"
-connect_timeout = "2s"
-
-[simulator.faults]
-rest_503 = 0.05
-rest_latency = "0ms..30ms"
-delivery_latency = "0ms..50ms"
-reset_connect = 0.05
-forget_session = 0.03
-pause_every = "4s"
-pause_duration = "300ms"
-"#;
+fn profile() -> Profile {
+    Profile {
+        description: Some("bounded run with every simulator fault on"),
+        seed: 5,
+        behaviour: Behaviour {
+            handle_time: "200ms..600ms",
+            ..Behaviour::default()
+        },
+        traffic: Traffic {
+            email_rate: 5.0,
+            chat_rate: 5.0,
+            drain: "7s",
+            ..Traffic::default()
+        },
+        simulator: Simulator {
+            invite_timeout: Some("2s"),
+            connect_timeout: Some("2s"),
+            faults: Some(Faults {
+                rest_503: 0.05,
+                rest_latency: "0ms..30ms",
+                delivery_latency: "0ms..50ms",
+                reset_connect: 0.05,
+                forget_session: 0.03,
+                pause_every: "4s",
+                pause_duration: "300ms",
+            }),
+            ..Simulator::default()
+        },
+        ..Profile::bounded("faults", 40, "2s", "7s")
+    }
+}
 
 fn error_kinds(summary: &Value) -> Vec<(String, u64)> {
     summary["errors"]
@@ -64,8 +53,9 @@ fn error_kinds(summary: &Value) -> Vec<(String, u64)> {
 
 #[test]
 fn agents_survive_every_fault_and_nothing_is_lost() {
+    let _heavy = heavy::slot();
     let dir = Dir::new("faults");
-    let ran = run(PROFILE, &dir.0, &[]);
+    let ran = run(&profile(), &dir.0, &[]);
     let (summary, log) = (ran.summary(), &ran.log);
     assert_eq!(ran.code, 0, "{log}");
 

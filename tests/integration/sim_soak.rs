@@ -2,23 +2,20 @@
 //! email and chat arrive concurrently: every interaction is completed in the
 //! end and the counts add up at every observation. Bounded in count and time.
 
-mod sim_support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::support::heavy;
+use crate::support::sim::{TestAgent, assert_counts_add_up, config, logged_in, start, stats};
 use rand::Rng;
 use serde_json::Value;
-use sim_support::{TestAgent, assert_counts_add_up, config, start, stats};
 
 const AGENTS: u32 = 12;
 const INTERACTIONS: usize = 120;
 
 async fn run_agent(base: String, n: u32, stop: Arc<AtomicBool>) {
-    let user: &'static str = Box::leak(format!("agent{n}").into_boxed_str());
-    let mut a = TestAgent::new(&base, Some((user, "password")));
-    a.log_in(&["email", "chat"]).await;
+    let mut a = logged_in(&base, n, &["email", "chat"]).await;
     let mut logged_out = false;
     while !stop.load(Ordering::Relaxed) {
         let events = a.events().await;
@@ -57,6 +54,7 @@ async fn run_agent(base: String, n: u32, stop: Arc<AtomicBool>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_answers_lose_nothing_and_counts_add_up() {
+    let _heavy = heavy::slot();
     let mut cfg = config(AGENTS, Duration::from_millis(300));
     cfg.connect_timeout = Duration::from_millis(500).into();
     cfg.capacity.email = 2;

@@ -1,6 +1,5 @@
 //! Test-side helpers: a simulator on an ephemeral port and a minimal agent
 //! client (Basic auth, its own cookie jar, CSRF, Bayeux long-polling).
-#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -34,8 +33,11 @@ pub fn config(users: u32, invite_timeout: Duration) -> SimulatorConfig {
 
 /// An HTTP reply: status, headers that matter, JSON body (Null when not JSON).
 pub struct Reply {
+    /// The HTTP status.
     pub status: u16,
+    /// The response headers.
     pub headers: hyper::HeaderMap,
+    /// The body as JSON, Null when it is not JSON.
     pub json: Value,
 }
 
@@ -46,10 +48,13 @@ pub struct TestAgent {
     client: Client<HttpConnector, Full<Bytes>>,
     cookies: HashMap<String, String>,
     csrf: Option<String>,
+    /// The Bayeux clientId of its last handshake in [`TestAgent::log_in`].
     pub client_id: Option<String>,
 }
 
 impl TestAgent {
+    /// A client of `base` sending Basic credentials for `user`, or none
+    /// (the injector, a customer, an anonymous caller).
     pub fn new(base: &str, user: Option<(&str, &str)>) -> Self {
         TestAgent {
             base: base.to_string(),
@@ -66,6 +71,7 @@ impl TestAgent {
         }
     }
 
+    /// One request; the cookies and CSRF token it sets are kept for the next.
     pub async fn request(
         &mut self,
         method: &str,
@@ -121,14 +127,17 @@ impl TestAgent {
         }
     }
 
+    /// Drops the CSRF token, as a client that never read it.
     pub fn forget_csrf(&mut self) {
         self.csrf = None;
     }
 
+    /// `GET path`.
     pub async fn get(&mut self, path: &str) -> Reply {
         self.request("GET", path, "", Vec::new()).await
     }
 
+    /// `POST path` with a JSON body.
     pub async fn post(&mut self, path: &str, body: Value) -> Reply {
         self.request(
             "POST",
@@ -139,6 +148,7 @@ impl TestAgent {
         .await
     }
 
+    /// `POST path` with a form body.
     pub async fn form(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
         let body = fields
             .iter()
@@ -154,10 +164,12 @@ impl TestAgent {
         .await
     }
 
+    /// `{"operationName": op}` on `path`.
     pub async fn op(&mut self, path: &str, op: &str) -> Reply {
         self.post(path, json!({ "operationName": op })).await
     }
 
+    /// Bayeux messages to the notifications endpoint; the reply's messages.
     pub async fn bayeux(&mut self, msgs: Value) -> Vec<Value> {
         let r = self.post("/api/v2/notifications", msgs).await;
         assert_eq!(r.status, 200, "bayeux reply {:?}", r.json);
@@ -168,9 +180,7 @@ impl TestAgent {
     pub async fn log_in(&mut self, channels: &[&str]) {
         let me = self.get("/api/v2/me").await;
         assert_eq!(me.json["statusCode"], 0, "{:?}", me.json);
-        let hs = self
-            .bayeux(json!([{"channel": "/meta/handshake", "version": "1.0", "supportedConnectionTypes": ["long-polling"]}]))
-            .await;
+        let hs = self.handshake().await;
         assert_eq!(hs[0]["successful"], true, "{hs:?}");
         self.client_id = Some(hs[0]["clientId"].as_str().unwrap().to_string());
         let sub = self
@@ -185,6 +195,17 @@ impl TestAgent {
             let r = self.op(&format!("/api/v2/me/channels/{ch}"), "Ready").await;
             assert_eq!(r.json["statusCode"], 0, "{:?}", r.json);
         }
+    }
+
+    /// A `/meta/handshake` for long-polling; the reply's messages.
+    pub async fn handshake(&mut self) -> Vec<Value> {
+        self.bayeux(json!([{"channel": "/meta/handshake", "version": "1.0", "supportedConnectionTypes": ["long-polling"]}]))
+            .await
+    }
+
+    /// `op` on interaction `id`: Accept, Reject, StopProcessing, Complete...
+    pub async fn on_interaction(&mut self, id: &str, op: &str) -> Reply {
+        self.op(&format!("/api/v2/me/interactions/{id}"), op).await
     }
 
     /// One `/meta/connect`; the events it carried.
@@ -213,6 +234,50 @@ impl TestAgent {
     pub async fn events(&mut self) -> Vec<Value> {
         self.connect().await
     }
+}
+
+/// The simulator's user `agent{n}` (password `password`), not logged in.
+pub fn agent(base: &str, n: u32) -> TestAgent {
+    TestAgent::new(base, Some((&format!("agent{n}"), "password")))
+}
+
+/// `agent{n}` logged in and Ready on `channels` ([`TestAgent::log_in`]).
+pub async fn logged_in(base: &str, n: u32, channels: &[&str]) -> TestAgent {
+    let mut a = agent(base, n);
+    a.log_in(channels).await;
+    a
+}
+
+/// Injects an email (from customer@example.com, "Order 42") with `extra`
+/// form fields such as `userData[k]`; its interaction id.
+pub async fn inject_email(base: &str, extra: &[(&str, &str)]) -> String {
+    let mut fields = vec![
+        ("fromAddress", "customer@example.com"),
+        ("subject", "Order 42"),
+        ("text", "Where is my order?"),
+    ];
+    fields.extend_from_slice(extra);
+    let r = TestAgent::new(base, None)
+        .form("/genesys/2/email/inbound", &fields)
+        .await;
+    assert_eq!(r.json["statusCode"], 0, "{:?}", r.json);
+    r.json["interactionId"].as_str().unwrap().to_string()
+}
+
+/// Which of `agents` holds interaction `id`, by their GET /api/v2/me/interactions.
+pub async fn holder(agents: &mut [TestAgent], id: &str) -> Option<usize> {
+    for (i, a) in agents.iter_mut().enumerate() {
+        let r = a.get("/api/v2/me/interactions").await;
+        if r.json["interactions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == id)
+        {
+            return Some(i);
+        }
+    }
+    None
 }
 
 fn enc(s: &str) -> String {

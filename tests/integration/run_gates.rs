@@ -5,48 +5,46 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-mod run_support;
+use crate::support::heavy;
+use crate::support::profile::{Behaviour, Profile, Simulator, Traffic};
+use crate::support::run::{BIN, Dir};
 
-use run_support::{BIN, Dir};
-
-fn profile(routing_delay: &str) -> String {
-    format!(
-        r#"
-name = "gates"
-seed = 11
-
-[agents]
-count = 30
-channels = ["email"]
-
-[[stages]]
-duration = "2s"
-agents = 30
-
-[[stages]]
-duration = "6s"
-agents = 30
-
-[behaviour]
-accept_probability = 1.0
-answer_delay = "10ms..30ms"
-handle_time = "100ms..300ms"
-
-[traffic]
-email_rate = 10.0
-chat_rate = 0.0
-arrival = "constant"
-drain = "2s"
-
-[simulator]
-routing_delay = "{routing_delay}"
-"#
-    )
+/// 30 email agents that accept everything, 8 s of stages and a 2 s drain,
+/// 10 emails a second at a constant rate.
+fn profile(routing_delay: &'static str) -> Profile {
+    let mut profile = Profile {
+        seed: 11,
+        behaviour: Behaviour {
+            accept_probability: 1.0,
+            answer_delay: "10ms..30ms",
+            no_answer_probability: None,
+            handle_time: "100ms..300ms",
+            ..Behaviour::default()
+        },
+        traffic: Traffic {
+            email_rate: 10.0,
+            chat_rate: 0.0,
+            arrival: "constant",
+            drain: "2s",
+        },
+        simulator: Simulator {
+            routing_delay: Some(routing_delay),
+            ..Simulator::default()
+        },
+        ..Profile::bounded("gates", 30, "2s", "6s")
+    };
+    profile.agents.channels = vec!["email"];
+    profile
 }
 
-fn run(dir: &Path, name: &str, routing_delay: &str, gates: &[&str]) -> (i32, PathBuf, String) {
+fn run(
+    dir: &Path,
+    name: &str,
+    routing_delay: &'static str,
+    gates: &[&str],
+) -> (i32, PathBuf, String) {
     let file = dir.join(format!("{name}.toml"));
-    std::fs::write(&file, profile(routing_delay)).unwrap();
+    profile(routing_delay).write(&file);
     let out = dir.join(name);
     let mut cmd = Command::new(BIN);
     cmd.arg("run")
@@ -78,6 +76,7 @@ fn compare(a: &Path, b: &Path) -> (i32, String) {
 
 #[test]
 fn impossible_gate_fails_the_run_and_a_slower_simulator_fails_the_comparison() {
+    let _heavy = heavy::slot();
     let dir = Dir::new("gates");
 
     let (code, fast, log) = run(

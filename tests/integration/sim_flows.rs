@@ -1,56 +1,17 @@
 //! End-to-end agent flows against the simulator over real HTTP on 127.0.0.1.
 
-mod sim_support;
-
 use std::time::Duration;
 
+use crate::support::sim::{
+    TestAgent, agent, assert_counts_add_up, config, holder, inject_email, logged_in, start, stats,
+};
 use serde_json::json;
-use sim_support::{TestAgent, assert_counts_add_up, config, start, stats};
-
-const PW: Option<(&str, &str)> = None;
-
-fn agent(base: &str, n: u32) -> TestAgent {
-    let user = format!("agent{n}");
-    let user: &'static str = Box::leak(user.into_boxed_str());
-    TestAgent::new(base, Some((user, "password")))
-}
-
-async fn inject_email(base: &str, extra: &[(&str, &str)]) -> String {
-    let mut fields = vec![
-        ("fromAddress", "customer@example.com"),
-        ("subject", "Order 42"),
-        ("text", "Where is my order?"),
-    ];
-    fields.extend_from_slice(extra);
-    let r = TestAgent::new(base, PW)
-        .form("/genesys/2/email/inbound", &fields)
-        .await;
-    assert_eq!(r.json["statusCode"], 0, "{:?}", r.json);
-    r.json["interactionId"].as_str().unwrap().to_string()
-}
-
-/// Which agent (of `agents`) holds `id`, via GET /api/v2/me/interactions.
-async fn holder(agents: &mut [TestAgent], id: &str) -> Option<usize> {
-    for (i, a) in agents.iter_mut().enumerate() {
-        let r = a.get("/api/v2/me/interactions").await;
-        if r.json["interactions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|x| x["id"] == id)
-        {
-            return Some(i);
-        }
-    }
-    None
-}
 
 #[tokio::test]
 async fn email_invite_accept_stop_processing_with_user_data_round_trip() {
     let sim = start(config(3, Duration::from_secs(30))).await;
     let base = sim.url();
-    let mut a = agent(&base, 1);
-    a.log_in(&["email"]).await;
+    let mut a = logged_in(&base, 1, &["email"]).await;
     let id = inject_email(
         &base,
         &[
@@ -72,9 +33,7 @@ async fn email_invite_accept_stop_processing_with_user_data_round_trip() {
     assert_eq!(ud["odd key = & "], "v&=1 ü");
     assert_eq!(invite["email_object"], json!({"interactionId": id}));
 
-    let r = a
-        .op(&format!("/api/v2/me/interactions/{id}"), "Accept")
-        .await;
+    let r = a.on_interaction(&id, "Accept").await;
     assert_eq!(r.json["statusCode"], 0);
     let accepted = a.wait_interaction("Accepted").await;
     assert_eq!(accepted["email_object"]["text"], "Where is my order?");
@@ -84,9 +43,7 @@ async fn email_invite_accept_stop_processing_with_user_data_round_trip() {
         "customer@example.com"
     );
     assert_eq!(accepted["userData"]["agentload_seq"], "12");
-    let r = a
-        .op(&format!("/api/v2/me/interactions/{id}"), "StopProcessing")
-        .await;
+    let r = a.on_interaction(&id, "StopProcessing").await;
     assert_eq!(r.json["statusCode"], 0);
     let s = stats(&base).await;
     assert_eq!(
@@ -100,9 +57,7 @@ async fn email_invite_accept_stop_processing_with_user_data_round_trip() {
     );
     assert_counts_add_up(&s);
     // Finished: further operations on it are "not found".
-    let r = a
-        .op(&format!("/api/v2/me/interactions/{id}"), "Complete")
-        .await;
+    let r = a.on_interaction(&id, "Complete").await;
     assert_eq!(r.json["statusCode"], 6);
     sim.shutdown(Duration::from_millis(100)).await;
 }
@@ -111,9 +66,8 @@ async fn email_invite_accept_stop_processing_with_user_data_round_trip() {
 async fn chat_messages_both_ways_then_complete() {
     let sim = start(config(2, Duration::from_secs(30))).await;
     let base = sim.url();
-    let mut a = agent(&base, 2);
-    a.log_in(&["chat"]).await;
-    let mut customer = TestAgent::new(&base, PW);
+    let mut a = logged_in(&base, 2, &["chat"]).await;
+    let mut customer = TestAgent::new(&base, None);
     let r = customer
         .form(
             "/genesys/2/chat/customer-support",
@@ -134,8 +88,7 @@ async fn chat_messages_both_ways_then_complete() {
     let invite = a.wait_interaction("Invited").await;
     assert_eq!(invite["channel"], "chat");
     assert_eq!(invite["userData"]["seq"], "3");
-    a.op(&format!("/api/v2/me/interactions/{chat_id}"), "Accept")
-        .await;
+    a.on_interaction(&chat_id, "Accept").await;
     let accepted = a.wait_interaction("Accepted").await;
     let kinds: Vec<_> = accepted["chat_notifications"]
         .as_array()
@@ -194,9 +147,7 @@ async fn chat_messages_both_ways_then_complete() {
         )
         .await;
     assert_eq!(r.json["chatEnded"], true);
-    let r = a
-        .op(&format!("/api/v2/me/interactions/{chat_id}"), "Complete")
-        .await;
+    let r = a.on_interaction(&chat_id, "Complete").await;
     assert_eq!(r.json["statusCode"], 0);
     let s = stats(&base).await;
     assert_eq!(s["completed"], 1);
@@ -208,15 +159,13 @@ async fn chat_messages_both_ways_then_complete() {
 async fn reject_offers_to_another_agent() {
     let sim = start(config(2, Duration::from_secs(30))).await;
     let base = sim.url();
-    let mut agents = vec![agent(&base, 1), agent(&base, 2)];
-    for a in agents.iter_mut() {
-        a.log_in(&["email"]).await;
-    }
+    let mut agents = vec![
+        logged_in(&base, 1, &["email"]).await,
+        logged_in(&base, 2, &["email"]).await,
+    ];
     let id = inject_email(&base, &[]).await;
     let first = holder(&mut agents, &id).await.expect("offered to someone");
-    let r = agents[first]
-        .op(&format!("/api/v2/me/interactions/{id}"), "Reject")
-        .await;
+    let r = agents[first].on_interaction(&id, "Reject").await;
     assert_eq!(r.json["statusCode"], 0);
     let second = holder(&mut agents, &id).await.expect("offered again");
     assert_ne!(
@@ -238,10 +187,10 @@ async fn reject_offers_to_another_agent() {
 async fn unanswered_invite_is_revoked_and_offered_elsewhere() {
     let sim = start(config(2, Duration::from_millis(700))).await;
     let base = sim.url();
-    let mut agents = vec![agent(&base, 1), agent(&base, 2)];
-    for a in agents.iter_mut() {
-        a.log_in(&["email"]).await;
-    }
+    let mut agents = vec![
+        logged_in(&base, 1, &["email"]).await,
+        logged_in(&base, 2, &["email"]).await,
+    ];
     let id = inject_email(&base, &[]).await;
     let first = holder(&mut agents, &id).await.expect("offered");
     agents[first].wait_interaction("Invited").await;
@@ -261,8 +210,7 @@ async fn unanswered_invite_is_revoked_and_offered_elsewhere() {
 async fn not_ready_gets_no_offers_until_ready_again() {
     let sim = start(config(1, Duration::from_secs(30))).await;
     let base = sim.url();
-    let mut a = agent(&base, 1);
-    a.log_in(&["email"]).await;
+    let mut a = logged_in(&base, 1, &["email"]).await;
     let r = a.op("/api/v2/me/channels/email", "NotReady").await;
     assert_eq!(r.json["statusCode"], 0);
     let ch = a.get("/api/v2/me/channels").await;
@@ -290,8 +238,7 @@ async fn not_ready_gets_no_offers_until_ready_again() {
 async fn ready_is_confirmed_on_the_channels_topic() {
     let sim = start(config(1, Duration::from_secs(30))).await;
     let base = sim.url();
-    let mut a = agent(&base, 1);
-    a.log_in(&[]).await;
+    let mut a = logged_in(&base, 1, &[]).await;
     a.op("/api/v2/me/channels/chat", "Ready").await;
     let events = a.events().await;
     let ev = events
@@ -312,13 +259,10 @@ async fn ready_is_confirmed_on_the_channels_topic() {
 async fn session_end_requeues_to_another_agent() {
     let sim = start(config(2, Duration::from_secs(30))).await;
     let base = sim.url();
-    let mut a = agent(&base, 1);
-    a.log_in(&["email"]).await;
+    let mut a = logged_in(&base, 1, &["email"]).await;
     let id = inject_email(&base, &[]).await;
     a.wait_interaction("Invited").await;
-    let accepted = a
-        .op(&format!("/api/v2/me/interactions/{id}"), "Accept")
-        .await;
+    let accepted = a.on_interaction(&id, "Accept").await;
     assert_eq!(accepted.json["statusCode"], 0, "{:?}", accepted.json);
     assert_eq!(stats(&base).await["in_progress"], 1);
     let r = a.op("/api/v2/me", "EndContactCenterSession").await;
@@ -333,8 +277,7 @@ async fn session_end_requeues_to_another_agent() {
         ),
         (Some(1), Some(0), Some(1), Some(0))
     );
-    let mut b = agent(&base, 2);
-    b.log_in(&["email"]).await;
+    let mut b = logged_in(&base, 2, &["email"]).await;
     let invite = b.wait_interaction("Invited").await;
     assert_eq!(invite["id"], id.as_str());
     assert_counts_add_up(&stats(&base).await);
@@ -347,13 +290,10 @@ async fn bayeux_session_expiry_requeues() {
     cfg.max_interval = Duration::from_millis(300).into();
     let sim = start(cfg).await;
     let base = sim.url();
-    let mut a = agent(&base, 1);
-    a.log_in(&["email"]).await;
+    let mut a = logged_in(&base, 1, &["email"]).await;
     let id = inject_email(&base, &[]).await;
     a.wait_interaction("Invited").await;
-    let accepted = a
-        .op(&format!("/api/v2/me/interactions/{id}"), "Accept")
-        .await;
+    let accepted = a.on_interaction(&id, "Accept").await;
     assert_eq!(accepted.json["statusCode"], 0, "{:?}", accepted.json);
     assert_eq!(stats(&base).await["in_progress"], 1);
     // Stop connecting: the session expires after max_interval and the sweep.
@@ -464,29 +404,12 @@ async fn bad_input_gets_status_codes_and_leaves_state_sound() {
     let id = inject_email(&base, &[]).await;
     a.wait_interaction("Invited").await;
     assert_eq!(
-        a.op(&format!("/api/v2/me/interactions/{id}"), "StopProcessing")
-            .await
-            .json["statusCode"],
+        a.on_interaction(&id, "StopProcessing").await.json["statusCode"],
         2
     );
-    assert_eq!(
-        a.op(&format!("/api/v2/me/interactions/{id}"), "Accept")
-            .await
-            .json["statusCode"],
-        0
-    );
-    assert_eq!(
-        a.op(&format!("/api/v2/me/interactions/{id}"), "Accept")
-            .await
-            .json["statusCode"],
-        2
-    );
-    assert_eq!(
-        a.op(&format!("/api/v2/me/interactions/{id}"), "Reject")
-            .await
-            .json["statusCode"],
-        2
-    );
+    assert_eq!(a.on_interaction(&id, "Accept").await.json["statusCode"], 0);
+    assert_eq!(a.on_interaction(&id, "Accept").await.json["statusCode"], 2);
+    assert_eq!(a.on_interaction(&id, "Reject").await.json["statusCode"], 2);
     let huge = vec![b' '; 2 * 1024 * 1024];
     let r = a
         .request("POST", "/api/v2/me", "application/json", huge.clone())
@@ -528,8 +451,7 @@ async fn bad_input_gets_status_codes_and_leaves_state_sound() {
 async fn a_bayeux_session_cannot_be_used_by_another_user() {
     let sim = start(config(2, Duration::from_secs(30))).await;
     let base = sim.url();
-    let mut a = agent(&base, 1);
-    a.log_in(&["email"]).await;
+    let a = logged_in(&base, 1, &["email"]).await;
     let mut b = agent(&base, 2);
     let r = b
         .post("/api/v2/notifications", json!([{"channel": "/meta/connect", "clientId": a.client_id, "connectionType": "long-polling"}]))

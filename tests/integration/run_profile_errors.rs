@@ -2,11 +2,9 @@
 //! output folder, no simulator), with a message that names the file, line and
 //! field of a profile error, or the rule and column of a bad `--gate`.
 
-mod run_support;
-
 use std::process::Command;
 
-use run_support::{BIN, Dir};
+use crate::support::run::{BIN, Dir};
 
 /// A valid profile; each case appends to it or replaces one line.
 const VALID: &str = r#"name = "bad"

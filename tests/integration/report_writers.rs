@@ -1,6 +1,6 @@
 //! Each writer on the fixed example run, against golden files.
 //! Regenerate them after an intended format change with
-//! `UPDATE_GOLDEN=1 cargo test --test report_writers`, and review the diff.
+//! `UPDATE_GOLDEN=1 cargo test --test integration report_writers`, and review the diff.
 
 use std::path::PathBuf;
 

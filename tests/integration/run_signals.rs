@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 use agentload::report::hlog;
 use serde_json::Value;
 
-mod run_support;
-
-use run_support::{BIN, Dir};
+use crate::support::heavy;
+use crate::support::profile::{Behaviour, Gate, NotReady, Profile, Report, Traffic};
+use crate::support::run::{BIN, Dir};
 
 /// What the plan would take without an interrupt: 60 s of stages + 5 s drain.
 const PLAN: Duration = Duration::from_secs(65);
@@ -22,54 +22,35 @@ const PLAN: Duration = Duration::from_secs(65);
 /// 40 agents for a minute, 1 s intervals (so a few seconds give a few rows),
 /// a gate that any healthy run passes. `handle_time` decides how long a
 /// graceful stop takes, as agents finish the work in hand (`on_stop = finish`).
-fn profile(handle_time: &str) -> String {
-    format!(
-        r#"
-name = "signals"
-description = "interrupted run"
-seed = 11
-
-[agents]
-count = 40
-channels = ["email", "chat"]
-
-[[stages]]
-duration = "2s"
-agents = 40
-
-[[stages]]
-duration = "58s"
-agents = 40
-
-[behaviour]
-accept_probability = 0.9
-answer_delay = "20ms..100ms"
-no_answer_probability = 0.0
-handle_time = "{handle_time}"
-chat_messages = "0..1"
-on_stop = "finish"
-
-# No break falls in the test; the pending break timer must not hold the stop.
-[behaviour.not_ready]
-every = "10m..30m"
-duration = "1m..2m"
-
-[traffic]
-email_rate = 10.0
-chat_rate = 10.0
-arrival = "poisson"
-drain = "5s"
-
-[simulator]
-invite_timeout = "3s"
-
-[report]
-interval = "1s"
-
-[[gates]]
-rule = "invite_delivery.p99 < 30s"
-"#
-    )
+fn profile(handle_time: &'static str) -> Profile {
+    Profile {
+        description: Some("interrupted run"),
+        seed: 11,
+        behaviour: Behaviour {
+            accept_probability: 0.9,
+            answer_delay: "20ms..100ms",
+            handle_time,
+            chat_messages: Some("0..1"),
+            on_stop: Some("finish"),
+            // No break falls in the test; the pending break timer must not hold the stop.
+            not_ready: Some(NotReady {
+                every: "10m..30m",
+                duration: "1m..2m",
+            }),
+            ..Behaviour::default()
+        },
+        traffic: Traffic {
+            email_rate: 10.0,
+            chat_rate: 10.0,
+            drain: "5s",
+            ..Traffic::default()
+        },
+        report: Some(Report { interval: "1s" }),
+        gates: vec![Gate {
+            rule: "invite_delivery.p99 < 30s",
+        }],
+        ..Profile::bounded("signals", 40, "2s", "58s")
+    }
 }
 
 /// A running `agentload run`, killed when dropped so no test leaves it behind.
@@ -80,9 +61,9 @@ struct Run {
 }
 
 impl Run {
-    fn start(dir: &Dir, handle_time: &str) -> Run {
+    fn start(dir: &Dir, handle_time: &'static str) -> Run {
         let file = dir.0.join("profile.toml");
-        std::fs::write(&file, profile(handle_time)).unwrap();
+        profile(handle_time).write(&file);
         let log = dir.0.join("log.txt");
         let log_file = std::fs::File::create(&log).unwrap();
         let child = Command::new(BIN)
@@ -247,6 +228,7 @@ fn note_says_interrupted(summary: &Value) -> bool {
 
 #[test]
 fn sigint_stops_gracefully_and_writes_every_output() {
+    let _heavy = heavy::slot();
     let dir = Dir::new("signals-graceful");
     let mut run = Run::start(&dir, "300ms..1s");
     run.wait_for_rows(&dir.join("out"), 3, Duration::from_secs(4));
@@ -283,6 +265,7 @@ fn sigint_stops_gracefully_and_writes_every_output() {
 
 #[test]
 fn a_second_sigint_stops_at_once_and_still_writes_every_output() {
+    let _heavy = heavy::slot();
     let dir = Dir::new("signals-immediate");
     // Work in hand lasts far longer than the 10 s grace, so a graceful stop
     // alone would take the whole grace.
@@ -305,6 +288,7 @@ fn a_second_sigint_stops_at_once_and_still_writes_every_output() {
 
 #[test]
 fn a_killed_run_keeps_its_intervals_and_report_rebuilds_the_rest() {
+    let _heavy = heavy::slot();
     let dir = Dir::new("signals-killed");
     let out = dir.join("out");
     let mut run = Run::start(&dir, "300ms..1s");

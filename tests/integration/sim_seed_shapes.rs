@@ -2,12 +2,10 @@
 //! in tests/fixtures/interaction-notifications.txt (a copy of the seed):
 //! same keys, same capabilities per state, same JSON types.
 
-mod sim_support;
-
 use std::time::Duration;
 
+use crate::support::sim::{TestAgent, config, logged_in, start};
 use serde_json::{Map, Value, json};
-use sim_support::{TestAgent, config, start};
 
 // ------------------------------------------------ Python-repr sample parser
 
@@ -235,18 +233,12 @@ fn seed_parser_reads_all_seven_samples() {
     assert_eq!(email["userData"]["_AutoReplyCount"], 0);
 }
 
-fn agent(base: &str, n: u32) -> TestAgent {
-    let user: &'static str = Box::leak(format!("agent{n}").into_boxed_str());
-    TestAgent::new(base, Some((user, "password")))
-}
-
 #[tokio::test]
 async fn invite_revoke_accept_and_chat_message_match_the_seed() {
     let samples = seed_samples();
     let sim = start(config(1, Duration::from_millis(500))).await;
     let base = sim.url();
-    let mut a = agent(&base, 1);
-    a.log_in(&["email", "chat"]).await;
+    let mut a = logged_in(&base, 1, &["email", "chat"]).await;
     let mut gms = TestAgent::new(&base, None);
 
     let r = gms
@@ -274,8 +266,7 @@ async fn invite_revoke_accept_and_chat_message_match_the_seed() {
         &revoked,
     );
     a.wait_interaction("Invited").await;
-    a.op(&format!("/api/v2/me/interactions/{email_id}"), "Accept")
-        .await;
+    a.on_interaction(&email_id, "Accept").await;
     let accepted = a.wait_interaction("Accepted").await;
     same_shape(
         "email Accepted",
@@ -309,8 +300,7 @@ async fn invite_revoke_accept_and_chat_message_match_the_seed() {
         &[("message", "testmessage1fromclient"), ("secureKey", &key)],
     )
     .await;
-    a.op(&format!("/api/v2/me/interactions/{chat_id}"), "Accept")
-        .await;
+    a.on_interaction(&chat_id, "Accept").await;
     let accepted = a.wait_interaction("Accepted").await;
     same_shape(
         "chat Accepted",

@@ -5,52 +5,37 @@
 use std::path::Path;
 use std::process::Command;
 
-mod run_support;
-
-use run_support::{BIN, Dir};
+use crate::support::heavy;
+use crate::support::profile::{Behaviour, Profile, Report, Traffic};
+use crate::support::run::{BIN, Dir};
 
 /// 30 agents, 11 s of stages and a 2 s drain, 1 s intervals.
-const PROFILE: &str = r#"
-name = "progress"
-description = "piped live view"
-seed = 5
-
-[agents]
-count = 30
-channels = ["email", "chat"]
-
-[[stages]]
-duration = "2s"
-agents = 30
-
-[[stages]]
-duration = "9s"
-agents = 30
-
-[behaviour]
-accept_probability = 0.9
-answer_delay = "20ms..100ms"
-no_answer_probability = 0.0
-handle_time = "200ms..600ms"
-chat_messages = "0..1"
-
-[traffic]
-email_rate = 6.0
-chat_rate = 6.0
-arrival = "poisson"
-drain = "2s"
-
-[simulator]
-invite_timeout = "3s"
-
-[report]
-interval = "1s"
-"#;
+fn profile() -> Profile {
+    Profile {
+        description: Some("piped live view"),
+        seed: 5,
+        behaviour: Behaviour {
+            accept_probability: 0.9,
+            answer_delay: "20ms..100ms",
+            handle_time: "200ms..600ms",
+            chat_messages: Some("0..1"),
+            ..Behaviour::default()
+        },
+        traffic: Traffic {
+            email_rate: 6.0,
+            chat_rate: 6.0,
+            drain: "2s",
+            ..Traffic::default()
+        },
+        report: Some(Report { interval: "1s" }),
+        ..Profile::bounded("progress", 30, "2s", "9s")
+    }
+}
 
 /// A fresh folder holding the profile.
 fn profile_dir(name: &str) -> Dir {
     let dir = Dir::new(&format!("progress-{name}"));
-    std::fs::write(dir.join("profile.toml"), PROFILE).unwrap();
+    profile().write(&dir.join("profile.toml"));
     dir
 }
 
@@ -98,6 +83,7 @@ fn assert_final_summary(stdout: &str, all: &str) {
 
 #[test]
 fn piped_runs_print_plain_lines_once_per_period_without_escape_codes() {
+    let _heavy = heavy::slot();
     let dir = profile_dir("plain");
     let (code, stdout, stderr) = run(&dir.0, &[]);
     let all = format!("stdout:\n{stdout}\nstderr:\n{stderr}");
@@ -147,6 +133,7 @@ fn piped_runs_print_plain_lines_once_per_period_without_escape_codes() {
 
 #[test]
 fn quiet_runs_print_only_the_final_summary() {
+    let _heavy = heavy::slot();
     let dir = profile_dir("quiet");
     let (code, stdout, stderr) = run(&dir.0, &["--quiet", "--duration", "4s"]);
     let all = format!("stdout:\n{stdout}\nstderr:\n{stderr}");

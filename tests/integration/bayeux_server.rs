@@ -3,6 +3,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::support::heavy;
 use agentload::bayeux::{
     BayeuxServer, CloseReason, Message, Reconnect, RequestContext, ServerConfig, SessionListener,
     decode_messages,
@@ -477,6 +478,7 @@ async fn router_issues_browser_cookie_and_serves_any_path() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thousands_of_held_connects_all_get_one_broadcast() {
+    let _heavy = heavy::slot();
     const N: usize = 3000;
     let (server, _) = server_with(config());
     let mut ids = Vec::with_capacity(N);

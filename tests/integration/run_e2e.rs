@@ -2,49 +2,21 @@
 //! simulator, and the same profile against a separately started
 //! `agentload serve`, whose `/sim/stats` must agree with the run's counts.
 
-mod run_support;
-
-use run_support::{Dir, Served, count, counter, run, sim_figure, sim_stats};
+use crate::support::heavy;
+use crate::support::profile::{Behaviour, Profile};
+use crate::support::run::{Dir, Served, count, counter, run, sim_figure, sim_stats};
 use serde_json::Value;
 
 /// 50 agents, about 12 s of stages and a short drain, email and chat.
-fn profile(extra_simulator: &str) -> String {
-    format!(
-        r#"
-name = "e2e"
-description = "bounded end-to-end test"
-seed = 7
-
-[agents]
-count = 50
-channels = ["email", "chat"]
-
-[[stages]]
-duration = "3s"
-agents = 50
-
-[[stages]]
-duration = "8s"
-agents = 50
-
-[behaviour]
-accept_probability = 0.8
-answer_delay = "20ms..150ms"
-no_answer_probability = 0.0
-handle_time = "200ms..800ms"
-chat_messages = "0..1"
-
-[traffic]
-email_rate = 8.0
-chat_rate = 8.0
-arrival = "poisson"
-drain = "4s"
-
-[simulator]
-invite_timeout = "3s"
-{extra_simulator}
-"#
-    )
+fn profile() -> Profile {
+    Profile {
+        description: Some("bounded end-to-end test"),
+        behaviour: Behaviour {
+            chat_messages: Some("0..1"),
+            ..Behaviour::default()
+        },
+        ..Profile::bounded("e2e", 50, "3s", "8s")
+    }
 }
 
 fn assert_consistent(summary: &Value, log: &str) {
@@ -93,8 +65,9 @@ fn assert_consistent(summary: &Value, log: &str) {
 
 #[test]
 fn run_against_the_embedded_simulator_loses_nothing_and_counts_add_up() {
+    let _heavy = heavy::slot();
     let dir = Dir::new("embedded");
-    let ran = run(&profile(""), &dir.0, &[]);
+    let ran = run(&profile(), &dir.0, &[]);
     let (summary, log) = (ran.summary(), &ran.log);
     assert_eq!(ran.code, 0, "{log}");
     assert_consistent(summary, log);
@@ -115,9 +88,10 @@ fn run_against_the_embedded_simulator_loses_nothing_and_counts_add_up() {
 
 #[test]
 fn run_against_a_separate_simulator_agrees_with_its_stats() {
+    let _heavy = heavy::slot();
     let served = Served::start(&[]);
     let dir = Dir::new("target");
-    let ran = run(&profile(""), &dir.0, &["--target", &served.url]);
+    let ran = run(&profile(), &dir.0, &["--target", &served.url]);
     let (summary, log) = (ran.summary(), &ran.log);
     assert_eq!(ran.code, 0, "{log}");
     assert_consistent(summary, log);
@@ -159,12 +133,14 @@ fn run_against_a_separate_simulator_agrees_with_its_stats() {
 
 #[test]
 fn run_with_the_simulator_in_a_child_process_gets_its_settings_and_final_counts() {
+    let _heavy = heavy::slot();
     let dir = Dir::new("child");
     // The simulator's users only know this password: logging in proves the
     // profile's [simulator] table reached the child process.
-    let text = profile(r#"password = "s3cret-child""#)
-        .replace("count = 50\n", "count = 50\npassword = \"s3cret-child\"\n");
-    let ran = run(&text, &dir.0, &["--simulator-process", "child"]);
+    let mut profile = profile();
+    profile.simulator.password = Some("s3cret-child");
+    profile.agents.password = Some("s3cret-child");
+    let ran = run(&profile, &dir.0, &["--simulator-process", "child"]);
     let (summary, log) = (ran.summary(), &ran.log);
     assert_eq!(ran.code, 0, "{log}");
     assert_consistent(summary, log);
@@ -189,7 +165,7 @@ fn run_with_the_simulator_in_a_child_process_gets_its_settings_and_final_counts(
 fn a_supervised_simulator_refuses_settings_it_cannot_read() {
     use std::io::Write;
     use std::process::{Command, Stdio};
-    let mut child = Command::new(run_support::BIN)
+    let mut child = Command::new(crate::support::run::BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--supervised"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

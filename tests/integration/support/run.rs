@@ -1,13 +1,14 @@
 //! Helpers for the `agentload run` tests that drive the built binary: a temp
 //! folder, a run that returns its summary.json, a background `agentload serve`.
 
-#![allow(dead_code)]
-
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
+
+use super::profile::Profile;
 
 /// The built binary.
 pub const BIN: &str = env!("CARGO_BIN_EXE_agentload");
@@ -16,9 +17,12 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_agentload");
 pub struct Dir(pub PathBuf);
 
 impl Dir {
-    /// A fresh folder named after the test and the process.
+    /// A fresh folder named after the test, the process and the folder's
+    /// number in it (the tests share one process).
     pub fn new(name: &str) -> Dir {
-        let dir = std::env::temp_dir().join(format!("agentload-{name}-{}", std::process::id()));
+        static MADE: AtomicUsize = AtomicUsize::new(0);
+        let n = MADE.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("agentload-{name}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         Dir(dir)
@@ -71,9 +75,9 @@ pub fn sim_figure(log: &str, name: &str) -> u64 {
 }
 
 /// `agentload run PROFILE --out DIR/out --quiet EXTRA...` with the profile written to `dir`.
-pub fn run(profile_text: &str, dir: &Path, extra: &[&str]) -> Ran {
+pub fn run(profile: &Profile, dir: &Path, extra: &[&str]) -> Ran {
     let file = dir.join("profile.toml");
-    std::fs::write(&file, profile_text).unwrap();
+    profile.write(&file);
     let out = dir.join("out");
     let output = Command::new(BIN)
         .arg("run")
@@ -166,7 +170,6 @@ impl Drop for Served {
 
 /// `GET {url}/sim/stats` with the crate's own HTTP client, trusting `ca`
 /// (a PEM file) for `https://` URLs.
-#[allow(dead_code)] // not every test binary that includes this module reads stats
 pub fn sim_stats(url: &str, ca: Option<&str>) -> Value {
     use agentload::http::{HttpClient, HttpSession, TlsOptions};
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -2,43 +2,29 @@
 //! with a self-signed certificate: trusted through `--ca-file`, accepted with
 //! `--insecure`, and refused (counted as TLS errors) with neither.
 
-mod run_support;
-
 use std::time::Duration;
 
-use run_support::{Dir, Served, count, counter, errors, run, sim_stats};
+use crate::support::heavy;
+use crate::support::profile::{Profile, Simulator, Traffic};
+use crate::support::run::{Dir, Served, count, counter, errors, run, sim_stats};
 use serde_json::Value;
 
 /// 50 agents, about 8 s of stages and a short drain, email and chat.
-const PROFILE: &str = r#"
-name = "tls"
-description = "bounded run over HTTPS"
-seed = 11
-
-[agents]
-count = 50
-channels = ["email", "chat"]
-
-[[stages]]
-duration = "2s"
-agents = 50
-
-[[stages]]
-duration = "6s"
-agents = 50
-
-[behaviour]
-accept_probability = 0.8
-answer_delay = "20ms..150ms"
-no_answer_probability = 0.0
-handle_time = "200ms..800ms"
-
-[traffic]
-email_rate = 6.0
-chat_rate = 6.0
-arrival = "poisson"
-drain = "3s"
-"#;
+fn profile() -> Profile {
+    Profile {
+        description: Some("bounded run over HTTPS"),
+        seed: 11,
+        traffic: Traffic {
+            email_rate: 6.0,
+            chat_rate: 6.0,
+            drain: "3s",
+            ..Traffic::default()
+        },
+        // The target is `agentload serve`: no embedded simulator to set up.
+        simulator: Simulator::default(),
+        ..Profile::bounded("tls", 50, "2s", "6s")
+    }
+}
 
 /// A self-signed certificate for 127.0.0.1 and localhost, and its key, as PEM files in `dir`.
 fn self_signed(dir: &Dir) -> (String, String) {
@@ -102,11 +88,12 @@ fn assert_complete_run(summary: &Value, log: &str) {
 
 #[test]
 fn a_run_trusting_the_servers_ca_file_completes_over_https() {
+    let _heavy = heavy::slot();
     let dir = Dir::new("tls-ca");
     let (cert, key) = self_signed(&dir);
     let served = serve_tls(&cert, &key);
     let ran = run(
-        PROFILE,
+        &profile(),
         &dir.0,
         &["--target", &served.url, "--ca-file", &cert],
     );
@@ -143,21 +130,23 @@ fn a_run_trusting_the_servers_ca_file_completes_over_https() {
 
 #[test]
 fn an_insecure_run_completes_over_https() {
+    let _heavy = heavy::slot();
     let dir = Dir::new("tls-insecure");
     let (cert, key) = self_signed(&dir);
     let served = serve_tls(&cert, &key);
-    let ran = run(PROFILE, &dir.0, &["--target", &served.url, "--insecure"]);
+    let ran = run(&profile(), &dir.0, &["--target", &served.url, "--insecure"]);
     assert_eq!(ran.code, 0, "{}", ran.log);
     assert_complete_run(ran.summary(), &ran.log);
 }
 
 #[test]
 fn an_untrusted_server_is_reported_as_tls_errors_and_the_run_still_ends() {
+    let _heavy = heavy::slot();
     let dir = Dir::new("tls-untrusted");
     let (cert, key) = self_signed(&dir);
     let served = serve_tls(&cert, &key);
     let started = std::time::Instant::now();
-    let ran = run(PROFILE, &dir.0, &["--target", &served.url]);
+    let ran = run(&profile(), &dir.0, &["--target", &served.url]);
     let elapsed = started.elapsed();
     let summary = ran.summary();
     // The run ends by itself at the end of its plan (8 s + 3 s drain) even

@@ -1,0 +1,37 @@
+//! The integration tests of agentload, one test binary (linking the crate
+//! once instead of once per file), each module the specification of one
+//! part, read from the outside: the built binary, the simulator over real
+//! HTTP on 127.0.0.1, the Bayeux client and server, the reports.
+//!
+//! Run one part with a filter: `cargo test --test integration sim_flows`.
+//! Tests that put load on the machine hold a [`support::heavy`] slot, so
+//! that at most two of them run at once whatever `--test-threads` is.
+
+mod support;
+
+mod bayeux_client;
+mod bayeux_http_tls;
+mod bayeux_server;
+mod faye_interop;
+mod http_long_poll;
+mod profile_check;
+mod profile_load;
+mod profile_plan;
+mod report_cli;
+mod report_html;
+mod report_rebuild;
+mod report_writers;
+mod run_e2e;
+mod run_faults;
+mod run_gates;
+mod run_profile_errors;
+mod run_progress;
+mod run_signals;
+mod run_tls;
+mod sim_cometd;
+mod sim_faults;
+mod sim_flows;
+mod sim_scale;
+mod sim_seed_shapes;
+mod sim_soak;
+mod text_outputs;
