@@ -325,6 +325,45 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_overriding_flag_reaches_the_overrides() {
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from([
+            "agentload",
+            "run",
+            "p.toml",
+            "--agents",
+            "7",
+            "--duration",
+            "90s",
+            "--seed",
+            "42",
+            "--target",
+            "https://gws:8443",
+            "--insecure",
+            "--ca-file",
+            "ca.pem",
+            "--gate",
+            "errors.total == 0",
+            "--gate",
+            "accept.p99 < 1s",
+        ])
+        .unwrap();
+        let crate::cli::Command::Run(args) = cli.command else {
+            panic!("not run: {:?}", cli.command);
+        };
+        let expected = Overrides {
+            agents: Some(7),
+            duration: Some(crate::units::HumanDuration(Duration::from_secs(90))),
+            seed: Some(42),
+            target: Some("https://gws:8443".into()),
+            insecure: true,
+            ca_file: Some(PathBuf::from("ca.pem")),
+            gates: vec!["errors.total == 0".into(), "accept.p99 < 1s".into()],
+        };
+        assert_eq!(overrides(&args), expected);
+    }
+
+    #[test]
     fn folder_stamps_sort_and_have_no_separators() {
         let stamp = folder_stamp(1_795_962_600_123);
         assert_eq!(stamp.len(), 16, "{stamp}");
