@@ -1,10 +1,17 @@
-//! One simulated agent: its behaviour as a state machine over the GWS REST
-//! calls and the Bayeux client.
+//! One simulated agent: its decisions as a state machine ([`machine`]) over
+//! the GWS REST calls and the Bayeux client, run by a thin task ([`task`]).
 
+mod actions;
+pub mod effect;
 pub mod ledger;
+mod login;
+pub mod machine;
 pub mod marker;
+pub mod notice;
 pub mod observer;
+mod retry;
 pub mod settings;
+mod sink;
 pub mod task;
 
 pub use ledger::OfferLedger;
