@@ -3,6 +3,7 @@ locustfile's own log), read the same way for every tool: what happened in a
 measurement window."""
 
 import math
+from fractions import Fraction
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,25 +39,30 @@ def read(path: Path) -> list[Interval]:
 
 
 def edges(intervals: list[Interval], tag: str, s0: float, s1: float,
-          period: float = 0.0) -> tuple[float, float] | None:
-    """A window [t0, t1] inside [s0, s1] whose ends are interval edges of
-    `tag`, so every interval is wholly in or wholly out and counts need no
+          period: float = 0.0, slack: float = 0.002) -> tuple[float, float] | None:
+    """A window [t0, t1] inside [s0, s1] whose ends fall inside no interval
+    of `tag`, so every interval is wholly in or wholly out and counts need no
     prorating (connects come in bursts: prorating would be off by a burst).
-    With a `period` (the hold), its length is the longest whole number of
-    periods that fits: idle agents cycle in step, so a window of 10.5 cycles
-    would count 10 or 11 of them per agent depending on where it starts.
-    A tool may leave out an interval with nothing recorded; nothing is lost
-    then, wherever the window ends. None when no whole interval fits."""
-    bounds = sorted({b for i in intervals if i.tag == tag for b in (i.start, i.start + i.length)})
-    inside = [b for b in bounds if s0 <= b <= s1]
-    if len(inside) < 2:
-        return None
-    t0 = inside[0]
-    periods = int((inside[-1] - t0 + 0.1) // period) if period > 0 else 0
-    if periods == 0:
-        return t0, inside[-1]
-    # Interval edges lie about a second apart: take the one nearest the target.
-    return t0, min(inside, key=lambda b: abs(b - t0 - periods * period))
+    An end may fall on an interval edge or in a stretch the log leaves out
+    (agentload writes no line for an interval with nothing recorded).
+    With a `period` (the hold) the window lasts the longest whole number of
+    periods that fits, give or take the interval an end would cut: idle
+    agents cycle in step, so a window of 10.5 cycles would count 10 or 11 per
+    agent depending on where it starts. None when nothing fits."""
+    spans = [(i.start, i.start + i.length) for i in intervals if i.tag == tag]
+
+    def cut(t: float) -> tuple[float, float] | None:
+        return next(((a, b) for a, b in spans if a + slack < t < b - slack), None)
+
+    hit = cut(s0)
+    t0 = hit[1] if hit else s0
+    periods = int((s1 - t0) // period) if period > 0 else 0
+    target = t0 + periods * period if periods else s1
+    hit = cut(target)
+    if hit:
+        a, b = hit
+        target = b if b - target < target - a and b <= s1 else a
+    return (t0, target) if target > t0 else None
 
 
 def between(intervals: list[Interval], tag: str, t0: float, t1: float,
@@ -78,13 +84,10 @@ def between(intervals: list[Interval], tag: str, t0: float, t1: float,
 
 def percentile(h: HdrHistogram, p: float) -> int:
     """The value at percentile `p` by the rank rule of HdrHistogram's Java
-    reference and agentload (rank = ceil(p/100 x count)), so both tools'
-    percentiles come out of one computation."""
+    reference and agentload (rank = ceil(p/100 x count), in exact
+    arithmetic), so both tools' percentiles come out of one computation.
+    hdrh rounds its own rank (int(q/100 x count + 0.5)), so it is asked for
+    the percentile whose rounded rank is that one."""
     total = h.get_total_count()
-    rank = max(1, math.ceil(p / 100.0 * total))
-    seen = 0
-    for item in h.get_recorded_iterator():
-        seen += item.count_added_in_this_iter_step
-        if seen >= rank:
-            return h.get_highest_equivalent_value(item.value_iterated_to)
-    return h.get_max_value()
+    rank = max(1, math.ceil(Fraction(str(p)) * total / 100))
+    return h.get_value_at_percentile(100.0 * (rank - 0.25) / total)

@@ -71,23 +71,40 @@ class IntervalLog(unittest.TestCase):
         self.assertIsNone(hlog.edges(intervals, "connect_cycle", 100.2, 100.9))
 
     def test_a_window_of_whole_cycles(self):
-        # Every interval of 1 s from 100 to 110: at a 2 s cycle the longest
+        # Every interval of 1 s from 100 to 130: at a 2 s cycle the longest
         # whole number of cycles in [100.5, 109.6] is 4 (101 .. 109).
         one = histogram(5).encode().decode()
         path = self.write(["#[BaseTime: 100.000 (seconds since epoch)]"] +
-                          [f"Tag=connect_cycle,{k}.000,1.000,0.001,{one}" for k in range(10)])
+                          [f"Tag=connect_cycle,{k}.000,1.000,0.001,{one}" for k in range(30)])
         intervals = hlog.read(path)
         self.assertEqual(hlog.edges(intervals, "connect_cycle", 100.5, 109.6, 2.0), (101.0, 109.0))
         self.assertEqual(hlog.edges(intervals, "connect_cycle", 100.5, 109.6), (101.0, 109.0))
         self.assertEqual(hlog.edges(intervals, "connect_cycle", 100.5, 110.0, 2.0), (101.0, 109.0))
         self.assertEqual(hlog.edges(intervals, "connect_cycle", 100.5, 110.0, 3.0), (101.0, 110.0))
+        # 22.9 s of sampling from 101.0 hold 11 whole cycles; 12 would not fit.
+        self.assertEqual(hlog.edges(intervals, "connect_cycle", 100.5, 123.9, 2.0), (101.0, 123.0))
         self.assertEqual(hlog.edges(intervals, "connect_cycle", 100.5, 104.0, 30.0), (101.0, 104.0))
+
+    def test_a_window_over_intervals_left_out(self):
+        # At a 30 s hold agentload logs only the intervals where connects end.
+        burst = histogram(*[1000] * 50).encode().decode()
+        path = self.write(["#[BaseTime: 100.000 (seconds since epoch)]",
+                           f"Tag=connect_cycle,0.000,1.000,0.001,{burst}",
+                           f"Tag=connect_cycle,30.000,1.000,0.001,{burst}"])
+        intervals = hlog.read(path)
+        self.assertEqual(hlog.edges(intervals, "connect_cycle", 100.5, 133.0, 30.0), (101.0, 131.0))
+        self.assertEqual(hlog.between(intervals, "connect_cycle", 101.0, 131.0)[0], 50)
+        self.assertEqual(hlog.edges(intervals, "connect_cycle", 105.0, 137.5, 30.0), (105.0, 135.0))
 
     def test_percentiles_take_the_ceiling_rank(self):
         h = histogram(*range(1, 101))
         self.assertEqual(hlog.percentile(h, 50), 50)
         self.assertEqual(hlog.percentile(h, 99), 99)
         self.assertEqual(hlog.percentile(histogram(1000, 3000), 50), 1000)
+        # 7 % of 100 is rank 7 exactly (0.07 x 100 is 7.000000000000001 in floats).
+        self.assertEqual(hlog.percentile(h, 7), 7)
+        self.assertEqual(hlog.percentile(histogram(*range(1, 1001)), 99.9), 999)
+        self.assertEqual(hlog.percentile(histogram(123_456), 99), 123_519)
 
 
 class Summary(unittest.TestCase):
