@@ -68,10 +68,23 @@ fn mark(passed: bool) -> &'static str {
     if passed { "✅" } else { "❌" }
 }
 
-/// [`write`], as a string.
+/// [`write`], as a string: the verdict, the key figures, then the gates,
+/// the baseline, every measurement and the notes.
 pub fn render(r: &RunResults) -> String {
-    let run = &r.run;
     let mut out = String::with_capacity(4096);
+    verdict(&mut out, r);
+    saturation_warning(&mut out, r);
+    key_figures(&mut out, r);
+    gates(&mut out, r);
+    baseline(&mut out, r);
+    measurements(&mut out, r);
+    notes(&mut out, r);
+    out
+}
+
+/// The heading with the verdict and the line of run facts under it.
+fn verdict(out: &mut String, r: &RunResults) {
+    let run = &r.run;
     let failed = r.gates.iter().filter(|g| !g.passed).count();
     let _ = writeln!(
         out,
@@ -98,7 +111,9 @@ pub fn render(r: &RunResults) -> String {
         run.agents,
         cell(&readable_utc(&run.started_at)),
     );
+}
 
+fn saturation_warning(out: &mut String, r: &RunResults) {
     if r.generator.doubtful {
         let _ = writeln!(
             out,
@@ -109,7 +124,10 @@ pub fn render(r: &RunResults) -> String {
             r.generator.peak_cpu_percent
         );
     }
+}
 
+/// The figures people ask about first, in one table row.
+fn key_figures(out: &mut String, r: &RunResults) {
     let invite = r.percentiles(Measure::InviteDelivery);
     let cycle = r.percentiles(Measure::ConnectCycle);
     let lat = |n: u64, us: u64| {
@@ -133,57 +151,67 @@ pub fn render(r: &RunResults) -> String {
         count(r.error_total()),
         percent(r.error_ratio()),
     );
+}
 
-    if !r.gates.is_empty() {
-        out.push_str("### Gates\n\n|  | rule | observed | expected | failed window |\n|---|---|---:|---:|---|\n");
-        for g in &r.gates {
-            let window = g.window.map_or("–".to_owned(), |w| {
-                format!(
-                    "{} – {}",
-                    duration_ms(w.start_offset_ms),
-                    duration_ms(w.end_offset_ms)
-                )
-            });
-            let observed = match &g.note {
-                Some(note) => format!("{} ({})", g.observed, note),
-                None => g.observed.clone(),
-            };
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} |",
-                mark(g.passed),
-                code(&g.rule),
-                cell(&observed),
-                cell(&g.expected),
-                window
-            );
-        }
-        out.push('\n');
+fn gates(out: &mut String, r: &RunResults) {
+    if r.gates.is_empty() {
+        return;
     }
-
-    if let Some(b) = &r.baseline {
+    out.push_str(
+        "### Gates\n\n|  | rule | observed | expected | failed window |\n|---|---|---:|---:|---|\n",
+    );
+    for g in &r.gates {
+        let window = g.window.map_or("–".to_owned(), |w| {
+            format!(
+                "{} – {}",
+                duration_ms(w.start_offset_ms),
+                duration_ms(w.end_offset_ms)
+            )
+        });
+        let observed = match &g.note {
+            Some(note) => format!("{} ({})", g.observed, note),
+            None => g.observed.clone(),
+        };
         let _ = writeln!(
             out,
-            "### Baseline {}\n\nAllowed slowdown {:.1} %; changes under {} never count.\n\n|  | measurement | baseline | this run | change |\n|---|---|---:|---:|---:|",
-            code(&b.baseline),
-            b.max_regression_pct,
-            latency_us(b.floor_us as f64)
+            "| {} | {} | {} | {} | {} |",
+            mark(g.passed),
+            code(&g.rule),
+            cell(&observed),
+            cell(&g.expected),
+            window
         );
-        for row in &b.rows {
-            let (base, new) = row.values(latency_us);
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {:+.1} % |",
-                mark(!row.regressed),
-                code(&format!("{}.{}", row.metric, row.stat)),
-                base,
-                new,
-                row.change_pct
-            );
-        }
-        out.push('\n');
     }
+    out.push('\n');
+}
 
+fn baseline(out: &mut String, r: &RunResults) {
+    let Some(b) = &r.baseline else { return };
+    let _ = writeln!(
+        out,
+        "### Baseline {}\n\nAllowed slowdown {:.1} %; changes under {} never count.\n\n|  | measurement | baseline | this run | change |\n|---|---|---:|---:|---:|",
+        code(&b.baseline),
+        b.max_regression_pct,
+        latency_us(b.floor_us as f64)
+    );
+    for row in &b.rows {
+        let (base, new) = row.values(latency_us);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {:+.1} % |",
+            mark(!row.regressed),
+            code(&format!("{}.{}", row.metric, row.stat)),
+            base,
+            new,
+            row.change_pct
+        );
+    }
+    out.push('\n');
+}
+
+/// One row per measurement that recorded something, in the profile's
+/// percentile columns.
+fn measurements(out: &mut String, r: &RunResults) {
     let shown = r.shown_percentiles(&TABLE_PERCENTILES);
     out.push_str("### Measurements\n\n| measurement | count |");
     for &q in &shown {
@@ -208,14 +236,15 @@ pub fn render(r: &RunResults) -> String {
         }
         let _ = writeln!(out, " {} |", latency_us(p.max_us as f64));
     }
+}
 
+fn notes(out: &mut String, r: &RunResults) {
     if !r.notes.is_empty() {
         out.push_str("\n### Notes\n\n");
         for n in &r.notes {
             let _ = writeln!(out, "- {}", cell(n));
         }
     }
-    out
 }
 
 #[cfg(test)]

@@ -72,18 +72,10 @@ fn percentile_points(results: &RunResults, m: Measure) -> Vec<(f64, f64)> {
     if p.count == 0 {
         return Vec::new();
     }
-    [
-        (0.0, p.min_us),
-        (50.0, p.p50_us),
-        (90.0, p.p90_us),
-        (95.0, p.p95_us),
-        (99.0, p.p99_us),
-        (99.9, p.p999_us),
-        (100.0, p.max_us),
-    ]
-    .into_iter()
-    .map(|(q, us)| (q, us as f64 / 1000.0))
-    .collect()
+    std::iter::once((0.0, p.min_us))
+        .chain(p.stored())
+        .map(|(q, us)| (q, us as f64 / 1000.0))
+        .collect()
 }
 
 /// One percentile-curve chart per group of measurements that has data.
