@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::metrics::histogram::new_histogram;
 use crate::metrics::{Counter, Gauge, GeneratorHealth, IntervalSnapshot, Measure};
+use crate::units::format;
 
 use super::export::Export;
 use super::model::{IntervalSummary, Percentiles, RunInfo, RunResults, encode_histogram};
@@ -279,9 +280,9 @@ fn read_histograms(
                 );
             }
             Err(e) => notes.push(format!(
-                "{origin}: skipped an undecodable {} histogram at {:.3}s ({e})",
+                "{origin}: skipped an undecodable {} histogram at {} ({e})",
                 m.name(),
-                offset_ms as f64 / 1000.0
+                format::duration_ms(offset_ms)
             )),
         }
     }

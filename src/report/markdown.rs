@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 use crate::error::Error;
 use crate::metrics::{Counter, Measure};
 use crate::report::export::Export;
-use crate::report::html::format::{count, duration_ms, latency_us, percent, rate, readable_utc};
 use crate::report::model::{RunResults, percentile_label};
+use crate::units::format;
 
 /// Columns when the profile does not say (`[report] percentiles`).
 const TABLE_PERCENTILES: [f64; 4] = [50.0, 90.0, 99.0, 99.9];
@@ -107,9 +107,9 @@ fn verdict(out: &mut String, r: &RunResults) {
         out,
         "{gates}{baseline} · run {} · {} · {} agents · started {} UTC\n",
         code(&run.id),
-        duration_ms(run.duration_ms),
+        format::duration_ms(run.duration_ms),
         run.agents,
-        cell(&readable_utc(&run.started_at)),
+        cell(&format::readable_utc(&run.started_at)),
     );
 }
 
@@ -117,11 +117,11 @@ fn saturation_warning(out: &mut String, r: &RunResults) {
     if r.generator.doubtful {
         let _ = writeln!(
             out,
-            "> [!WARNING]\n> The load generator was saturated in {} of {} intervals (scheduler lag p99 up to {}, CPU up to {:.0} %): latencies include its own delay.\n",
+            "> [!WARNING]\n> The load generator was saturated in {} of {} intervals (scheduler lag p99 up to {}, CPU up to {}): latencies include its own delay.\n",
             r.generator.doubtful_intervals,
             r.intervals.len(),
-            latency_us(r.generator.scheduler_lag_p99_us as f64),
-            r.generator.peak_cpu_percent
+            format::latency_us(r.generator.scheduler_lag_p99_us as f64),
+            format::percent(r.generator.peak_cpu_percent / 100.0)
         );
     }
 }
@@ -132,9 +132,9 @@ fn key_figures(out: &mut String, r: &RunResults) {
     let cycle = r.percentiles(Measure::ConnectCycle);
     let lat = |n: u64, us: u64| {
         if n == 0 {
-            "–".to_owned()
+            format::NO_VALUE.to_owned()
         } else {
-            latency_us(us as f64)
+            format::latency_us(us as f64)
         }
     };
     let lost = r.counter(Counter::InteractionsLost);
@@ -145,11 +145,11 @@ fn key_figures(out: &mut String, r: &RunResults) {
         lat(invite.count, invite.p50_us),
         lat(invite.count, invite.p99_us),
         lat(cycle.count, cycle.p99_us),
-        rate(r.counter(Counter::InvitesOffered) as f64 / r.seconds()),
-        count(lost),
+        format::rate(r.counter(Counter::InvitesOffered) as f64 / r.seconds()),
+        format::count(lost),
         if lost > 0 { " ❌" } else { "" },
-        count(r.error_total()),
-        percent(r.error_ratio()),
+        format::count(r.error_total()),
+        format::percent(r.error_ratio()),
     );
 }
 
@@ -161,12 +161,8 @@ fn gates(out: &mut String, r: &RunResults) {
         "### Gates\n\n|  | rule | observed | expected | failed window |\n|---|---|---:|---:|---|\n",
     );
     for g in &r.gates {
-        let window = g.window.map_or("–".to_owned(), |w| {
-            format!(
-                "{} – {}",
-                duration_ms(w.start_offset_ms),
-                duration_ms(w.end_offset_ms)
-            )
+        let window = g.window.map_or(format::NO_VALUE.to_owned(), |w| {
+            format::window_ms(w.start_offset_ms, w.end_offset_ms)
         });
         let observed = match &g.note {
             Some(note) => format!("{} ({})", g.observed, note),
@@ -189,21 +185,21 @@ fn baseline(out: &mut String, r: &RunResults) {
     let Some(b) = &r.baseline else { return };
     let _ = writeln!(
         out,
-        "### Baseline {}\n\nAllowed slowdown {:.1} %; changes under {} never count.\n\n|  | measurement | baseline | this run | change |\n|---|---|---:|---:|---:|",
+        "### Baseline {}\n\nAllowed slowdown {}; changes under {} never count.\n\n|  | measurement | baseline | this run | change |\n|---|---|---:|---:|---:|",
         code(&b.baseline),
-        b.max_regression_pct,
-        latency_us(b.floor_us as f64)
+        format::percent(b.max_regression_pct / 100.0),
+        format::latency_us(b.floor_us as f64)
     );
     for row in &b.rows {
-        let (base, new) = row.values(latency_us);
+        let (base, new) = row.values();
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {:+.1} % |",
+            "| {} | {} | {} | {} | {} |",
             mark(!row.regressed),
             code(&format!("{}.{}", row.metric, row.stat)),
             base,
             new,
-            row.change_pct
+            format::change_percent(row.change_pct)
         );
     }
     out.push('\n');
@@ -227,14 +223,15 @@ fn measurements(out: &mut String, r: &RunResults) {
         if p.count == 0 {
             continue;
         }
-        let _ = write!(out, "| {} | {} |", code(m.name()), count(p.count));
+        let _ = write!(out, "| {} | {} |", code(m.name()), format::count(p.count));
         for &q in &shown {
-            let cell = r
-                .percentile_us(m, q)
-                .map_or_else(|| "–".to_string(), |us| latency_us(us as f64));
+            let cell = r.percentile_us(m, q).map_or_else(
+                || format::NO_VALUE.to_string(),
+                |us| format::latency_us(us as f64),
+            );
             let _ = write!(out, " {cell} |");
         }
-        let _ = writeln!(out, " {} |", latency_us(p.max_us as f64));
+        let _ = writeln!(out, " {} |", format::latency_us(p.max_us as f64));
     }
 }
 
@@ -257,26 +254,26 @@ mod tests {
     /// baseline row, the eleven measurements.
     const GOLDEN: &str = r#"## ❌ agentload smoke: FAILED
 
-**1 of 2 gates failed** · baseline held · run `smoke-20261124T140000Z` · 12s · 30 agents · started 2026-11-24 14:00:00 UTC
+**1 of 2 gates failed** · baseline held · run `smoke-20261124T140000Z` · 12 s · 30 agents · started 2026-11-24 14:00:00 UTC
 
 | invite_delivery p50 | invite_delivery p99 | connect_cycle p99 | offered | lost | errors |
 |---:|---:|---:|---:|---:|---:|
-| 61.2 ms | 87.6 ms | 30.6 ms | 20.0/s | 0 | 4 (0.34 %) |
+| 61.2 ms | 87.6 ms | 30.6 ms | 20.0/s | 0 | 4 (0.344%) |
 
 ### Gates
 
 |  | rule | observed | expected | failed window |
 |---|---|---:|---:|---|
 | ✅ | `interactions_lost == 0` | 0 | == 0 | – |
-| ❌ | `invite_delivery.p99 < 80ms over 5s` | 89.3ms | &lt; 80ms | 2s – 7s |
+| ❌ | `invite_delivery.p99 < 80ms over 5s` | 89.3 ms | &lt; 80ms | 2 s – 7 s |
 
 ### Baseline `reports/smoke-20261123T140000Z`
 
-Allowed slowdown 10.0 %; changes under 1.00 ms never count.
+Allowed slowdown 10.0%; changes under 1.00 ms never count.
 
 |  | measurement | baseline | this run | change |
 |---|---|---:|---:|---:|
-| ✅ | `invite_delivery.p99` | 70.0 ms | 72.0 ms | +2.9 % |
+| ✅ | `invite_delivery.p99` | 70.0 ms | 72.0 ms | +2.9% |
 
 ### Measurements
 

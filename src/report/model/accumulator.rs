@@ -6,6 +6,7 @@ use hdrhistogram::Histogram;
 
 use crate::metrics::histogram::new_histogram_set;
 use crate::metrics::{Counter, IntervalSnapshot, Measure};
+use crate::units::format;
 
 use super::interval::IntervalSummary;
 use super::percentiles::Percentiles;
@@ -117,11 +118,11 @@ impl RunAccumulator {
         self.generator.doubtful = self.generator.is_doubtful(self.intervals.len());
         if self.generator.doubtful {
             notes.push(format!(
-                "The load generator was saturated in {} of {} intervals (scheduler lag p99 up to {} µs, CPU up to {:.0} %): latencies may include the generator's own delay.",
+                "The load generator was saturated in {} of {} intervals (scheduler lag p99 up to {}, CPU up to {}): latencies may include the generator's own delay.",
                 self.generator.doubtful_intervals,
                 self.intervals.len(),
-                self.generator.scheduler_lag_p99_us,
-                self.generator.peak_cpu_percent
+                format::latency_us(self.generator.scheduler_lag_p99_us as f64),
+                format::percent(self.generator.peak_cpu_percent / 100.0)
             ));
         }
         let drift = crate::report::drift::run_drift(&self.intervals);

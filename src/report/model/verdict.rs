@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::units::format;
+
 /// Where in the run a gate failed.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct FailedWindow {
@@ -17,10 +19,10 @@ pub struct FailedWindow {
 pub struct GateResult {
     /// The rule as written (`invite_delivery.p99 < 250ms`).
     pub rule: String,
-    /// What was measured, in the rule's unit (`312ms`, `0.05%`, `12.5/s`);
-    /// for a windowed rule, the worst window's value.
+    /// What was measured, as [`crate::units::format`] writes it (`312 ms`,
+    /// `0.0500%`, `12.5/s`); for a windowed rule, the worst window's value.
     pub observed: String,
-    /// The rule's bound (`< 250ms`).
+    /// The rule's bound as the rule writes it (`< 250ms`).
     pub expected: String,
     /// True when the rule held.
     pub passed: bool,
@@ -51,16 +53,14 @@ pub struct ComparisonRow {
 
 impl ComparisonRow {
     /// Baseline and new value as text: `count` rows (a measurement one run
-    /// lacks) are plain numbers, every other row a latency written by `latency`.
-    pub fn values(&self, latency: impl Fn(f64) -> String) -> (String, String) {
-        if self.stat == "count" {
-            (
-                format!("{:.0}", self.baseline_us),
-                format!("{:.0}", self.new_us),
-            )
+    /// lacks) are plain numbers, every other row a latency.
+    pub fn values(&self) -> (String, String) {
+        let text = if self.stat == "count" {
+            format::number
         } else {
-            (latency(self.baseline_us), latency(self.new_us))
-        }
+            format::latency_us
+        };
+        (text(self.baseline_us), text(self.new_us))
     }
 }
 
