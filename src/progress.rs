@@ -12,6 +12,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::metrics::{Counter, Gauge, Measure};
 use crate::report::model::IntervalSummary;
+use crate::units::format;
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,7 +200,8 @@ impl Bars {
         let elapsed = (i.start_offset_ms + i.length_ms) / 1000;
         self.time.set_position(elapsed);
         let left = self.time.length().unwrap_or(0).saturating_sub(elapsed);
-        self.time.set_message(format!("{left}s left"));
+        self.time
+            .set_message(format!("{} left", format::duration_ms(left * 1000)));
         self.lines[0].set_message(rates_text(&i.counters, i.seconds()));
         self.lines[1].set_message(latency_text(i));
         self.lines[2].set_message(health_text(i, &i.errors, i.seconds(), verbose));
@@ -236,8 +238,15 @@ impl Window {
 }
 
 /// The plain line for a window of intervals: `key=value` pairs, stable order.
+/// Rates carry their unit in the key (`offered/s=20.0`), every other value
+/// is written by [`format`] (`p99=8.61 s`, `cpu=12.5%`).
 fn plain_line(w: &Window, total: Duration, target: u32, verbose: bool) -> String {
-    let mut line = format!("[{:>5}s/{}s]", w.end_offset_ms / 1000, total.as_secs());
+    // Whole seconds: the clock of the run, not a measurement.
+    let mut line = format!(
+        "[{:>6}/{}]",
+        format::duration_ms(w.end_offset_ms / 1000 * 1000),
+        format::duration_ms(total.as_secs() * 1000)
+    );
     if let Some(last) = &w.last {
         let _ = write!(
             line,
@@ -274,10 +283,10 @@ fn latency_text(i: &IntervalSummary) -> String {
     let connect = i.measure(Measure::ConnectCycle);
     format!(
         "invite_delivery p50={} p99={} connect_cycle p50={} p99={}",
-        ms(invite.count, invite.p50_us),
-        ms(invite.count, invite.p99_us),
-        ms(connect.count, connect.p50_us),
-        ms(connect.count, connect.p99_us),
+        latency(invite.count, invite.p50_us),
+        latency(invite.count, invite.p99_us),
+        latency(connect.count, connect.p50_us),
+        latency(connect.count, connect.p99_us),
     )
 }
 
@@ -289,10 +298,10 @@ fn health_text(
 ) -> String {
     let total: u64 = errors.values().sum();
     let mut text = format!(
-        "errors/s={:.1} cpu={:.0}% lag_p99={}",
+        "errors/s={:.1} cpu={} lag_p99={}",
         total as f64 / seconds.max(1e-3),
-        i.health.cpu_percent,
-        ms(1, i.health.scheduler_lag_p99_us)
+        format::percent(i.health.cpu_percent / 100.0),
+        latency(1, i.health.scheduler_lag_p99_us)
     );
     if i.health.is_doubtful() {
         text.push_str(" GENERATOR-SATURATED");
@@ -305,11 +314,12 @@ fn health_text(
     text
 }
 
-fn ms(count: u64, us: u64) -> String {
+/// A latency, or `-` when nothing was measured (a dash, not a zero).
+fn latency(count: u64, us: u64) -> String {
     if count == 0 {
         "-".to_string()
     } else {
-        format!("{:.1}ms", us as f64 / 1000.0)
+        format::latency_us(us as f64)
     }
 }
 
@@ -344,7 +354,7 @@ mod tests {
             line.contains("offered/s=20.0"),
             "averaged over the window: {line}"
         );
-        assert!(line.contains("invite_delivery p50=5.0ms"), "{line}");
+        assert!(line.contains("invite_delivery p50=5.00 ms"), "{line}");
         assert!(
             line.contains("error.timeout=2"),
             "verbose lists errors by kind: {line}"

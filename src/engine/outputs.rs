@@ -84,8 +84,9 @@ impl IntervalSink for RunOutputs {
         if whole && summary.health.is_doubtful() && !self.warned_saturation {
             self.warned_saturation = true;
             self.progress.warn(&format!(
-                "the load generator itself is saturated (CPU {:.0} %, scheduler lag p99 {} µs): latencies now include its own delay",
-                summary.health.cpu_percent, summary.health.scheduler_lag_p99_us
+                "the load generator itself is saturated (CPU {}, scheduler lag p99 {}): latencies now include its own delay",
+                crate::units::format::percent(summary.health.cpu_percent / 100.0),
+                crate::units::format::latency_us(summary.health.scheduler_lag_p99_us as f64)
             ));
         }
     }

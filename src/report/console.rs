@@ -4,15 +4,15 @@
 use std::fmt::Write as _;
 
 use crate::metrics::{Counter, Measure};
+use crate::units::format;
 
-use super::gate::format_micros;
 use super::model::{BaselineComparison, RunResults, percentile_label};
 
 /// Columns when the profile does not say (`[report] percentiles`).
 const TABLE_PERCENTILES: [f64; 4] = [50.0, 95.0, 99.0, 99.9];
 
-fn ms(us: u64) -> String {
-    format_micros(us as f64)
+fn latency(us: u64) -> String {
+    format::latency_us(us as f64)
 }
 
 /// The run's summary: latency table, counters, errors, generator health,
@@ -21,12 +21,12 @@ pub fn summary(r: &RunResults) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "run {} (profile {}) against {}: {} agents, {:.1}s, {} intervals",
+        "run {} (profile {}) against {}: {} agents, {}, {} intervals",
         r.run.id,
         r.run.profile,
         r.run.target,
         r.run.agents,
-        r.seconds(),
+        format::duration_ms(r.run.duration_ms),
         r.intervals.len()
     );
     let shown = r.shown_percentiles(&TABLE_PERCENTILES);
@@ -42,10 +42,12 @@ pub fn summary(r: &RunResults) -> String {
         }
         let _ = write!(out, "{:<16} {:>9}", m.name(), p.count);
         for &q in &shown {
-            let cell = r.percentile_us(m, q).map_or_else(|| "-".to_string(), ms);
+            let cell = r
+                .percentile_us(m, q)
+                .map_or_else(|| "-".to_string(), latency);
             let _ = write!(out, " {cell:>9}");
         }
-        let _ = writeln!(out, " {:>9}", ms(p.max_us));
+        let _ = writeln!(out, " {:>9}", latency(p.max_us));
     }
     out.push('\n');
     let counters: Vec<String> = Counter::ALL
@@ -59,22 +61,22 @@ pub fn summary(r: &RunResults) -> String {
         let kinds: Vec<String> = r.errors.iter().map(|(k, n)| format!("{k} {n}")).collect();
         let _ = writeln!(
             out,
-            "errors: {} ({:.3}% of requests): {}",
+            "errors: {} ({} of requests): {}",
             r.error_total(),
-            r.error_ratio() * 100.0,
+            format::percent(r.error_ratio()),
             kinds.join(", ")
         );
     }
     let g = &r.generator;
     let _ = writeln!(
         out,
-        "generator: peak RSS {:.1} MiB, CPU {:.1}s, scheduler lag p99 {}",
-        g.peak_rss_bytes as f64 / (1024.0 * 1024.0),
-        g.cpu_seconds,
-        ms(g.scheduler_lag_p99_us)
+        "generator: peak RSS {}, CPU {}, scheduler lag p99 {}",
+        format::bytes(g.peak_rss_bytes),
+        format::seconds(g.cpu_seconds),
+        latency(g.scheduler_lag_p99_us)
     );
     for d in &r.drift {
-        let _ = writeln!(out, "drift: {} {:+.1}%/h", d.series, d.pct_per_hour);
+        let _ = writeln!(out, "drift: {} {}", d.series, format::trend(d.pct_per_hour));
     }
     for n in &r.notes {
         let _ = writeln!(out, "note: {n}");
@@ -93,9 +95,8 @@ pub fn summary(r: &RunResults) -> String {
             if let Some(w) = gr.window {
                 let _ = write!(
                     out,
-                    " (first failed {:.1}s..{:.1}s)",
-                    w.start_offset_ms as f64 / 1000.0,
-                    w.end_offset_ms as f64 / 1000.0
+                    " (first failed {})",
+                    format::window_ms(w.start_offset_ms, w.end_offset_ms)
                 );
             }
             if let Some(note) = &gr.note {
@@ -117,16 +118,16 @@ pub fn comparison(b: &BaselineComparison) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "compared with {} (allowed slowdown {}%, ignoring changes under {}):",
+        "compared with {} (allowed slowdown {}, ignoring changes under {}):",
         b.baseline,
-        b.max_regression_pct,
-        ms(b.floor_us)
+        format::percent(b.max_regression_pct / 100.0),
+        latency(b.floor_us)
     );
     for row in b.rows.iter().filter(|r| r.regressed || r.stat == "p99") {
-        let (base, new) = row.values(format_micros);
+        let (base, new) = row.values();
         let _ = writeln!(
             out,
-            "  {} {:<16} {:<5} {:>9} -> {:>9} {:+.1}%",
+            "  {} {:<16} {:<5} {:>9} -> {:>9} {}",
             if row.regressed {
                 "REGRESSED"
             } else {
@@ -136,7 +137,7 @@ pub fn comparison(b: &BaselineComparison) -> String {
             row.stat,
             base,
             new,
-            row.change_pct
+            format::change_percent(row.change_pct)
         );
     }
     let _ = writeln!(
@@ -183,7 +184,7 @@ mod tests {
             .lines()
             .find(|l| l.starts_with("invite_delivery"))
             .unwrap();
-        assert!(row.contains(&ms(p9999)), "{row}");
+        assert!(row.contains(&latency(p9999)), "{row}");
         // Without histograms only the stored statistics exist.
         r.histograms = None;
         let row = summary(&r)
@@ -191,6 +192,7 @@ mod tests {
             .find(|l| l.starts_with("invite_delivery"))
             .map(str::to_owned)
             .unwrap();
-        assert_eq!(row.split_whitespace().nth(3), Some("-"), "{row}");
+        // invite_delivery, 240, 61.2, ms, then the p99.99 cell.
+        assert_eq!(row.split_whitespace().nth(4), Some("-"), "{row}");
     }
 }

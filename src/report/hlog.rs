@@ -14,7 +14,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::interval_log::{
-    IntervalLogIterator, IntervalLogWriterBuilder, LogEntry, Tag,
+    IntervalLogIterator, IntervalLogWriterBuilder, LogEntry, LogIteratorError, Tag,
 };
 use hdrhistogram::serialization::{Deserializer, V2DeflateSerializer};
 use serde::{Deserialize, Serialize};
@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::metrics::histogram::new_histogram;
 use crate::metrics::{Counter, Gauge, GeneratorHealth, IntervalSnapshot, Measure};
+use crate::units::format;
 
 use super::export::Export;
 use super::model::{IntervalSummary, Percentiles, RunInfo, RunResults, encode_histogram};
@@ -173,6 +174,8 @@ pub struct HlogContents {
     pub notes: Vec<String>,
 }
 
+/// One interval of a log as it is read: its metadata comment, when there
+/// is one, and its histograms by [`Measure::index`].
 #[derive(Default)]
 struct Slot {
     length_ms: u64,
@@ -180,12 +183,28 @@ struct Slot {
     histograms: BTreeMap<usize, Histogram<u64>>,
 }
 
+/// The intervals of a log by their start, ms after the run's start.
+type Slots = BTreeMap<u64, Slot>;
+
 /// Reads an interval log (ours or any HdrHistogram writer's, as long as its
 /// tags are measurement names). `origin` names the file in messages.
 pub fn read(bytes: &[u8], origin: &str) -> Result<HlogContents, Error> {
     let mut notes = Vec::new();
-    let mut slots: BTreeMap<u64, Slot> = BTreeMap::new();
+    let mut slots = read_interval_comments(bytes, origin, &mut notes);
+    let start_time = read_histograms(bytes, origin, &mut slots, &mut notes);
+    let start_unix_ms = start_time.map(|t| t.as_millis() as u64);
+    let (intervals, histograms) = summarise(slots, start_unix_ms, origin, &mut notes);
+    Ok(HlogContents {
+        start_unix_ms,
+        intervals,
+        histograms,
+        notes,
+    })
+}
 
+/// The `#agentload-interval` comments, each opening its interval's slot.
+fn read_interval_comments(bytes: &[u8], origin: &str, notes: &mut Vec<String>) -> Slots {
+    let mut slots = Slots::new();
     for line in bytes.split(|&b| b == b'\n') {
         let Some(json) = line.strip_prefix(META_PREFIX.as_bytes()) else {
             continue;
@@ -201,7 +220,17 @@ pub fn read(bytes: &[u8], origin: &str) -> Result<HlogContents, Error> {
             )),
         }
     }
+    slots
+}
 
+/// Merges every histogram line into its interval's slot, up to the first
+/// unreadable line; returns the log's `#[StartTime]`.
+fn read_histograms(
+    bytes: &[u8],
+    origin: &str,
+    slots: &mut Slots,
+    notes: &mut Vec<String>,
+) -> Option<Duration> {
     let mut start_time = None;
     let mut base_time = None;
     let mut unknown_tags = 0u64;
@@ -212,57 +241,49 @@ pub fn read(bytes: &[u8], origin: &str) -> Result<HlogContents, Error> {
             Err(e) => {
                 notes.push(format!(
                     "{origin}: unreadable from byte {} on ({e:?}); kept the intervals before it (a run killed mid-write ends like this)",
-                    match e {
-                        hdrhistogram::serialization::interval_log::LogIteratorError::ParseError { offset } => offset,
-                    }
+                    error_offset(&e)
                 ));
                 break;
             }
         };
-        match entry {
-            LogEntry::StartTime(t) => start_time = Some(t),
-            LogEntry::BaseTime(t) => base_time = Some(t),
-            LogEntry::Interval(ih) => {
-                let Some(m) = ih.tag().and_then(|t| Measure::from_name(t.as_str())) else {
-                    unknown_tags += 1;
-                    continue;
-                };
-                // Timestamps are relative to BaseTime when there is one;
-                // offsets are counted from StartTime.
-                let absolute = base_time.unwrap_or_default() + ih.start_timestamp();
-                let origin_time = start_time.or(base_time).unwrap_or_default();
-                let offset_ms = absolute.saturating_sub(origin_time).as_millis() as u64;
-                let decoded = base64_decode(ih.encoded_histogram()).and_then(|raw| {
-                    deserializer
-                        .deserialize::<u64, _>(&mut &raw[..])
-                        .map_err(|e| format!("{e:?}"))
-                });
-                let h = match decoded {
-                    Ok(h) => h,
-                    Err(e) => {
-                        notes.push(format!(
-                            "{origin}: skipped an undecodable {} histogram at {:.3}s ({e})",
-                            m.name(),
-                            offset_ms as f64 / 1000.0
-                        ));
-                        continue;
-                    }
-                };
+        let ih = match entry {
+            LogEntry::StartTime(t) => {
+                start_time = Some(t);
+                continue;
+            }
+            LogEntry::BaseTime(t) => {
+                base_time = Some(t);
+                continue;
+            }
+            LogEntry::Interval(ih) => ih,
+        };
+        let Some(m) = ih.tag().and_then(|t| Measure::from_name(t.as_str())) else {
+            unknown_tags += 1;
+            continue;
+        };
+        // Timestamps are relative to BaseTime when there is one; offsets
+        // are counted from StartTime.
+        let absolute = base_time.unwrap_or_default() + ih.start_timestamp();
+        let origin_time = start_time.or(base_time).unwrap_or_default();
+        let offset_ms = absolute.saturating_sub(origin_time).as_millis() as u64;
+        match decode(ih.encoded_histogram(), &mut deserializer) {
+            Ok(h) => {
                 let slot = slots.entry(offset_ms).or_default();
                 if slot.length_ms == 0 {
                     slot.length_ms = ih.duration().as_millis() as u64;
                 }
-                let into = slot
-                    .histograms
-                    .entry(m.index())
-                    .or_insert_with(new_histogram);
-                // Values beyond the standard range are clamped by re-recording.
-                if into.add(&h).is_err() {
-                    for v in h.iter_recorded() {
-                        into.saturating_record_n(v.value_iterated_to(), v.count_at_value());
-                    }
-                }
+                merge_clamped(
+                    slot.histograms
+                        .entry(m.index())
+                        .or_insert_with(new_histogram),
+                    &h,
+                );
             }
+            Err(e) => notes.push(format!(
+                "{origin}: skipped an undecodable {} histogram at {} ({e})",
+                m.name(),
+                format::duration_ms(offset_ms)
+            )),
         }
     }
     if unknown_tags > 0 {
@@ -270,54 +291,52 @@ pub fn read(bytes: &[u8], origin: &str) -> Result<HlogContents, Error> {
             "{origin}: ignored {unknown_tags} histograms whose tag is not a measurement name"
         ));
     }
+    start_time
+}
 
-    let start_unix_ms = start_time.map(|t| t.as_millis() as u64);
+fn error_offset(e: &LogIteratorError) -> usize {
+    match e {
+        LogIteratorError::ParseError { offset } => *offset,
+    }
+}
+
+/// A histogram line's base64 V2 (deflate) payload.
+fn decode(encoded: &str, deserializer: &mut Deserializer) -> Result<Histogram<u64>, String> {
+    let raw = base64_decode(encoded)?;
+    deserializer
+        .deserialize::<u64, _>(&mut &raw[..])
+        .map_err(|e| format!("{e:?}"))
+}
+
+/// Adds `h` to `into`; values beyond the standard range are clamped by
+/// re-recording.
+fn merge_clamped(into: &mut Histogram<u64>, h: &Histogram<u64>) {
+    if into.add(h).is_err() {
+        for v in h.iter_recorded() {
+            into.saturating_record_n(v.value_iterated_to(), v.count_at_value());
+        }
+    }
+}
+
+/// Every slot as an interval summary, in time order, and the whole-log
+/// histograms per measurement.
+fn summarise(
+    slots: Slots,
+    start_unix_ms: Option<u64>,
+    origin: &str,
+    notes: &mut Vec<String>,
+) -> (Vec<IntervalSummary>, Vec<Histogram<u64>>) {
     let mut histograms = crate::metrics::histogram::new_histogram_set();
     let mut without_meta = 0;
     let intervals: Vec<IntervalSummary> = slots
         .into_iter()
         .enumerate()
         .map(|(n, (offset_ms, slot))| {
-            let mut measures = vec![Percentiles::default(); Measure::ALL.len()];
-            let mut encoded = vec![Vec::new(); Measure::ALL.len()];
             for (index, h) in &slot.histograms {
-                measures[*index] = Percentiles::of(h);
-                encoded[*index] = encode_histogram(h);
                 let _ = histograms[*index].add(h);
             }
-            let meta = slot.meta.unwrap_or_else(|| {
-                without_meta += 1;
-                IntervalMeta {
-                    index: n as u64,
-                    start_offset_ms: offset_ms,
-                    start_unix_ms: start_unix_ms.unwrap_or(0) + offset_ms,
-                    length_ms: slot.length_ms,
-                    counters: BTreeMap::new(),
-                    errors: BTreeMap::new(),
-                    gauges: BTreeMap::new(),
-                    health: GeneratorHealth::default(),
-                }
-            });
-            let mut counters = vec![0; Counter::ALL.len()];
-            for c in Counter::ALL {
-                counters[c.index()] = meta.counters.get(c.name()).copied().unwrap_or(0);
-            }
-            let mut gauges = vec![0; Gauge::ALL.len()];
-            for g in Gauge::ALL {
-                gauges[g.index()] = meta.gauges.get(g.name()).copied().unwrap_or(0);
-            }
-            IntervalSummary {
-                index: meta.index,
-                start_offset_ms: meta.start_offset_ms,
-                start_unix_ms: meta.start_unix_ms,
-                length_ms: meta.length_ms,
-                measures,
-                counters,
-                errors: meta.errors,
-                gauges,
-                health: meta.health,
-                encoded,
-            }
+            without_meta += usize::from(slot.meta.is_none());
+            interval_summary(n as u64, offset_ms, slot, start_unix_ms)
         })
         .collect();
     if without_meta > 0 {
@@ -325,12 +344,53 @@ pub fn read(bytes: &[u8], origin: &str) -> Result<HlogContents, Error> {
             "{origin}: {without_meta} intervals have histograms only (no agentload comment): their counters, errors, gauges and generator health are shown as 0"
         ));
     }
-    Ok(HlogContents {
-        start_unix_ms,
-        intervals,
-        histograms,
-        notes,
-    })
+    (intervals, histograms)
+}
+
+/// One slot as the `n`th interval; a slot without its metadata comment (a
+/// plain HdrHistogram log) gets zero counters, gauges and health.
+fn interval_summary(
+    n: u64,
+    offset_ms: u64,
+    slot: Slot,
+    start_unix_ms: Option<u64>,
+) -> IntervalSummary {
+    let mut measures = vec![Percentiles::default(); Measure::ALL.len()];
+    let mut encoded = vec![Vec::new(); Measure::ALL.len()];
+    for (index, h) in &slot.histograms {
+        measures[*index] = Percentiles::of(h);
+        encoded[*index] = encode_histogram(h);
+    }
+    let meta = slot.meta.unwrap_or_else(|| IntervalMeta {
+        index: n,
+        start_offset_ms: offset_ms,
+        start_unix_ms: start_unix_ms.unwrap_or(0) + offset_ms,
+        length_ms: slot.length_ms,
+        counters: BTreeMap::new(),
+        errors: BTreeMap::new(),
+        gauges: BTreeMap::new(),
+        health: GeneratorHealth::default(),
+    });
+    let mut counters = vec![0; Counter::ALL.len()];
+    for c in Counter::ALL {
+        counters[c.index()] = meta.counters.get(c.name()).copied().unwrap_or(0);
+    }
+    let mut gauges = vec![0; Gauge::ALL.len()];
+    for g in Gauge::ALL {
+        gauges[g.index()] = meta.gauges.get(g.name()).copied().unwrap_or(0);
+    }
+    IntervalSummary {
+        index: meta.index,
+        start_offset_ms: meta.start_offset_ms,
+        start_unix_ms: meta.start_unix_ms,
+        length_ms: meta.length_ms,
+        measures,
+        counters,
+        errors: meta.errors,
+        gauges,
+        health: meta.health,
+        encoded,
+    }
 }
 
 fn base64_decode(text: &str) -> Result<Vec<u8>, String> {

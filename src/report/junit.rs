@@ -8,6 +8,7 @@ use crate::error::Error;
 use crate::report::export::Export;
 use crate::report::model::{FailedWindow, GateResult, RunResults};
 use crate::report::svg::escape;
+use crate::units::format;
 
 /// Writes `junit.xml` (the [`Export`] the run and `agentload report` use).
 #[derive(Debug, Clone, Copy, Default)]
@@ -50,18 +51,19 @@ pub fn render(results: &RunResults) -> String {
                 escape(&name)
             );
             if row.regressed {
-                let (base, new) = row.values(|us| format!("{us:.0} us"));
+                let (base, new) = row.values();
+                let change = format::change_percent(row.change_pct);
+                let allowed = format::percent(b.max_regression_pct / 100.0);
                 let message = format!(
-                    "{:+.1}% slower than the baseline (allowed {:.1}%): {base} -> {new}",
-                    row.change_pct, b.max_regression_pct
+                    "{change} slower than the baseline (allowed {allowed}): {base} -> {new}"
                 );
                 let _ = write!(
                     cases,
-                    "\n      <failure type=\"regression\" message=\"{m}\">baseline {}: {base}\nthis run: {new}\nchange: {:+.1}% (allowed {:.1}%, changes under {} us never count)</failure>\n    ",
+                    "\n      <failure type=\"regression\" message=\"{m}\">baseline {}: {}\nthis run: {}\nchange: {change} (allowed {allowed}, changes under {} never count)</failure>\n    ",
                     escape(&b.baseline),
-                    row.change_pct,
-                    b.max_regression_pct,
-                    b.floor_us,
+                    escape(&base),
+                    escape(&new),
+                    escape(&format::latency_us(b.floor_us as f64)),
                     m = escape(&message),
                 );
             }
@@ -110,11 +112,7 @@ fn junit_timestamp(rfc3339: &str) -> &str {
 }
 
 fn window(w: &FailedWindow) -> String {
-    format!(
-        "{:.1}s..{:.1}s",
-        w.start_offset_ms as f64 / 1000.0,
-        w.end_offset_ms as f64 / 1000.0
-    )
+    format::window_ms(w.start_offset_ms, w.end_offset_ms)
 }
 
 fn gate_case(out: &mut String, class: &str, g: &GateResult) {
@@ -174,10 +172,10 @@ mod tests {
     </properties>
     <testcase classname="agentload.smoke.gates" name="interactions_lost == 0" time="0"></testcase>
     <testcase classname="agentload.smoke.gates" name="invite_delivery.p99 &lt; 80ms over 5s" time="0">
-      <failure type="gate" message="observed 89.3ms, expected &lt; 80ms in window 2.0s..7.0s">rule: invite_delivery.p99 &lt; 80ms over 5s
-observed: 89.3ms
+      <failure type="gate" message="observed 89.3 ms, expected &lt; 80ms in window 2 s – 7 s">rule: invite_delivery.p99 &lt; 80ms over 5s
+observed: 89.3 ms
 expected: &lt; 80ms
-first failed window: 2.0s..7.0s</failure>
+first failed window: 2 s – 7 s</failure>
     </testcase>
     <testcase classname="agentload.smoke.baseline" name="invite_delivery.p99 vs baseline" time="0"></testcase>
   </testsuite>

@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 use crate::error::Error;
 use crate::metrics::{Counter, Measure};
 use crate::report::export::Export;
-use crate::report::html::format::{count, duration_ms, latency_us, percent, rate, readable_utc};
 use crate::report::model::{RunResults, percentile_label};
+use crate::units::format;
 
 /// Columns when the profile does not say (`[report] percentiles`).
 const TABLE_PERCENTILES: [f64; 4] = [50.0, 90.0, 99.0, 99.9];
@@ -68,10 +68,23 @@ fn mark(passed: bool) -> &'static str {
     if passed { "✅" } else { "❌" }
 }
 
-/// [`write`], as a string.
+/// [`write`], as a string: the verdict, the key figures, then the gates,
+/// the baseline, every measurement and the notes.
 pub fn render(r: &RunResults) -> String {
-    let run = &r.run;
     let mut out = String::with_capacity(4096);
+    verdict(&mut out, r);
+    saturation_warning(&mut out, r);
+    key_figures(&mut out, r);
+    gates(&mut out, r);
+    baseline(&mut out, r);
+    measurements(&mut out, r);
+    notes(&mut out, r);
+    out
+}
+
+/// The heading with the verdict and the line of run facts under it.
+fn verdict(out: &mut String, r: &RunResults) {
+    let run = &r.run;
     let failed = r.gates.iter().filter(|g| !g.passed).count();
     let _ = writeln!(
         out,
@@ -94,29 +107,34 @@ pub fn render(r: &RunResults) -> String {
         out,
         "{gates}{baseline} · run {} · {} · {} agents · started {} UTC\n",
         code(&run.id),
-        duration_ms(run.duration_ms),
+        format::duration_ms(run.duration_ms),
         run.agents,
-        cell(&readable_utc(&run.started_at)),
+        cell(&format::readable_utc(&run.started_at)),
     );
+}
 
+fn saturation_warning(out: &mut String, r: &RunResults) {
     if r.generator.doubtful {
         let _ = writeln!(
             out,
-            "> [!WARNING]\n> The load generator was saturated in {} of {} intervals (scheduler lag p99 up to {}, CPU up to {:.0} %): latencies include its own delay.\n",
+            "> [!WARNING]\n> The load generator was saturated in {} of {} intervals (scheduler lag p99 up to {}, CPU up to {}): latencies include its own delay.\n",
             r.generator.doubtful_intervals,
             r.intervals.len(),
-            latency_us(r.generator.scheduler_lag_p99_us as f64),
-            r.generator.peak_cpu_percent
+            format::latency_us(r.generator.scheduler_lag_p99_us as f64),
+            format::percent(r.generator.peak_cpu_percent / 100.0)
         );
     }
+}
 
+/// The figures people ask about first, in one table row.
+fn key_figures(out: &mut String, r: &RunResults) {
     let invite = r.percentiles(Measure::InviteDelivery);
     let cycle = r.percentiles(Measure::ConnectCycle);
     let lat = |n: u64, us: u64| {
         if n == 0 {
-            "–".to_owned()
+            format::NO_VALUE.to_owned()
         } else {
-            latency_us(us as f64)
+            format::latency_us(us as f64)
         }
     };
     let lost = r.counter(Counter::InteractionsLost);
@@ -127,63 +145,69 @@ pub fn render(r: &RunResults) -> String {
         lat(invite.count, invite.p50_us),
         lat(invite.count, invite.p99_us),
         lat(cycle.count, cycle.p99_us),
-        rate(r.counter(Counter::InvitesOffered) as f64 / r.seconds()),
-        count(lost),
+        format::rate(r.counter(Counter::InvitesOffered) as f64 / r.seconds()),
+        format::count(lost),
         if lost > 0 { " ❌" } else { "" },
-        count(r.error_total()),
-        percent(r.error_ratio()),
+        format::count(r.error_total()),
+        format::percent(r.error_ratio()),
     );
+}
 
-    if !r.gates.is_empty() {
-        out.push_str("### Gates\n\n|  | rule | observed | expected | failed window |\n|---|---|---:|---:|---|\n");
-        for g in &r.gates {
-            let window = g.window.map_or("–".to_owned(), |w| {
-                format!(
-                    "{} – {}",
-                    duration_ms(w.start_offset_ms),
-                    duration_ms(w.end_offset_ms)
-                )
-            });
-            let observed = match &g.note {
-                Some(note) => format!("{} ({})", g.observed, note),
-                None => g.observed.clone(),
-            };
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} |",
-                mark(g.passed),
-                code(&g.rule),
-                cell(&observed),
-                cell(&g.expected),
-                window
-            );
-        }
-        out.push('\n');
+fn gates(out: &mut String, r: &RunResults) {
+    if r.gates.is_empty() {
+        return;
     }
-
-    if let Some(b) = &r.baseline {
+    out.push_str(
+        "### Gates\n\n|  | rule | observed | expected | failed window |\n|---|---|---:|---:|---|\n",
+    );
+    for g in &r.gates {
+        let window = g.window.map_or(format::NO_VALUE.to_owned(), |w| {
+            format::window_ms(w.start_offset_ms, w.end_offset_ms)
+        });
+        let observed = match &g.note {
+            Some(note) => format!("{} ({})", g.observed, note),
+            None => g.observed.clone(),
+        };
         let _ = writeln!(
             out,
-            "### Baseline {}\n\nAllowed slowdown {:.1} %; changes under {} never count.\n\n|  | measurement | baseline | this run | change |\n|---|---|---:|---:|---:|",
-            code(&b.baseline),
-            b.max_regression_pct,
-            latency_us(b.floor_us as f64)
+            "| {} | {} | {} | {} | {} |",
+            mark(g.passed),
+            code(&g.rule),
+            cell(&observed),
+            cell(&g.expected),
+            window
         );
-        for row in &b.rows {
-            let (base, new) = row.values(latency_us);
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {:+.1} % |",
-                mark(!row.regressed),
-                code(&format!("{}.{}", row.metric, row.stat)),
-                base,
-                new,
-                row.change_pct
-            );
-        }
-        out.push('\n');
     }
+    out.push('\n');
+}
 
+fn baseline(out: &mut String, r: &RunResults) {
+    let Some(b) = &r.baseline else { return };
+    let _ = writeln!(
+        out,
+        "### Baseline {}\n\nAllowed slowdown {}; changes under {} never count.\n\n|  | measurement | baseline | this run | change |\n|---|---|---:|---:|---:|",
+        code(&b.baseline),
+        format::percent(b.max_regression_pct / 100.0),
+        format::latency_us(b.floor_us as f64)
+    );
+    for row in &b.rows {
+        let (base, new) = row.values();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            mark(!row.regressed),
+            code(&format!("{}.{}", row.metric, row.stat)),
+            base,
+            new,
+            format::change_percent(row.change_pct)
+        );
+    }
+    out.push('\n');
+}
+
+/// One row per measurement that recorded something, in the profile's
+/// percentile columns.
+fn measurements(out: &mut String, r: &RunResults) {
     let shown = r.shown_percentiles(&TABLE_PERCENTILES);
     out.push_str("### Measurements\n\n| measurement | count |");
     for &q in &shown {
@@ -199,23 +223,25 @@ pub fn render(r: &RunResults) -> String {
         if p.count == 0 {
             continue;
         }
-        let _ = write!(out, "| {} | {} |", code(m.name()), count(p.count));
+        let _ = write!(out, "| {} | {} |", code(m.name()), format::count(p.count));
         for &q in &shown {
-            let cell = r
-                .percentile_us(m, q)
-                .map_or_else(|| "–".to_string(), |us| latency_us(us as f64));
+            let cell = r.percentile_us(m, q).map_or_else(
+                || format::NO_VALUE.to_string(),
+                |us| format::latency_us(us as f64),
+            );
             let _ = write!(out, " {cell} |");
         }
-        let _ = writeln!(out, " {} |", latency_us(p.max_us as f64));
+        let _ = writeln!(out, " {} |", format::latency_us(p.max_us as f64));
     }
+}
 
+fn notes(out: &mut String, r: &RunResults) {
     if !r.notes.is_empty() {
         out.push_str("\n### Notes\n\n");
         for n in &r.notes {
             let _ = writeln!(out, "- {}", cell(n));
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -228,26 +254,26 @@ mod tests {
     /// baseline row, the eleven measurements.
     const GOLDEN: &str = r#"## ❌ agentload smoke: FAILED
 
-**1 of 2 gates failed** · baseline held · run `smoke-20261124T140000Z` · 12s · 30 agents · started 2026-11-24 14:00:00 UTC
+**1 of 2 gates failed** · baseline held · run `smoke-20261124T140000Z` · 12 s · 30 agents · started 2026-11-24 14:00:00 UTC
 
 | invite_delivery p50 | invite_delivery p99 | connect_cycle p99 | offered | lost | errors |
 |---:|---:|---:|---:|---:|---:|
-| 61.2 ms | 87.6 ms | 30.6 ms | 20.0/s | 0 | 4 (0.34 %) |
+| 61.2 ms | 87.6 ms | 30.6 ms | 20.0/s | 0 | 4 (0.344%) |
 
 ### Gates
 
 |  | rule | observed | expected | failed window |
 |---|---|---:|---:|---|
 | ✅ | `interactions_lost == 0` | 0 | == 0 | – |
-| ❌ | `invite_delivery.p99 < 80ms over 5s` | 89.3ms | &lt; 80ms | 2s – 7s |
+| ❌ | `invite_delivery.p99 < 80ms over 5s` | 89.3 ms | &lt; 80ms | 2 s – 7 s |
 
 ### Baseline `reports/smoke-20261123T140000Z`
 
-Allowed slowdown 10.0 %; changes under 1.00 ms never count.
+Allowed slowdown 10.0%; changes under 1.00 ms never count.
 
 |  | measurement | baseline | this run | change |
 |---|---|---:|---:|---:|
-| ✅ | `invite_delivery.p99` | 70.0 ms | 72.0 ms | +2.9 % |
+| ✅ | `invite_delivery.p99` | 70.0 ms | 72.0 ms | +2.9% |
 
 ### Measurements
 

@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::error::Error;
 
 use super::gate::{self, Gate};
-use super::hlog;
+use super::hlog::{self, HlogContents};
 use super::json::{self, Summary};
 use super::model::{RunAccumulator, RunInfo, RunResults};
 
@@ -53,79 +53,100 @@ pub fn rebuild(dir: &Path, extra: &[Gate]) -> Result<RunResults, Error> {
                 hlog::FILE_NAME
             )));
         }
-        (Some(s), None) => {
-            let mut r = s.to_results();
-            push_note(
-                &mut r.notes,
-                format!(
-                    "{} is missing: no per-interval data, so the time series is empty and windowed gates are judged over the whole run",
-                    hlog::FILE_NAME
-                ),
-            );
-            r
-        }
-        (s, Some(log)) => {
-            let mut acc = RunAccumulator::new();
-            for i in log.intervals {
-                acc.add_summary(i);
-            }
-            for m in crate::metrics::Measure::ALL {
-                acc.add_histogram(m, &log.histograms[m.index()]);
-            }
-            let run = match s {
-                Some(s) => s.run.clone(),
-                None => run_info_from_log(log.start_unix_ms, &acc),
-            };
-            let mut r = acc.finish(run);
-            let mut notes = s.as_ref().map(|s| s.notes.clone()).unwrap_or_default();
-            for n in r.notes.drain(..).chain(log.notes) {
-                push_note(&mut notes, n);
-            }
-            match s {
-                Some(s) => {
-                    // The summary's totals are authoritative: some counters
-                    // (interactions_lost) are only settled after the last interval.
-                    let from_summary = s.to_results();
-                    // A log that stopped early (its live appends failed) holds
-                    // fewer samples than the run measured: keep the whole-run figures.
-                    let partial = r
-                        .measures
-                        .iter()
-                        .zip(&from_summary.measures)
-                        .any(|(log, run)| log.count != run.count);
-                    if partial {
-                        r.measures = from_summary.measures;
-                        push_note(
-                            &mut notes,
-                            format!(
-                                "{} holds fewer samples than {}: whole-run figures are the summary's, the time series covers only what the log holds",
-                                hlog::FILE_NAME,
-                                json::FILE_NAME
-                            ),
-                        );
-                    }
-                    r.counters = from_summary.counters;
-                    r.errors = from_summary.errors;
-                    r.generator = from_summary.generator;
-                    r.baseline = from_summary.baseline;
-                    r.profile_toml = from_summary.profile_toml;
-                }
-                None => push_note(
-                    &mut notes,
-                    format!(
-                        "{} is missing (the run did not finish): rebuilt from {} alone; run facts are partly unknown",
-                        json::FILE_NAME,
-                        hlog::FILE_NAME
-                    ),
-                ),
-            }
-            r.notes = notes;
-            r
-        }
+        (Some(s), None) => from_summary_alone(s),
+        (s, Some(log)) => from_log(s.as_ref(), log),
     };
+    let gates = gates_to_judge(summary.as_ref(), &summary_file, extra)?;
+    let verdicts = gate::evaluate_all(&gates, &results);
+    let baseline = results.baseline.take();
+    results.set_verdicts(verdicts, baseline);
+    Ok(results)
+}
 
+/// The results of a folder without a log: whole-run figures only.
+fn from_summary_alone(s: &Summary) -> RunResults {
+    let mut r = s.to_results();
+    push_note(
+        &mut r.notes,
+        format!(
+            "{} is missing: no per-interval data, so the time series is empty and windowed gates are judged over the whole run",
+            hlog::FILE_NAME
+        ),
+    );
+    r
+}
+
+/// The results rebuilt from the log's intervals, settled with the summary
+/// when there is one.
+fn from_log(summary: Option<&Summary>, log: HlogContents) -> RunResults {
+    let mut acc = RunAccumulator::new();
+    for i in log.intervals {
+        acc.add_summary(i);
+    }
+    for m in crate::metrics::Measure::ALL {
+        acc.add_histogram(m, &log.histograms[m.index()]);
+    }
+    let run = match summary {
+        Some(s) => s.run.clone(),
+        None => run_info_from_log(log.start_unix_ms, &acc),
+    };
+    let mut r = acc.finish(run);
+    let mut notes = summary.map(|s| s.notes.clone()).unwrap_or_default();
+    for n in r.notes.drain(..).chain(log.notes) {
+        push_note(&mut notes, n);
+    }
+    match summary {
+        Some(s) => settle_with_summary(&mut r, s, &mut notes),
+        None => push_note(
+            &mut notes,
+            format!(
+                "{} is missing (the run did not finish): rebuilt from {} alone; run facts are partly unknown",
+                json::FILE_NAME,
+                hlog::FILE_NAME
+            ),
+        ),
+    }
+    r.notes = notes;
+    r
+}
+
+/// Takes the summary's totals, which are authoritative: some counters
+/// (interactions_lost) are only settled after the last interval.
+fn settle_with_summary(r: &mut RunResults, s: &Summary, notes: &mut Vec<String>) {
+    let from_summary = s.to_results();
+    // A log that stopped early (its live appends failed) holds fewer
+    // samples than the run measured: keep the whole-run figures.
+    let partial = r
+        .measures
+        .iter()
+        .zip(&from_summary.measures)
+        .any(|(log, run)| log.count != run.count);
+    if partial {
+        r.measures = from_summary.measures;
+        push_note(
+            notes,
+            format!(
+                "{} holds fewer samples than {}: whole-run figures are the summary's, the time series covers only what the log holds",
+                hlog::FILE_NAME,
+                json::FILE_NAME
+            ),
+        );
+    }
+    r.counters = from_summary.counters;
+    r.errors = from_summary.errors;
+    r.generator = from_summary.generator;
+    r.baseline = from_summary.baseline;
+    r.profile_toml = from_summary.profile_toml;
+}
+
+/// The rules the run was judged by, then the `extra` ones not among them.
+fn gates_to_judge(
+    summary: Option<&Summary>,
+    summary_file: &Path,
+    extra: &[Gate],
+) -> Result<Vec<Gate>, Error> {
     let mut gates: Vec<Gate> = Vec::new();
-    if let Some(s) = &summary {
+    if let Some(s) = summary {
         for g in &s.gates {
             gates.push(
                 Gate::parse(&g.rule)
@@ -138,10 +159,7 @@ pub fn rebuild(dir: &Path, extra: &[Gate]) -> Result<RunResults, Error> {
             gates.push(g.clone());
         }
     }
-    let verdicts = gate::evaluate_all(&gates, &results);
-    let baseline = results.baseline.take();
-    results.set_verdicts(verdicts, baseline);
-    Ok(results)
+    Ok(gates)
 }
 
 fn run_info_from_log(start_unix_ms: Option<u64>, acc: &RunAccumulator) -> RunInfo {

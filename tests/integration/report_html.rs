@@ -96,7 +96,7 @@ fn failed_run_shows_verdict_gates_and_every_chart() {
         .join("|");
     assert_eq!(
         failed_row,
-        "invite_delivery.p99 < 80ms over 5s|89.3ms|< 80ms|FAIL|2s – 7s"
+        "invite_delivery.p99 < 80ms over 5s|89.3 ms|< 80ms|FAIL|2 s – 7 s"
     );
     // Every measurement with samples is in a legend and in the summary table.
     let names: Vec<&str> = doc

@@ -7,6 +7,7 @@ use crate::metrics::Measure;
 use crate::metrics::histogram::new_histogram;
 use crate::report::drift;
 use crate::report::model::{FailedWindow, GateResult, IntervalSummary, Percentiles, RunResults};
+use crate::units::format;
 
 use super::parse::{Gate, Subject, Window};
 
@@ -91,9 +92,9 @@ fn whole_run(gate: &Gate, r: &RunResults) -> GateResult {
                     result.observed = "n/a".to_string();
                     result.passed = true;
                     result.note = Some(format!(
-                        "not enough data to estimate drift (needs {} intervals with values spanning {} minutes)",
+                        "not enough data to estimate drift (needs {} intervals with values spanning {})",
                         drift::MIN_POINTS,
-                        drift::MIN_SPAN_MS / 60_000.0
+                        format::duration_ms(drift::MIN_SPAN_MS as u64)
                     ));
                     return result;
                 }
@@ -262,7 +263,7 @@ mod tests {
         assert_eq!(p99, 87_615);
         let pass = judge("invite_delivery.p99 < 100ms");
         assert!(pass.passed, "{pass:?}");
-        assert_eq!(pass.observed, "87.6ms");
+        assert_eq!(pass.observed, "87.6 ms");
         assert_eq!(pass.expected, "< 100ms");
         let fail = judge("invite_delivery.p99 < 1us");
         assert!(!fail.passed);
@@ -272,7 +273,7 @@ mod tests {
         assert!(!judge("invites_revoked == 0").passed);
         // 240 offered in 12 s = 20/s.
         let rate = judge("invites_offered.rate > 10/s");
-        assert!(rate.passed && rate.observed == "20/s", "{rate:?}");
+        assert!(rate.passed && rate.observed == "20.0/s", "{rate:?}");
         assert!(!judge("invites_offered.rate > 25/s").passed);
         // 4 errors over 1158 requests ~ 0.34 %.
         let ratio = judge("errors.rate < 0.1%");
@@ -343,10 +344,7 @@ mod tests {
             })
             .max()
             .unwrap();
-        assert_eq!(
-            result.observed,
-            super::super::parse::format_micros(worst as f64)
-        );
+        assert_eq!(result.observed, format::latency_us(worst as f64));
         assert_eq!(result.window.unwrap().start_offset_ms, 0);
     }
 

@@ -17,7 +17,7 @@ mod eval;
 mod parse;
 
 pub use eval::{evaluate, evaluate_all};
-pub use parse::{Gate, GateParseError, format_micros};
+pub use parse::{Gate, GateParseError};
 
 /// Parses every rule, failing on the first malformed one with an input
 /// error (exit code 2) that names it.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::metrics::{Counter, Measure};
 use crate::report::model::Percentiles;
-use crate::units::parse_duration;
+use crate::units::{format, parse_duration};
 
 /// A malformed rule: which rule, where, and what was expected there.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,36 +111,15 @@ pub(super) enum Unit {
 }
 
 impl Unit {
+    /// An observed value as every report shows it ([`crate::units::format`]).
     pub(super) fn format(self, v: f64) -> String {
         match self {
-            Unit::Micros => format_micros(v),
-            Unit::Count => format_number(v),
-            Unit::Ratio => format!("{}%", format_number(v * 100.0)),
-            Unit::PerSecond => format!("{}/s", format_number(v)),
-            Unit::PctPerHour => format!("{}%/h", format_number(v)),
+            Unit::Micros => format::latency_us(v),
+            Unit::Count => format::number(v),
+            Unit::Ratio => format::percent(v),
+            Unit::PerSecond => format::rate(v),
+            Unit::PctPerHour => format::trend(v),
         }
-    }
-}
-
-fn format_number(v: f64) -> String {
-    if v == v.trunc() && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else if v.abs() >= 100.0 {
-        format!("{v:.1}")
-    } else {
-        let s = format!("{v:.3}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
-}
-
-/// Formats microseconds the way rules are written (`850us`, `12.3ms`, `1.25s`).
-pub fn format_micros(us: f64) -> String {
-    if us >= 1_000_000.0 {
-        format!("{}s", format_number((us / 10_000.0).round() / 100.0))
-    } else if us >= 1000.0 {
-        format!("{}ms", format_number((us / 100.0).round() / 10.0))
-    } else {
-        format!("{}us", format_number(us.round()))
     }
 }
 
@@ -525,11 +504,12 @@ mod tests {
 
     #[test]
     fn formats_values_in_rule_units() {
-        assert_eq!(format_micros(850.0), "850us");
-        assert_eq!(format_micros(12_340.0), "12.3ms");
-        assert_eq!(format_micros(1_250_000.0), "1.25s");
-        assert_eq!(Unit::Ratio.format(0.0005), "0.05%");
+        assert_eq!(Unit::Micros.format(850.0), "850 µs");
+        assert_eq!(Unit::Micros.format(12_340.0), "12.3 ms");
+        assert_eq!(Unit::Micros.format(1_250_000.0), "1.25 s");
+        assert_eq!(Unit::Ratio.format(0.0005), "0.0500%");
         assert_eq!(Unit::PerSecond.format(12.5), "12.5/s");
         assert_eq!(Unit::Count.format(0.0), "0");
+        assert_eq!(Unit::PctPerHour.format(12.5), "+12.5%/h");
     }
 }

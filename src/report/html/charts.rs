@@ -5,6 +5,7 @@ use crate::metrics::health::{DOUBTFUL_CPU_PERCENT, DOUBTFUL_LAG_P99_US};
 use crate::metrics::{Counter, Gauge, Measure};
 use crate::report::model::{IntervalSummary, Percentiles, RunResults};
 use crate::report::svg::{Guide, LineChart, Series, line_chart, percentile_chart};
+use crate::units::format;
 
 /// Measurements drawn together, because their latencies share a scale.
 pub(super) const PERCENTILE_GROUPS: [(&str, &[Measure]); 3] = [
@@ -52,7 +53,7 @@ const MAX_ERROR_KINDS: usize = 7;
 /// enough for a smooth curve, a few dozen points per nine.
 const TICKS_PER_HALF_DISTANCE: u32 = 5;
 
-/// Points `(percentile, ms)` for one measurement: the full curve from the
+/// Points `(percentile, µs)` for one measurement: the full curve from the
 /// histogram when the run kept it, else the summary's fixed percentiles.
 fn percentile_points(results: &RunResults, m: Measure) -> Vec<(f64, f64)> {
     if let Some(h) = results.histogram(m).filter(|h| !h.is_empty()) {
@@ -61,29 +62,21 @@ fn percentile_points(results: &RunResults, m: Measure) -> Vec<(f64, f64)> {
             .map(|v| {
                 (
                     v.quantile_iterated_to() * 100.0,
-                    v.value_iterated_to() as f64 / 1000.0,
+                    v.value_iterated_to() as f64,
                 )
             })
             .collect();
-        points.insert(0, (0.0, h.min() as f64 / 1000.0));
+        points.insert(0, (0.0, h.min() as f64));
         return points;
     }
     let p = results.percentiles(m);
     if p.count == 0 {
         return Vec::new();
     }
-    [
-        (0.0, p.min_us),
-        (50.0, p.p50_us),
-        (90.0, p.p90_us),
-        (95.0, p.p95_us),
-        (99.0, p.p99_us),
-        (99.9, p.p999_us),
-        (100.0, p.max_us),
-    ]
-    .into_iter()
-    .map(|(q, us)| (q, us as f64 / 1000.0))
-    .collect()
+    std::iter::once((0.0, p.min_us))
+        .chain(p.stored())
+        .map(|(q, us)| (q, us as f64))
+        .collect()
 }
 
 /// One percentile-curve chart per group of measurements that has data.
@@ -117,30 +110,43 @@ fn line(results: &RunResults, label: &str, value: impl Fn(&IntervalSummary) -> f
 }
 
 /// An interval without samples has no percentile: a gap, not a zero.
-fn latency_ms(p: Percentiles, us: u64) -> f64 {
-    if p.count == 0 {
-        f64::NAN
-    } else {
-        us as f64 / 1000.0
+fn sample_or_gap(p: Percentiles, us: u64) -> f64 {
+    if p.count == 0 { f64::NAN } else { us as f64 }
+}
+
+/// Latency series in µs, rescaled to the unit their largest value reads in
+/// (as [`format::latency_us`] writes it); returns the µs per unit and the
+/// unit.
+fn in_latency_unit(series: &mut [Series]) -> (f64, &'static str) {
+    let max = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
+    let (unit, per) = format::latency_unit(max);
+    for point in series.iter_mut().flat_map(|s| s.points.iter_mut()) {
+        point.1 /= per;
     }
+    (per, unit)
 }
 
 /// p50/p95/p99 over time of one measurement.
 pub(super) fn latency_over_time(results: &RunResults, m: Measure) -> String {
-    let series = [
+    let mut series = [
         line(results, "p50", |i| {
-            latency_ms(i.measure(m), i.measure(m).p50_us)
+            sample_or_gap(i.measure(m), i.measure(m).p50_us)
         }),
         line(results, "p95", |i| {
-            latency_ms(i.measure(m), i.measure(m).p95_us)
+            sample_or_gap(i.measure(m), i.measure(m).p95_us)
         }),
         line(results, "p99", |i| {
-            latency_ms(i.measure(m), i.measure(m).p99_us)
+            sample_or_gap(i.measure(m), i.measure(m).p99_us)
         }),
     ];
+    let (_, unit) = in_latency_unit(&mut series);
     line_chart(&LineChart {
         title: &format!("{} over time", m.name()),
-        y_label: "latency (ms)",
+        y_label: &format!("latency ({unit})"),
         series: &series,
         guides: &[],
     })
@@ -235,17 +241,12 @@ pub(super) fn errors_over_time(results: &RunResults) -> String {
 /// Generator CPU, scheduler lag and memory, with the doubtful levels marked.
 pub(super) fn generator(results: &RunResults) -> [String; 3] {
     let cpu = [line(results, "cpu", |i| i.health.cpu_percent)];
-    let lag = [
-        line(results, "lag p50", |i| {
-            i.health.scheduler_lag_p50_us as f64 / 1000.0
-        }),
-        line(results, "lag p99", |i| {
-            i.health.scheduler_lag_p99_us as f64 / 1000.0
-        }),
-        line(results, "lag max", |i| {
-            i.health.scheduler_lag_max_us as f64 / 1000.0
-        }),
+    let mut lag = [
+        line(results, "lag p50", |i| i.health.scheduler_lag_p50_us as f64),
+        line(results, "lag p99", |i| i.health.scheduler_lag_p99_us as f64),
+        line(results, "lag max", |i| i.health.scheduler_lag_max_us as f64),
     ];
+    let (lag_per_unit, lag_unit) = in_latency_unit(&mut lag);
     let rss = [line(results, "rss", |i| {
         i.health.rss_bytes as f64 / (1024.0 * 1024.0)
     })];
@@ -256,16 +257,22 @@ pub(super) fn generator(results: &RunResults) -> [String; 3] {
             series: &cpu,
             guides: &[Guide {
                 value: DOUBTFUL_CPU_PERCENT,
-                label: format!("saturated above {DOUBTFUL_CPU_PERCENT:.0} %"),
+                label: format!(
+                    "saturated above {}",
+                    format::percent(DOUBTFUL_CPU_PERCENT / 100.0)
+                ),
             }],
         }),
         line_chart(&LineChart {
             title: "Generator scheduler lag",
-            y_label: "lag (ms)",
+            y_label: &format!("lag ({lag_unit})"),
             series: &lag,
             guides: &[Guide {
-                value: DOUBTFUL_LAG_P99_US as f64 / 1000.0,
-                label: format!("doubtful above p99 {} ms", DOUBTFUL_LAG_P99_US / 1000),
+                value: DOUBTFUL_LAG_P99_US as f64 / lag_per_unit,
+                label: format!(
+                    "doubtful above p99 {}",
+                    format::latency_us(DOUBTFUL_LAG_P99_US as f64)
+                ),
             }],
         }),
         line_chart(&LineChart {

@@ -8,7 +8,6 @@
 //! (generator health), then the reference tables and the profile itself.
 
 mod charts;
-pub mod format;
 mod style;
 
 use std::fmt::Write as _;
@@ -18,8 +17,7 @@ use crate::metrics::{Counter, Measure};
 use crate::report::export::Export;
 use crate::report::model::{FailedWindow, RunResults};
 use crate::report::svg::escape;
-
-use format::{bytes, count, duration_ms, latency_us, percent, rate, readable_utc};
+use crate::units::format;
 
 /// Writes `report.html` (the [`Export`] the run and `agentload report` use).
 #[derive(Debug, Clone, Default)]
@@ -70,7 +68,7 @@ pub fn render(results: &RunResults, profile: Option<&str>) -> String {
         &mut out,
         "distribution",
         "Latency distribution",
-        "Whole run. The percentile axis gives each nine equal room (90 %, 99 %, 99.9 % ...), as HdrHistogram plots do; its right end is the maximum. Measurements far apart share a log-scaled latency axis.",
+        "Whole run. The percentile axis gives each nine equal room (90%, 99%, 99.9% ...), as HdrHistogram plots do; its right end is the maximum. Measurements far apart share a log-scaled latency axis.",
         charts::percentile_charts(results),
     );
     chart_section(
@@ -140,71 +138,74 @@ fn header(out: &mut String, r: &RunResults) {
         escape(&run.target),
         escape(&detail),
     );
+    run_facts(out, r);
+    out.push_str("</dl></header>");
+}
+
+/// The facts under the verdict: when, how long, how much, how fast.
+fn run_facts(out: &mut String, r: &RunResults) {
+    let run = &r.run;
     let lost = r.counter(Counter::InteractionsLost);
     let errors = r.error_total();
     let invite = r.percentiles(Measure::InviteDelivery);
-    fact(out, "Started (UTC)", &readable_utc(&run.started_at), false);
-    fact(out, "Duration", &duration_ms(run.duration_ms), false);
-    fact(out, "Agents (peak)", &count(u64::from(run.agents)), false);
-    fact(
-        out,
-        "Interactions injected",
-        &count(r.counter(Counter::InteractionsInjected)),
-        false,
-    );
-    fact(
-        out,
-        "Invites offered",
-        &count(r.counter(Counter::InvitesOffered)),
-        false,
-    );
-    fact(
-        out,
-        "Accepted",
-        &count(r.counter(Counter::InvitesAccepted)),
-        false,
-    );
-    fact(out, "Lost", &count(lost), lost > 0);
-    fact(
-        out,
-        "Errors",
-        &format!("{} ({})", count(errors), percent(r.error_ratio())),
-        errors > 0,
-    );
-    fact(
-        out,
-        "invite_delivery p50 / p99",
-        &if invite.count == 0 {
-            "–".to_owned()
-        } else {
+    let invite_text = if invite.count == 0 {
+        format::NO_VALUE.to_owned()
+    } else {
+        format!(
+            "{} / {}",
+            format::latency_us(invite.p50_us as f64),
+            format::latency_us(invite.p99_us as f64)
+        )
+    };
+    let counted = |c: Counter| format::count(r.counter(c));
+    let facts = [
+        (
+            "Started (UTC)",
+            format::readable_utc(&run.started_at),
+            false,
+        ),
+        ("Duration", format::duration_ms(run.duration_ms), false),
+        ("Agents (peak)", format::count(u64::from(run.agents)), false),
+        (
+            "Interactions injected",
+            counted(Counter::InteractionsInjected),
+            false,
+        ),
+        ("Invites offered", counted(Counter::InvitesOffered), false),
+        ("Accepted", counted(Counter::InvitesAccepted), false),
+        ("Lost", format::count(lost), lost > 0),
+        (
+            "Errors",
             format!(
-                "{} / {}",
-                latency_us(invite.p50_us as f64),
-                latency_us(invite.p99_us as f64)
-            )
-        },
-        false,
-    );
-    fact(
-        out,
-        "Throughput (offered)",
-        &rate(r.counter(Counter::InvitesOffered) as f64 / r.seconds()),
-        false,
-    );
-    fact(out, "Interval", &duration_ms(run.interval_ms), false);
-    fact(out, "Tool version", &run.tool_version, false);
-    out.push_str("</dl></header>");
+                "{} ({})",
+                format::count(errors),
+                format::percent(r.error_ratio())
+            ),
+            errors > 0,
+        ),
+        ("invite_delivery p50 / p99", invite_text, false),
+        (
+            "Throughput (offered)",
+            format::rate(r.counter(Counter::InvitesOffered) as f64 / r.seconds()),
+            false,
+        ),
+        ("Interval", format::duration_ms(run.interval_ms), false),
+        ("Tool version", run.tool_version.clone(), false),
+    ];
+    for (label, value, bad) in facts {
+        fact(out, label, &value, bad);
+    }
 }
 
 fn doubtful_warning(out: &mut String, r: &RunResults) {
     let g = &r.generator;
     let _ = write!(
         out,
-        "<div class=\"warning\" role=\"alert\"><strong>⚠ Measurements doubtful: the load generator was saturated.</strong> In {} of {} intervals its scheduler lag (p99 up to {}) or CPU (up to {:.0} %) was high enough that latencies include the generator's own delay. Use fewer agents per generator or a bigger machine before trusting the tail.</div>",
-        count(g.doubtful_intervals),
-        count(r.intervals.len() as u64),
-        escape(&latency_us(g.scheduler_lag_p99_us as f64)),
-        g.peak_cpu_percent,
+        "<div class=\"warning\" role=\"alert\"><strong>⚠ Measurements doubtful: the load generator was saturated.</strong> In {} of {} intervals its scheduler lag (p99 up to {}) or CPU (up to {}) was high enough that latencies include the generator's own delay. Use fewer agents per generator or a bigger machine before trusting the tail.</div>",
+        format::count(g.doubtful_intervals),
+        format::count(r.intervals.len() as u64),
+        escape(&format::latency_us(g.scheduler_lag_p99_us as f64)),
+        format::percent(g.peak_cpu_percent / 100.0),
     );
 }
 
@@ -223,12 +224,8 @@ fn notes(out: &mut String, r: &RunResults) {
 
 fn window(w: Option<FailedWindow>) -> String {
     match w {
-        Some(w) => format!(
-            "{} – {}",
-            duration_ms(w.start_offset_ms),
-            duration_ms(w.end_offset_ms)
-        ),
-        None => "–".to_owned(),
+        Some(w) => format::window_ms(w.start_offset_ms, w.end_offset_ms),
+        None => format::NO_VALUE.to_owned(),
     }
 }
 
@@ -267,23 +264,23 @@ fn baseline(out: &mut String, r: &RunResults) {
     let Some(b) = &r.baseline else { return };
     let _ = write!(
         out,
-        "<section id=\"baseline\"><h2>Compared with baseline {}</h2><p>{} Allowed slowdown {:.1} %, changes under {} never count.</p><div class=\"table-wrap\"><table><thead><tr><th>measurement</th><th>stat</th><th class=\"num\">baseline</th><th class=\"num\">this run</th><th class=\"num\">change</th><th>result</th></tr></thead><tbody>",
+        "<section id=\"baseline\"><h2>Compared with baseline {}</h2><p>{} Allowed slowdown {}, changes under {} never count.</p><div class=\"table-wrap\"><table><thead><tr><th>measurement</th><th>stat</th><th class=\"num\">baseline</th><th class=\"num\">this run</th><th class=\"num\">change</th><th>result</th></tr></thead><tbody>",
         escape(&b.baseline),
         pill(b.passed),
-        b.max_regression_pct,
-        escape(&latency_us(b.floor_us as f64)),
+        format::percent(b.max_regression_pct / 100.0),
+        escape(&format::latency_us(b.floor_us as f64)),
     );
     for row in &b.rows {
-        let (base, new) = row.values(latency_us);
+        let (base, new) = row.values();
         let _ = write!(
             out,
-            "<tr{}><td class=\"name\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:+.1} %</td><td>{}</td></tr>",
+            "<tr{}><td class=\"name\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
             if row.regressed { " class=\"fail\"" } else { "" },
             escape(&row.metric),
             escape(&row.stat),
             escape(&base),
             escape(&new),
-            row.change_pct,
+            format::change_percent(row.change_pct),
             pill(!row.regressed),
         );
     }
@@ -318,9 +315,9 @@ fn errors(out: &mut String, r: &RunResults) {
                 out,
                 "<tr><td class=\"name\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
                 escape(kind),
-                count(n),
-                percent(n as f64 / total),
-                rate(n as f64 / r.seconds()),
+                format::count(n),
+                format::percent(n as f64 / total),
+                format::rate(n as f64 / r.seconds()),
             );
         }
         out.push_str("</tbody></table></div>");
@@ -337,30 +334,30 @@ fn generator(out: &mut String, r: &RunResults) {
     }
     let g = &r.generator;
     out.push_str("<dl class=\"facts\">");
-    fact(out, "Peak RSS", &bytes(g.peak_rss_bytes), false);
-    fact(out, "CPU time", &format!("{:.1} s", g.cpu_seconds), false);
+    fact(out, "Peak RSS", &format::bytes(g.peak_rss_bytes), false);
+    fact(out, "CPU time", &format::seconds(g.cpu_seconds), false);
     fact(
         out,
         "Peak CPU",
-        &format!("{:.0} %", g.peak_cpu_percent),
+        &format::percent(g.peak_cpu_percent / 100.0),
         false,
     );
     fact(
         out,
         "Scheduler lag p99 (worst interval)",
-        &latency_us(g.scheduler_lag_p99_us as f64),
+        &format::latency_us(g.scheduler_lag_p99_us as f64),
         false,
     );
     fact(
         out,
         "Scheduler lag max",
-        &latency_us(g.scheduler_lag_max_us as f64),
+        &format::latency_us(g.scheduler_lag_max_us as f64),
         false,
     );
     fact(
         out,
         "Saturated intervals",
-        &count(g.doubtful_intervals),
+        &format::count(g.doubtful_intervals),
         g.doubtful_intervals > 0,
     );
     out.push_str("</dl><div class=\"charts\">");
@@ -386,7 +383,7 @@ fn measurements(out: &mut String, r: &RunResults) {
             out,
             "<tr><td class=\"name\">{}</td><td class=\"num\">{}</td>",
             m.name(),
-            count(p.count)
+            format::count(p.count)
         );
         for us in [
             p.min_us as f64,
@@ -398,7 +395,7 @@ fn measurements(out: &mut String, r: &RunResults) {
             p.p999_us as f64,
             p.max_us as f64,
         ] {
-            let _ = write!(out, "<td class=\"num\">{}</td>", latency_us(us));
+            let _ = write!(out, "<td class=\"num\">{}</td>", format::latency_us(us));
         }
         out.push_str("</tr>");
     }
@@ -415,8 +412,8 @@ fn counters(out: &mut String, r: &RunResults) {
             "<tr{}><td class=\"name\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             if bad { " class=\"fail\"" } else { "" },
             c.name(),
-            count(n),
-            rate(n as f64 / r.seconds()),
+            format::count(n),
+            format::rate(n as f64 / r.seconds()),
         );
     }
     out.push_str("</tbody></table></div>");
@@ -425,11 +422,11 @@ fn counters(out: &mut String, r: &RunResults) {
         for d in &r.drift {
             let _ = write!(
                 out,
-                "<tr><td class=\"name\">{}</td><td class=\"num\">{:+.1} %/h</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                "<tr><td class=\"name\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
                 escape(&d.series),
-                d.pct_per_hour,
+                format::trend(d.pct_per_hour),
                 format_median(&d.series, d.median),
-                count(d.intervals as u64),
+                format::count(d.intervals as u64),
             );
         }
         out.push_str("</tbody></table></div>");
@@ -440,9 +437,9 @@ fn counters(out: &mut String, r: &RunResults) {
 /// Drift medians are µs for latency series and a rate for `errors.rate`.
 fn format_median(series: &str, median: f64) -> String {
     if series.ends_with(".rate") {
-        rate(median)
+        format::rate(median)
     } else {
-        latency_us(median)
+        format::latency_us(median)
     }
 }
 

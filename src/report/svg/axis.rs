@@ -1,5 +1,8 @@
 //! Axis ranges and tick positions: "nice" steps (1, 2, 5 x 10^n) for values,
-//! clock-friendly steps (10 s, 1 min, 15 min ...) for time.
+//! clock-friendly steps (10 s, 1 min, 15 min ...) for time. Tick labels are
+//! written by [`crate::units::format`], like every other number.
+
+use crate::units::format;
 
 /// One axis of a chart: the data range it spans and its labelled ticks.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,7 +52,7 @@ pub(crate) fn log_axis(lo: f64, hi: f64) -> Axis {
         for &k in multiples {
             let v = k * base;
             if v <= 10f64.powi(d_hi) * 1.000_001 {
-                ticks.push((v, format_value(v, base.min(v))));
+                ticks.push((v, format::tick(v, base.min(v))));
             }
         }
     }
@@ -76,7 +79,7 @@ pub(crate) fn value_axis(lo: f64, hi: f64) -> Axis {
     let ticks = (0..=count)
         .map(|i| {
             let v = min + step * i as f64;
-            (v, format_value(v, step))
+            (v, format::tick(v, step))
         })
         .collect();
     Axis {
@@ -108,7 +111,7 @@ pub(crate) fn time_axis(lo: f64, hi: f64) -> Axis {
     let ticks = (0..=count)
         .map(|i| {
             let v = first + step * i as f64;
-            (v, format_seconds(v))
+            (v, format::seconds(v))
         })
         .collect();
     Axis {
@@ -133,54 +136,6 @@ fn nice_step(raw: f64) -> f64 {
         10.0
     };
     nice * mag
-}
-
-/// Formats a tick value with just enough decimals for its step, and `k`/`M`
-/// suffixes for large numbers (throughput axes reach tens of thousands).
-pub(crate) fn format_value(v: f64, step: f64) -> String {
-    let (scaled, scaled_step, suffix) = if step >= 1e6 {
-        (v / 1e6, step / 1e6, "M")
-    } else if step >= 1e3 {
-        (v / 1e3, step / 1e3, "k")
-    } else {
-        (v, step, "")
-    };
-    let decimals = if scaled_step >= 1.0 {
-        0
-    } else {
-        (-scaled_step.log10().floor()).clamp(0.0, 6.0) as usize
-    };
-    let text = format!("{scaled:.decimals$}");
-    // "-0" and "0k" read oddly on an axis.
-    if text
-        .trim_start_matches('-')
-        .chars()
-        .all(|c| c == '0' || c == '.')
-    {
-        return "0".to_owned();
-    }
-    format!("{text}{suffix}")
-}
-
-/// Formats seconds since start as `45s`, `2m`, `1m30s`, `1h`, `2h15m`, `1d`.
-pub(crate) fn format_seconds(secs: f64) -> String {
-    let total = secs.round() as u64;
-    let (d, h, m, s) = (
-        total / 86400,
-        total / 3600 % 24,
-        total / 60 % 60,
-        total % 60,
-    );
-    let mut out = String::new();
-    for (n, unit) in [(d, "d"), (h, "h"), (m, "m"), (s, "s")] {
-        if n > 0 {
-            out.push_str(&format!("{n}{unit}"));
-        }
-    }
-    if out.is_empty() {
-        out.push_str("0s");
-    }
-    out
 }
 
 #[cfg(test)]
@@ -242,21 +197,13 @@ mod tests {
     fn time_axis_uses_clock_steps() {
         assert_eq!(
             labels(&time_axis(0.0, 60.0)),
-            ["0s", "10s", "20s", "30s", "40s", "50s", "1m"]
+            ["0 s", "10 s", "20 s", "30 s", "40 s", "50 s", "1m"]
         );
         assert_eq!(
             labels(&time_axis(0.0, 3.0 * 3600.0)),
-            ["0s", "30m", "1h", "1h30m", "2h", "2h30m", "3h"]
+            ["0 s", "30m", "1h", "1h 30m", "2h", "2h 30m", "3h"]
         );
         let a = time_axis(0.0, 0.0);
         assert_eq!(a.max, 1.0);
-    }
-
-    #[test]
-    fn seconds_format_compactly() {
-        assert_eq!(format_seconds(0.0), "0s");
-        assert_eq!(format_seconds(90.0), "1m30s");
-        assert_eq!(format_seconds(3600.0 + 15.0 * 60.0), "1h15m");
-        assert_eq!(format_seconds(86400.0), "1d");
     }
 }

@@ -89,13 +89,27 @@ pub(crate) fn no_data(class: &str, title: &str) -> String {
     out
 }
 
+/// Where the plot's frame starts: far enough right that the longest value
+/// tick (`100 µs` on a log-scaled latency axis) clears the rotated axis
+/// label, and never left of [`LEFT`].
+fn plot_left(y: &Axis) -> f64 {
+    let longest = y
+        .ticks
+        .iter()
+        .map(|(_, label)| label.chars().count())
+        .max()
+        .unwrap_or(0);
+    LEFT.max(38.0 + longest as f64 * CHAR_WIDTH)
+}
+
 /// Renders a full chart.
 pub(crate) fn render(plot: &Plot<'_>) -> String {
     let lay = layout(plot.series);
     let mut out = String::with_capacity(4096);
     open(&mut out, plot.class, plot.title, lay.height);
-    let (top, w, h) = (lay.top, WIDTH - LEFT - RIGHT, PLOT_HEIGHT);
-    let px = |v: f64| LEFT + plot.x.fraction(v).clamp(0.0, 1.0) * w;
+    let left = plot_left(&plot.y);
+    let (top, w, h) = (lay.top, WIDTH - left - RIGHT, PLOT_HEIGHT);
+    let px = |v: f64| left + plot.x.fraction(v).clamp(0.0, 1.0) * w;
     let py = |v: f64| top + h - plot.y.fraction(v).clamp(0.0, 1.0) * h;
 
     for (s, (i, &(lx, ly))) in plot.series.iter().zip(lay.legend.iter().enumerate()) {
@@ -113,16 +127,16 @@ pub(crate) fn render(plot: &Plot<'_>) -> String {
 
     let _ = write!(
         out,
-        r##"<rect class="frame" x="{LEFT}" y="{top}" width="{w}" height="{h}" fill="#fcfdfe" stroke="#d0d7de"/>"##
+        r##"<rect class="frame" x="{left}" y="{top}" width="{w}" height="{h}" fill="#fcfdfe" stroke="#d0d7de"/>"##
     );
     out.push_str(r##"<g class="y-axis" fill="#4a5562" text-anchor="end">"##);
     for (v, label) in &plot.y.ticks {
         let y = py(*v);
         let _ = write!(
             out,
-            r##"<line class="grid" x1="{LEFT}" y1="{y:.1}" x2="{x2}" y2="{y:.1}" stroke="#e6eaef"/><text x="{tx}" y="{ty:.1}">{label}</text>"##,
-            x2 = LEFT + w,
-            tx = LEFT - 6.0,
+            r##"<line class="grid" x1="{left}" y1="{y:.1}" x2="{x2}" y2="{y:.1}" stroke="#e6eaef"/><text x="{tx}" y="{ty:.1}">{label}</text>"##,
+            x2 = left + w,
+            tx = left - 6.0,
             ty = y + 4.0,
             label = escape(label),
         );
@@ -143,7 +157,7 @@ pub(crate) fn render(plot: &Plot<'_>) -> String {
     let _ = write!(
         out,
         r##"<text class="axis-label" x="{x}" y="{y}" text-anchor="middle" fill="#4a5562">{xl}</text><text class="axis-label" transform="translate(16 {ym}) rotate(-90)" text-anchor="middle" fill="#4a5562">{yl}</text>"##,
-        x = LEFT + w / 2.0,
+        x = left + w / 2.0,
         y = top + h + 38.0,
         ym = top + h / 2.0,
         xl = escape(plot.x_label),
@@ -160,9 +174,9 @@ pub(crate) fn render(plot: &Plot<'_>) -> String {
         let y = py(g.value);
         let _ = write!(
             out,
-            r##"<g class="guide"><line x1="{LEFT}" y1="{y:.1}" x2="{x2}" y2="{y:.1}" stroke="#c62828" stroke-dasharray="6 4" stroke-width="1.2"/><text x="{tx}" y="{ty:.1}" text-anchor="end" fill="#c62828">{label}</text></g>"##,
-            x2 = LEFT + w,
-            tx = LEFT + w - 4.0,
+            r##"<g class="guide"><line x1="{left}" y1="{y:.1}" x2="{x2}" y2="{y:.1}" stroke="#c62828" stroke-dasharray="6 4" stroke-width="1.2"/><text x="{tx}" y="{ty:.1}" text-anchor="end" fill="#c62828">{label}</text></g>"##,
+            x2 = left + w,
+            tx = left + w - 4.0,
             ty = y - 4.0,
             label = escape(&g.label),
         );

@@ -128,8 +128,8 @@ mod tests {
             "p99",
             "time since start",
             "latency (ms)",
-            "0s",
-            "50s",
+            "0 s",
+            "50 s",
             "0",
             "250",
         ] {

@@ -5,6 +5,7 @@
 use super::Series;
 use super::axis::{Axis, log_axis, value_axis};
 use super::frame::{Plot, no_data, render};
+use crate::units::format;
 
 /// The most nines the axis shows (99.9999 %); beyond that no run of this
 /// tool has enough samples for the number to mean anything.
@@ -28,8 +29,11 @@ fn nines_label(n: u32) -> String {
 
 /// Renders latency-by-percentile curves, one per measurement, as an `<svg>`.
 ///
-/// Each series' points are `(percentile 0..=100, latency in ms)`, e.g. from
-/// `Histogram::iter_quantiles`. The 100 % point is drawn at the axis' end,
+/// Each series' points are `(percentile 0..=100, latency in µs)`, e.g. from
+/// `Histogram::iter_quantiles`. The latency axis is drawn in the unit its
+/// largest value reads in (`latency (ms)`), or log-scaled with every tick
+/// in its own unit (`500 µs`, `1 ms`, `100 s`) when the curves lie far
+/// apart. The 100 % point is drawn at the axis' end,
 /// which has as many nines as the data's finite points reach (at least 2,
 /// at most 6). A "no data" frame when no series has a point.
 pub fn percentile_chart(title: &str, series: &[Series]) -> String {
@@ -50,14 +54,23 @@ pub fn percentile_chart(title: &str, series: &[Series]) -> String {
     let end = reach.ceil().clamp(2.0, MAX_NINES);
     let y_hi = points().map(|(_, v)| v).fold(0.0f64, f64::max);
     let y_lo = points().map(|(_, v)| v).fold(0.0f64, f64::min);
-    let (y, y_label) = if needs_log_scale(series, y_hi) {
+    let (y, y_label, per_unit) = if needs_log_scale(series, y_hi) {
         let lo = points()
             .map(|(_, v)| v)
             .filter(|&v| v > 0.0)
             .fold(f64::MAX, f64::min);
-        (log_axis(lo, y_hi), "latency (ms, log scale)")
+        let mut axis = log_axis(lo, y_hi);
+        for (v, label) in &mut axis.ticks {
+            *label = format::latency_tick_us(*v);
+        }
+        (axis, "latency (log scale)".to_owned(), 1.0)
     } else {
-        (value_axis(y_lo, y_hi), "latency (ms)")
+        let (unit, per) = format::latency_unit(y_hi);
+        (
+            value_axis(y_lo / per, y_hi / per),
+            format!("latency ({unit})"),
+            per,
+        )
     };
     let mapped: Vec<Series> = series
         .iter()
@@ -68,7 +81,7 @@ pub fn percentile_chart(title: &str, series: &[Series]) -> String {
                 .iter()
                 .map(|pt| {
                     if valid(pt) {
-                        (nines(pt.0).min(end), pt.1)
+                        (nines(pt.0).min(end), pt.1 / per_unit)
                     } else {
                         (f64::NAN, f64::NAN)
                     }
@@ -90,7 +103,7 @@ pub fn percentile_chart(title: &str, series: &[Series]) -> String {
         x,
         y,
         x_label: "percentile",
-        y_label,
+        y_label: &y_label,
         series: &mapped,
         guides: &[],
     })
@@ -115,7 +128,8 @@ fn needs_log_scale(series: &[Series], top: f64) -> bool {
                 .next()
         })
         .fold(f64::MAX, f64::min);
-    smallest_median < f64::MAX && top > 0.0 && top > smallest_median.max(1e-3) * LOG_SCALE_RATIO
+    // Below 1 µs (the histograms' resolution) a median is as good as 1 µs.
+    smallest_median < f64::MAX && top > 0.0 && top > smallest_median.max(1.0) * LOG_SCALE_RATIO
 }
 
 #[cfg(test)]
@@ -133,12 +147,13 @@ mod tests {
         assert_eq!(nines_label(4), "99.99%");
     }
 
+    /// A curve in µs, `scale` ms at the median.
     fn curve(label: &str, scale: f64) -> Series {
         let ps = [0.0, 50.0, 90.0, 99.0, 99.9, 99.95, 100.0];
         Series::new(
             label,
             ps.iter()
-                .map(|&p| (p, (1.0 + nines(p).min(5.0)) * scale))
+                .map(|&p| (p, (1.0 + nines(p).min(5.0)) * scale * 1e3))
                 .collect(),
         )
     }
@@ -184,24 +199,28 @@ mod tests {
     fn widely_apart_measurements_get_a_log_scale() {
         let held = Series::new(
             "connect_held",
-            vec![(0.0, 29_990.0), (50.0, 30_000.0), (100.0, 30_020.0)],
+            vec![(0.0, 29_990e3), (50.0, 30_000e3), (100.0, 30_020e3)],
         );
         let gap = Series::new(
             "connect_gap",
-            vec![(0.0, 0.05), (50.0, 0.24), (100.0, 0.45)],
+            vec![(0.0, 50.0), (50.0, 240.0), (100.0, 450.0)],
         );
         let svg = percentile_chart("long-poll", &[held.clone(), gap]);
         element_names(&svg);
         let t = texts(&svg);
-        assert!(t.iter().any(|s| s == "latency (ms, log scale)"), "{t:?}");
-        assert!(t.iter().any(|s| s == "100k"), "{t:?}");
+        assert!(t.iter().any(|s| s == "latency (log scale)"), "{t:?}");
+        for tick in ["10 µs", "1 ms", "1 s", "100 s"] {
+            assert!(t.iter().any(|s| s == tick), "{tick} missing in {t:?}");
+        }
         assert!(!svg.contains("NaN") && !svg.contains("inf"));
         let close = Series::new(
             "connect_cycle",
-            vec![(0.0, 1.0), (50.0, 15_000.0), (100.0, 30_010.0)],
+            vec![(0.0, 1e3), (50.0, 15_000e3), (100.0, 30_010e3)],
         );
         let svg = percentile_chart("long-poll", &[held, close]);
-        assert!(texts(&svg).iter().any(|s| s == "latency (ms)"));
+        let t = texts(&svg);
+        assert!(t.iter().any(|s| s == "latency (s)"), "{t:?}");
+        assert!(t.iter().any(|s| s == "30"), "{t:?}");
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! Small value types shared by profiles, the simulator config and the CLI:
 //! durations written the human way (`250ms`, `30s`, `5m`), delays that are a
-//! fixed value or a range (`100ms..2s`), and probabilities.
+//! fixed value or a range (`100ms..2s`), and probabilities; and, in
+//! [`format`], how measured and computed values read in every output.
+
+pub mod format;
 
 use std::fmt;
 use std::str::FromStr;
@@ -17,8 +20,16 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     })
 }
 
-/// Formats a duration the way it is written in profiles (`250ms`, `30s`, `1h 5m`).
+/// Formats a span of time for people (`850 ms`, `35 s`, `4h 08m`): the
+/// convention of [`format::duration_ms`], for the check plan and the run's
+/// messages. Profile values are written back by [`HumanDuration`] and
+/// [`DelaySpec`] in profile notation instead, which parses again.
 pub fn format_duration(d: Duration) -> String {
+    format::duration(d)
+}
+
+/// A duration the way it is written in profiles (`250ms`, `30s`, `1h 5m`).
+fn profile_notation(d: Duration) -> String {
     if d.is_zero() {
         return "0s".to_string();
     }
@@ -38,7 +49,7 @@ impl FromStr for HumanDuration {
 
 impl fmt::Display for HumanDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&format_duration(self.0))
+        f.write_str(&profile_notation(self.0))
     }
 }
 
@@ -50,7 +61,7 @@ impl From<Duration> for HumanDuration {
 
 impl Serialize for HumanDuration {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format_duration(self.0))
+        s.serialize_str(&profile_notation(self.0))
     }
 }
 
@@ -118,13 +129,13 @@ impl FromStr for DelaySpec {
 impl fmt::Display for DelaySpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.min == self.max {
-            f.write_str(&format_duration(self.min))
+            f.write_str(&profile_notation(self.min))
         } else {
             write!(
                 f,
                 "{}..{}",
-                format_duration(self.min),
-                format_duration(self.max)
+                profile_notation(self.min),
+                profile_notation(self.max)
             )
         }
     }
@@ -194,6 +205,15 @@ mod tests {
         assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
         let err = parse_duration("30").unwrap_err();
         assert!(err.contains("expected a number with a unit"), "{err}");
+    }
+
+    #[test]
+    fn profile_values_keep_their_notation_and_spans_read_for_people() {
+        let d = Duration::from_millis(90_250);
+        assert_eq!(HumanDuration(d).to_string(), "1m 30s 250ms");
+        assert_eq!(parse_duration(&HumanDuration(d).to_string()), Ok(d));
+        assert_eq!(format_duration(d), "1m 30s");
+        assert_eq!(format_duration(Duration::from_millis(250)), "250 ms");
     }
 
     #[test]

@@ -1,0 +1,25 @@
+//! The results of one run, as every report writer sees them. Writers are
+//! pure functions from [`RunResults`] to bytes.
+//!
+//! The engine builds a [`RunResults`] by feeding every interval to a
+//! [`RunAccumulator`]; `agentload report` rebuilds one from `summary.json`
+//! and `histograms.hlog`. One file per kind of thing:
+//! - [`run`]: the run's identity ([`RunInfo`]) and everything it measured
+//!   and decided ([`RunResults`], [`GeneratorSummary`]);
+//! - [`percentiles`]: the summary of one measurement's histogram;
+//! - [`interval`]: one interval, summarised;
+//! - [`verdict`]: what was decided about the run: gates, the baseline
+//!   comparison, drift;
+//! - [`accumulator`]: building the results interval by interval.
+
+pub mod accumulator;
+pub mod interval;
+pub mod percentiles;
+pub mod run;
+pub mod verdict;
+
+pub use accumulator::RunAccumulator;
+pub use interval::{IntervalSummary, decode_histogram, encode_histogram};
+pub use percentiles::{Percentiles, percentile_label};
+pub use run::{GeneratorSummary, REQUEST_MEASURES, RunInfo, RunResults, format_utc_ms};
+pub use verdict::{BaselineComparison, ComparisonRow, Drift, FailedWindow, GateResult};
