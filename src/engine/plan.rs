@@ -303,10 +303,11 @@ impl Plan {
         let _ = writeln!(out, "\n  agents over time (peak {}):", self.peak());
         let _ = writeln!(
             out,
-            "  {}|\n  0s{:>w$}",
+            "  {}|\n  {}{:>w$}",
             self.sparkline(width),
+            format_duration(Duration::ZERO),
             format_duration(self.total()),
-            w = width.saturating_sub(1)
+            w = width.saturating_sub(2)
         );
         out
     }
