@@ -7,7 +7,7 @@ use std::process::Command;
 
 use crate::support::heavy;
 use crate::support::profile::{Behaviour, Profile, Simulator, Traffic};
-use crate::support::run::{BIN, Dir};
+use crate::support::run::{BIN, Dir, run_file};
 
 /// 30 email agents that accept everything, 8 s of stages and a 2 s drain,
 /// 10 emails a second at a constant rate.
@@ -46,16 +46,11 @@ fn run(
     let file = dir.join(format!("{name}.toml"));
     profile(routing_delay).write(&file);
     let out = dir.join(name);
-    let mut cmd = Command::new(BIN);
-    cmd.arg("run")
-        .arg(&file)
-        .arg("--out")
-        .arg(&out)
-        .arg("--quiet");
+    let mut flags = vec!["--quiet"];
     for g in gates {
-        cmd.args(["--gate", g]);
+        flags.extend(["--gate", g]);
     }
-    let output = cmd.output().unwrap();
+    let output = run_file(&file, &out, &flags);
     let log = String::from_utf8_lossy(&output.stdout).to_string()
         + &String::from_utf8_lossy(&output.stderr);
     (output.status.code().unwrap_or(-1), out, log)

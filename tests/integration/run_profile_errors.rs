@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use crate::support::run::{BIN, Dir};
+use crate::support::run::{BIN, Dir, run_file};
 
 /// A valid profile; each case appends to it or replaces one line.
 const VALID: &str = r#"name = "bad"
@@ -31,14 +31,7 @@ fn refused(name: &str, profile_text: &str, extra: &[&str]) -> Refused {
     let file = dir.join(&format!("{name}.toml"));
     std::fs::write(&file, profile_text).unwrap();
     let out = dir.join("out");
-    let output = Command::new(BIN)
-        .arg("run")
-        .arg(&file)
-        .arg("--out")
-        .arg(&out)
-        .args(extra)
-        .output()
-        .unwrap();
+    let output = run_file(&file, &out, extra);
     let stdout = String::from_utf8_lossy(&output.stdout).to_string();
     let stderr = String::from_utf8_lossy(&output.stderr).to_string();
     assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");

@@ -3,11 +3,10 @@
 //! the end, without escape codes; `--quiet` prints only the final summary.
 
 use std::path::Path;
-use std::process::Command;
 
 use crate::support::heavy;
 use crate::support::profile::{Behaviour, Profile, Report, Traffic};
-use crate::support::run::{BIN, Dir};
+use crate::support::run::{Dir, run_file};
 
 /// 30 agents, 11 s of stages and a 2 s drain, 1 s intervals.
 fn profile() -> Profile {
@@ -41,14 +40,7 @@ fn profile_dir(name: &str) -> Dir {
 
 /// Runs the profile with stdout and stderr piped; returns (code, stdout, stderr).
 fn run(dir: &Path, extra: &[&str]) -> (Option<i32>, String, String) {
-    let output = Command::new(BIN)
-        .arg("run")
-        .arg(dir.join("profile.toml"))
-        .arg("--out")
-        .arg(dir.join("out"))
-        .args(extra)
-        .output()
-        .unwrap();
+    let output = run_file(&dir.join("profile.toml"), &dir.join("out"), extra);
     (
         output.status.code(),
         String::from_utf8_lossy(&output.stdout).into_owned(),

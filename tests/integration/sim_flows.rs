@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use crate::support::sim::{
-    TestAgent, agent, assert_counts_add_up, config, holder, inject_email, logged_in, start, stats,
+    TestAgent, agent, assert_counts_add_up, config, holder, inject_email, logged_in,
+    logged_in_agents, start, stats,
 };
 use serde_json::json;
 
@@ -159,10 +160,7 @@ async fn chat_messages_both_ways_then_complete() {
 async fn reject_offers_to_another_agent() {
     let sim = start(config(2, Duration::from_secs(30))).await;
     let base = sim.url();
-    let mut agents = vec![
-        logged_in(&base, 1, &["email"]).await,
-        logged_in(&base, 2, &["email"]).await,
-    ];
+    let mut agents = logged_in_agents(&base, 2, &["email"]).await;
     let id = inject_email(&base, &[]).await;
     let first = holder(&mut agents, &id).await.expect("offered to someone");
     let r = agents[first].on_interaction(&id, "Reject").await;
@@ -187,10 +185,7 @@ async fn reject_offers_to_another_agent() {
 async fn unanswered_invite_is_revoked_and_offered_elsewhere() {
     let sim = start(config(2, Duration::from_millis(700))).await;
     let base = sim.url();
-    let mut agents = vec![
-        logged_in(&base, 1, &["email"]).await,
-        logged_in(&base, 2, &["email"]).await,
-    ];
+    let mut agents = logged_in_agents(&base, 2, &["email"]).await;
     let id = inject_email(&base, &[]).await;
     let first = holder(&mut agents, &id).await.expect("offered");
     agents[first].wait_interaction("Invited").await;

@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
@@ -74,20 +74,25 @@ pub fn sim_figure(log: &str, name: &str) -> u64 {
         .unwrap_or_else(|| panic!("no {name} in {line}"))
 }
 
+/// `agentload run FILE --out OUT EXTRA...`, to its end.
+pub fn run_file(file: &Path, out: &Path, extra: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("run")
+        .arg(file)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 /// `agentload run PROFILE --out DIR/out --quiet EXTRA...` with the profile written to `dir`.
 pub fn run(profile: &Profile, dir: &Path, extra: &[&str]) -> Ran {
     let file = dir.join("profile.toml");
     profile.write(&file);
     let out = dir.join("out");
-    let output = Command::new(BIN)
-        .arg("run")
-        .arg(&file)
-        .arg("--out")
-        .arg(&out)
-        .arg("--quiet")
-        .args(extra)
-        .output()
-        .unwrap();
+    let quiet: Vec<&str> = ["--quiet"].iter().chain(extra).copied().collect();
+    let output = run_file(&file, &out, &quiet);
     let stdout = String::from_utf8_lossy(&output.stdout).to_string();
     let stderr = String::from_utf8_lossy(&output.stderr).to_string();
     let summary = std::fs::read(out.join("summary.json"))

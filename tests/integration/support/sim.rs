@@ -248,6 +248,15 @@ pub async fn logged_in(base: &str, n: u32, channels: &[&str]) -> TestAgent {
     a
 }
 
+/// `agent1` .. `agent{count}`, each logged in and Ready on `channels`.
+pub async fn logged_in_agents(base: &str, count: u32, channels: &[&str]) -> Vec<TestAgent> {
+    let mut agents = Vec::new();
+    for n in 1..=count {
+        agents.push(logged_in(base, n, channels).await);
+    }
+    agents
+}
+
 /// Injects an email (from customer@example.com, "Order 42") with `extra`
 /// form fields such as `userData[k]`; its interaction id.
 pub async fn inject_email(base: &str, extra: &[(&str, &str)]) -> String {
