@@ -17,7 +17,7 @@ pub const RETRY_PAUSES: [Duration; 3] = [
 ];
 
 /// Runs `call`, repeating it after [`RETRY_PAUSES`] while the server answers
-/// HTTP 503; each refused attempt but the last is counted as `{what}_http_503`
+/// HTTP 503; each refused attempt but the last is counted as `<step>_http_503`
 /// (the caller counts the final outcome).
 pub async fn retry_unavailable<F, Fut>(
     sink: &Sink,
