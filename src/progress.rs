@@ -326,7 +326,7 @@ fn latency(count: u64, us: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::Metrics;
+    use crate::metrics::{Cause, ErrorKind, Metrics};
 
     fn summary_with(offered: u64, invite_ms: u64) -> IntervalSummary {
         let metrics = Metrics::new();
@@ -335,7 +335,7 @@ mod tests {
         for _ in 0..offered {
             metrics.record(Measure::InviteDelivery, Duration::from_millis(invite_ms));
         }
-        metrics.error("timeout");
+        metrics.error(ErrorKind::Exchange(Cause::Timeout));
         metrics.add_gauge(Gauge::AgentsConnected, 7);
         let mut s = IntervalSummary::of(&metrics.take_interval());
         s.length_ms = 1000;

@@ -12,6 +12,7 @@ use super::sink::Sink;
 use super::task::AgentDeps;
 use crate::gws::calls::CallError;
 use crate::http::HttpSession;
+use crate::metrics::Step;
 
 /// What an agent's REST calls need: the run's shared parts and this agent's
 /// HTTP session (cookies, credentials).
@@ -33,7 +34,7 @@ impl Rest {
         match action {
             Action::Answer { id, op, after } => {
                 tokio::time::sleep(after).await;
-                let call = timed(retry_unavailable(&self.sink, "answer", || {
+                let call = timed(retry_unavailable(&self.sink, Step::Answer, || {
                     gws.interaction(session, &id, op)
                 }))
                 .await;
@@ -45,7 +46,7 @@ impl Rest {
                 chat_messages,
             } => self.finish(id, handle_time, chat_messages).await,
             Action::SetReadiness { channel, ready } => Done::Readiness {
-                result: retry_unavailable(&self.sink, "readiness", || {
+                result: retry_unavailable(&self.sink, Step::Readiness, || {
                     gws.set_ready(session, channel, ready)
                 })
                 .await,
@@ -54,7 +55,7 @@ impl Rest {
                 let run = &self.deps.run;
                 let place = run.agents.place(self.index);
                 Done::Rejoined {
-                    result: retry_unavailable(&self.sink, "rejoin", || {
+                    result: retry_unavailable(&self.sink, Step::Rejoin, || {
                         gws.start_session(session, &run.channels, place.as_deref())
                     })
                     .await,
@@ -69,18 +70,18 @@ impl Rest {
         for i in 0..messages {
             tokio::time::sleep(step).await;
             let text = format!("agentload message {}", i + 1);
-            if let Err(e) = retry_unavailable(&self.sink, "send_message", || {
+            if let Err(e) = retry_unavailable(&self.sink, Step::SendMessage, || {
                 gws.send_message(session, &id, &text)
             })
             .await
             {
                 self.sink
-                    .apply(Measurement::error("send_message", e.kind()));
+                    .apply(Measurement::error(Step::SendMessage, e.kind()));
             }
         }
         tokio::time::sleep(handle_time.saturating_sub(step * messages)).await;
         let finish = self.deps.run.model.finish_operation();
-        let call = timed(retry_unavailable(&self.sink, "complete", || {
+        let call = timed(retry_unavailable(&self.sink, Step::Complete, || {
             gws.interaction(session, &id, finish)
         }))
         .await;

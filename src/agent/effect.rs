@@ -3,13 +3,11 @@
 //! finished action reports back. Plain data, so the decisions that produce
 //! them are tested without a network or a clock.
 
-use std::borrow::Cow;
-use std::fmt::Display;
 use std::time::{Duration, Instant};
 
 use crate::gws::OperationName;
 use crate::gws::calls::CallError;
-use crate::metrics::{Counter, Gauge, Measure};
+use crate::metrics::{Cause, Counter, ErrorKind, Gauge, Measure, Step};
 
 /// Something the task must do after one step of the agent.
 #[derive(Debug)]
@@ -116,13 +114,13 @@ pub enum Measurement {
     /// Moves a gauge by a delta.
     Gauge(Gauge, i64),
     /// Counts one error of a kind (`answer_http_503`, `accept_unconfirmed`, ...).
-    Error(Cow<'static, str>),
+    Error(ErrorKind),
 }
 
 impl Measurement {
-    /// The error `{what}_{kind}`: how every failed step is named
+    /// The error of a failed step, named `<step>_<cause>`
     /// (`answer_http_503`, `complete_timeout`, `login_gws_status_2`, ...).
-    pub fn error(what: &str, kind: impl Display) -> Measurement {
-        Measurement::Error(format!("{what}_{kind}").into())
+    pub fn error(step: Step, cause: Cause) -> Measurement {
+        Measurement::Error(ErrorKind::Step(step, cause))
     }
 }

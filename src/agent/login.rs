@@ -11,7 +11,7 @@ use super::effect::Measurement;
 use super::machine::session_started;
 use super::task::TOPICS;
 use crate::bayeux::BayeuxClient;
-use crate::metrics::Measure;
+use crate::metrics::{Measure, Step};
 
 impl Rest {
     /// Logs in, retrying with backoff while the target is unavailable. False
@@ -47,7 +47,7 @@ impl Rest {
         let gws = &self.deps.gws;
         gws.get_me(&self.session)
             .await
-            .map_err(|e| Measurement::error("login", e.kind()))?;
+            .map_err(|e| Measurement::error(Step::Login, e.kind()))?;
         // Until every subscribe succeeded, a retry does them all again: an
         // agent missing a topic would run without invites or channel notices.
         if !*joined {
@@ -55,13 +55,13 @@ impl Rest {
                 client
                     .handshake()
                     .await
-                    .map_err(|e| Measurement::error("handshake", e.kind()))?;
+                    .map_err(|e| Measurement::error(Step::Handshake, e.kind()))?;
             }
             for topic in TOPICS {
                 client
                     .subscribe(topic)
                     .await
-                    .map_err(|e| Measurement::error("subscribe", e.kind()))?;
+                    .map_err(|e| Measurement::error(Step::Subscribe, e.kind()))?;
             }
             *joined = true;
         }
@@ -72,7 +72,7 @@ impl Rest {
             gws.start_session(&self.session, &run.channels, place.as_deref())
                 .await,
         )
-        .map_err(|e| Measurement::error("session_start", e.kind()))?;
+        .map_err(|e| Measurement::error(Step::SessionStart, e.kind()))?;
         self.sink.apply(Measurement::Record(
             Measure::SessionStart,
             started.elapsed(),
@@ -88,7 +88,8 @@ impl Rest {
         if let Ok(Err(e)) =
             tokio::time::timeout(timeout, self.deps.gws.end_session(&self.session)).await
         {
-            self.sink.apply(Measurement::error("session_end", e.kind()));
+            self.sink
+                .apply(Measurement::error(Step::SessionEnd, e.kind()));
         }
     }
 }

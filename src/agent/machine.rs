@@ -24,7 +24,7 @@ use super::settings::SharedRun;
 use crate::gws::OperationName;
 use crate::gws::StatusCode as GwsStatus;
 use crate::gws::calls::CallError;
-use crate::metrics::{Counter, Gauge, Measure};
+use crate::metrics::{Counter, ErrorKind, Gauge, Measure, Step};
 use crate::profile::{Answer, OnStop};
 
 /// How long after a successful Accept the agent waits for the `Accepted`
@@ -179,17 +179,17 @@ impl Agent {
                         record(fx, Measure::Complete, call.took());
                         count(fx, Counter::InteractionsCompleted);
                     }
-                    Err(e) => error(fx, Measurement::error("complete", e.kind())),
+                    Err(e) => error(fx, Measurement::error(Step::Complete, e.kind())),
                 }
             }
             Done::Readiness { result } => {
                 if let Err(e) = result {
-                    error(fx, Measurement::error("readiness", e.kind()));
+                    error(fx, Measurement::error(Step::Readiness, e.kind()));
                 }
             }
             Done::Rejoined { result } => {
                 if let Err(e) = session_started(result) {
-                    error(fx, Measurement::error("rejoin", e.kind()));
+                    error(fx, Measurement::error(Step::Rejoin, e.kind()));
                 }
             }
         }
@@ -409,9 +409,9 @@ impl Agent {
     /// server error.
     fn answer_failed(&mut self, id: &str, e: &CallError, fx: &mut Vec<Effect>) {
         if self.interactions.remove(id).is_none() {
-            error(fx, Measurement::Error("answer_after_revoke".into()));
+            error(fx, Measurement::Error(ErrorKind::AnswerAfterRevoke));
         } else {
-            error(fx, Measurement::error("answer", e.kind()));
+            error(fx, Measurement::error(Step::Answer, e.kind()));
         }
     }
 
@@ -442,7 +442,7 @@ impl Agent {
         // on the table's hashing.
         overdue.sort_unstable();
         for id in overdue {
-            error(fx, Measurement::Error("accept_unconfirmed".into()));
+            error(fx, Measurement::Error(ErrorKind::AcceptUnconfirmed));
             self.handle(&id, None, fx);
         }
         self.accept_check = next;

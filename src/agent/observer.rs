@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::bayeux::{ExchangeKind, ExchangeOutcome, Observer};
-use crate::metrics::{Counter, Gauge, Measure, Metrics};
+use crate::metrics::{Counter, ErrorKind, Gauge, Measure, Metrics};
 
 /// Records handshake, subscribe and connect timings of every agent of a run.
 pub struct MetricsObserver {
@@ -22,7 +22,7 @@ impl MetricsObserver {
 impl Observer for MetricsObserver {
     fn exchange(&self, kind: ExchangeKind, elapsed: Duration, outcome: ExchangeOutcome) {
         if let ExchangeOutcome::Failed(why) = outcome {
-            self.metrics.error(why);
+            self.metrics.error(ErrorKind::Exchange(why));
         }
         let measure = match kind {
             ExchangeKind::Handshake => Measure::Handshake,

@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::effect::Measurement;
 use super::sink::Sink;
 use crate::gws::calls::CallError;
+use crate::metrics::Step;
 
 /// Pauses before repeating a REST call the server answered 503: it did not
 /// act on it, so repeating is safe, and an agent that gave up would leave an
@@ -16,11 +17,11 @@ pub const RETRY_PAUSES: [Duration; 3] = [
 ];
 
 /// Runs `call`, repeating it after [`RETRY_PAUSES`] while the server answers
-/// HTTP 503; each refused attempt but the last is counted as `{what}_http_503`
+/// HTTP 503; each refused attempt but the last is counted as `<step>_http_503`
 /// (the caller counts the final outcome).
 pub async fn retry_unavailable<F, Fut>(
     sink: &Sink,
-    what: &str,
+    step: Step,
     mut call: F,
 ) -> Result<(), CallError>
 where
@@ -30,7 +31,7 @@ where
     for pause in RETRY_PAUSES {
         match call().await {
             Err(e @ CallError::Status { status: 503, .. }) => {
-                sink.apply(Measurement::error(what, e.kind()));
+                sink.apply(Measurement::error(step, e.kind()));
                 tokio::time::sleep(pause).await;
             }
             other => return other,
@@ -56,7 +57,7 @@ mod tests {
     async fn a_503_is_retried_and_each_refusal_counted() {
         let metrics = Metrics::new();
         let calls = AtomicU32::new(0);
-        let result = retry_unavailable(&Sink::new(metrics.clone()), "answer", || async {
+        let result = retry_unavailable(&Sink::new(metrics.clone()), Step::Answer, || async {
             match calls.fetch_add(1, Ordering::Relaxed) {
                 0 | 1 => Err(status(503)),
                 _ => Ok(()),
@@ -74,7 +75,7 @@ mod tests {
         let metrics = Metrics::new();
         let sink = Sink::new(metrics.clone());
         let calls = AtomicU32::new(0);
-        let result = retry_unavailable(&sink, "complete", || async {
+        let result = retry_unavailable(&sink, Step::Complete, || async {
             calls.fetch_add(1, Ordering::Relaxed);
             Err(status(500))
         })
@@ -83,7 +84,7 @@ mod tests {
         assert_eq!(calls.load(Ordering::Relaxed), 1);
 
         calls.store(0, Ordering::Relaxed);
-        let result = retry_unavailable(&sink, "complete", || async {
+        let result = retry_unavailable(&sink, Step::Complete, || async {
             calls.fetch_add(1, Ordering::Relaxed);
             Err(status(503))
         })

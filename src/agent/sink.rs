@@ -27,7 +27,7 @@ impl Sink {
             Measurement::Record(measure, latency) => metrics.record(measure, latency),
             Measurement::Count(counter, n) => metrics.count(counter, n),
             Measurement::Gauge(gauge, delta) => metrics.add_gauge(gauge, delta),
-            Measurement::Error(kind) => metrics.error(&kind),
+            Measurement::Error(kind) => metrics.error(kind),
         }
     }
 }

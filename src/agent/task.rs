@@ -30,7 +30,7 @@ use crate::bayeux::{BayeuxClient, ClientConfig, ClientError, Delivery, Observer}
 use crate::gws::calls::GwsCalls;
 use crate::gws::notification::{CHANNELS_TOPIC, INTERACTIONS_TOPIC};
 use crate::http::{HttpClient, HttpSession};
-use crate::metrics::{Gauge, Metrics};
+use crate::metrics::{ErrorKind, Gauge, Metrics};
 
 /// CometD topics an agent subscribes to.
 pub const TOPICS: [&str; 2] = [INTERACTIONS_TOPIC, CHANNELS_TOPIC];
@@ -212,7 +212,7 @@ impl AgentTask {
                 });
                 if read.is_err() {
                     fx.push(Effect::Measured(Measurement::Error(
-                        "bad_notification".into(),
+                        ErrorKind::BadNotification,
                     )));
                 }
             }

@@ -21,7 +21,7 @@ use crate::agent::OfferLedger;
 use crate::agent::marker::{MARK_CREATED_US, MARK_RUN, MARK_SEQ};
 use crate::gws::paths;
 use crate::http::{HttpClient, HttpSession};
-use crate::metrics::{Counter, Measure, Metrics};
+use crate::metrics::{Cause, Counter, ErrorKind, Measure, Metrics, Step};
 
 /// Interactions in flight to the injection API at once; past that, arrivals
 /// wait (and the lag is measured) rather than piling up unbounded tasks.
@@ -123,7 +123,7 @@ impl Injector {
         let url: Uri = match format!("{}{path}", self.base).parse() {
             Ok(url) => url,
             Err(_) => {
-                self.metrics.error("inject_bad_url");
+                self.metrics.error(ErrorKind::InjectBadUrl);
                 return;
             }
         };
@@ -163,14 +163,14 @@ impl Injector {
                 // others are errors, excused from `interactions_lost`.
                 let failure = match result {
                     Ok(resp) if resp.status.is_success() => None,
-                    Ok(resp) => Some(format!("inject_http_{}", resp.status.as_u16())),
-                    Err(e) => Some(format!("inject_{}", e.kind())),
+                    Ok(resp) => Some(Cause::HttpStatus(resp.status.as_u16())),
+                    Err(e) => Some(e.kind()),
                 };
                 match failure {
                     None => this.metrics.count(Counter::InteractionsInjected, 1),
-                    Some(kind) => {
+                    Some(cause) => {
                         this.failed.offered(seq);
-                        this.metrics.error(&kind);
+                        this.metrics.error(ErrorKind::Step(Step::Inject, cause));
                     }
                 }
             });

@@ -18,7 +18,7 @@ use crate::agent::{self, AgentDeps, AgentExit, MetricsObserver, OfferLedger, Run
 use crate::bayeux::ClientConfig;
 use crate::gws::calls::{GwsCalls, GwsEndpoints};
 use crate::http::HttpClient;
-use crate::metrics::{Counter, IntervalSnapshot, Metrics};
+use crate::metrics::{Counter, ErrorKind, IntervalSnapshot, Metrics};
 use crate::profile::{Channel, Profile};
 
 /// Agents logging out at the same time at the end of a run (see
@@ -85,7 +85,7 @@ pub async fn execute<S: IntervalSink>(
     let schedules = Schedules::of(profile, setup.seed);
     let ledger = Arc::new(OfferLedger::new(schedules.planned));
     let Some(deps) = agent_deps(profile, &setup, &metrics, origin, ledger.clone()) else {
-        metrics.error("bad_notifications_url");
+        metrics.error(ErrorKind::BadNotificationsUrl);
         return collector.finish(origin, true, 0).await;
     };
     let mut injection = Injection::start(profile, &setup, origin, &metrics, schedules);
@@ -317,13 +317,13 @@ impl Roster {
         tokio::select! {
             _ = immediate.cancelled() => self.agents.abort_all(),
             _ = tokio::time::sleep(bound) => {
-                metrics.error("agent_stop_timeout");
+                metrics.error(ErrorKind::AgentStopTimeout);
                 self.agents.abort_all();
             }
             _ = async {
                 while let Some(exit) = self.agents.join_next().await {
                     if let Ok(AgentExit::Failed(_)) = exit {
-                        metrics.error("agent_failed");
+                        metrics.error(ErrorKind::AgentFailed);
                     }
                 }
             } => {}

@@ -11,6 +11,7 @@ use super::operation::{OperationName, OperationRequest};
 use super::paths;
 use super::status::{StatusCode, decode_status};
 use crate::http::{HttpClient, HttpError, HttpSession};
+use crate::metrics::Cause;
 
 /// Why a GWS call did not succeed.
 #[derive(Debug, thiserror::Error)]
@@ -45,13 +46,13 @@ pub enum CallError {
 }
 
 impl CallError {
-    /// A short stable name for error counting (`http_503`, `status_2`, `timeout`...).
-    pub fn kind(&self) -> String {
+    /// Why, as the cause of an error kind (`http_503`, `gws_status_2`, `timeout`...).
+    pub fn kind(&self) -> Cause {
         match self {
-            CallError::Http(e) => e.kind().to_string(),
-            CallError::Status { status, .. } => format!("http_{status}"),
-            CallError::Refused { code, .. } => format!("gws_status_{}", code.0),
-            CallError::BadReply { .. } => "bad_reply".to_string(),
+            CallError::Http(e) => e.kind(),
+            CallError::Status { status, .. } => Cause::HttpStatus(*status),
+            CallError::Refused { code, .. } => Cause::GwsStatus(code.0),
+            CallError::BadReply { .. } => Cause::BadReply,
         }
     }
 }

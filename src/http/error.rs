@@ -4,6 +4,8 @@ use std::error::Error as StdError;
 
 use hyper::StatusCode;
 
+use crate::metrics::Cause;
+
 /// Why an HTTP exchange failed.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
@@ -34,19 +36,19 @@ pub enum HttpError {
 }
 
 impl HttpError {
-    /// Stable short name used as an error-kind key in reports.
-    pub fn kind(&self) -> &'static str {
+    /// Why, as the cause of an error kind in reports.
+    pub fn kind(&self) -> Cause {
         match self {
-            HttpError::Timeout(_) => "timeout",
-            HttpError::Connect(_) => "connect",
-            HttpError::Tls(_) => "tls",
-            HttpError::Io(_) => "io",
-            HttpError::Protocol(_) => "http_protocol",
-            HttpError::InvalidRequest(_) => "invalid_request",
-            HttpError::TlsConfig(_) => "tls_config",
-            HttpError::Status(s) if s.is_server_error() => "status_5xx",
-            HttpError::Status(s) if s.is_client_error() => "status_4xx",
-            HttpError::Status(_) => "status_other",
+            HttpError::Timeout(_) => Cause::Timeout,
+            HttpError::Connect(_) => Cause::Connect,
+            HttpError::Tls(_) => Cause::Tls,
+            HttpError::Io(_) => Cause::Io,
+            HttpError::Protocol(_) => Cause::HttpProtocol,
+            HttpError::InvalidRequest(_) => Cause::InvalidRequest,
+            HttpError::TlsConfig(_) => Cause::TlsConfig,
+            HttpError::Status(s) if s.is_server_error() => Cause::Status5xx,
+            HttpError::Status(s) if s.is_client_error() => Cause::Status4xx,
+            HttpError::Status(_) => Cause::StatusOther,
         }
     }
 

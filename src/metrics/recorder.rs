@@ -12,12 +12,12 @@ use hdrhistogram::Histogram;
 use super::health::{self, GeneratorHealth};
 use super::histogram::{new_histogram, new_histogram_set};
 use super::snapshot::IntervalSnapshot;
-use super::{Counter, Gauge, Measure};
+use super::{Counter, ErrorKind, Gauge, Measure};
 
 /// What one shard holds between two collections.
 struct Shard {
     histograms: Vec<Histogram<u64>>,
-    errors: HashMap<String, u64>,
+    errors: HashMap<ErrorKind, u64>,
 }
 
 impl Shard {
@@ -137,16 +137,11 @@ impl Metrics {
         self.counters[c.index()].load(Ordering::Relaxed)
     }
 
-    /// Counts one error of the given kind (a short stable name such as
-    /// `timeout`, `http_503`, `unknown_client`).
-    pub fn error(&self, kind: &str) {
-        let mut shard = self.shard();
-        match shard.errors.get_mut(kind) {
-            Some(n) => *n += 1,
-            None => {
-                shard.errors.insert(kind.to_owned(), 1);
-            }
-        }
+    /// Counts one error of the given kind. Named only when the interval is
+    /// collected, so recording never allocates once a kind was seen.
+    #[inline]
+    pub fn error(&self, kind: ErrorKind) {
+        *self.shard().errors.entry(kind).or_insert(0) += 1;
     }
 
     /// The atomic behind a gauge, for callers that update it themselves.
@@ -213,7 +208,7 @@ impl Metrics {
                 }
             }
             for (kind, n) in spare.errors.drain() {
-                *errors.entry(kind).or_insert(0) += n;
+                *errors.entry(kind.name().into_owned()).or_insert(0) += n;
             }
         }
 
@@ -268,6 +263,7 @@ impl Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::Cause;
 
     #[test]
     fn records_from_many_threads_into_one_interval() {
@@ -279,7 +275,7 @@ mod tests {
                     for i in 0..1000u64 {
                         m.record_micros(Measure::InviteDelivery, 1000 + i + t);
                     }
-                    m.error("timeout");
+                    m.error(ErrorKind::Exchange(Cause::Timeout));
                     m.count(Counter::InvitesOffered, 10);
                 });
             }
@@ -311,7 +307,7 @@ mod tests {
         let a = Metrics::new();
         let b = Metrics::new();
         a.record_micros(Measure::Ready, 10);
-        a.error("x");
+        a.error(ErrorKind::AgentFailed);
         assert!(b.take_interval().histogram(Measure::Ready).is_empty());
         assert_eq!(a.take_interval().histogram(Measure::Ready).len(), 1);
     }

@@ -8,7 +8,7 @@
 //! [`RunAccumulator`], judges the gates, then calls [`write_final`]:
 //!
 //! ```
-//! use agentload::metrics::{Counter, Measure, Metrics};
+//! use agentload::metrics::{Cause, Counter, ErrorKind, Measure, Metrics, Step};
 //! use agentload::report::{self, gate, live::LiveFiles, RunAccumulator, RunInfo};
 //! # fn main() -> Result<(), agentload::error::Error> {
 //! # let dir = std::env::temp_dir().join(format!("agentload-doc-{}", std::process::id()));
@@ -22,7 +22,7 @@
 //! // Agents, from any thread:
 //! metrics.record_micros(Measure::InviteDelivery, 12_000);
 //! metrics.count(Counter::InvitesOffered, 1);
-//! metrics.error("http_503");
+//! metrics.error(ErrorKind::Step(Step::Answer, Cause::HttpStatus(503)));
 //!
 //! // The collector, once per interval:
 //! let snapshot = metrics.take_interval();

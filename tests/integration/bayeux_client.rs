@@ -10,6 +10,7 @@ use agentload::bayeux::{
     NoopListener, Observer, ServerConfig,
 };
 use agentload::http::{HttpClient, HttpSession};
+use agentload::metrics::Cause;
 use axum::extract::State;
 use hyper::StatusCode;
 use serde_json::value::RawValue;
@@ -297,13 +298,13 @@ async fn survives_garbage_replies_and_stops_on_reconnect_none() {
     assert_eq!(
         outcomes,
         vec![
-            ExchangeOutcome::Failed("bad_reply"),
-            ExchangeOutcome::Failed("status_5xx"),
-            ExchangeOutcome::Failed("bad_reply"),
-            ExchangeOutcome::Failed("no_reply"),
+            ExchangeOutcome::Failed(Cause::BadReply),
+            ExchangeOutcome::Failed(Cause::Status5xx),
+            ExchangeOutcome::Failed(Cause::BadReply),
+            ExchangeOutcome::Failed(Cause::NoReply),
             ExchangeOutcome::Empty,
             ExchangeOutcome::Delivered(1),
-            ExchangeOutcome::Failed("unknown_client"),
+            ExchangeOutcome::Failed(Cause::UnknownClient),
             ExchangeOutcome::Empty,
         ]
     );
@@ -420,7 +421,7 @@ async fn transport_failures_back_off_then_rehandshake() {
     let failed = seen
         .connects()
         .iter()
-        .filter(|o| **o == ExchangeOutcome::Failed("status_5xx"))
+        .filter(|o| **o == ExchangeOutcome::Failed(Cause::Status5xx))
         .count();
     assert_eq!(failed, 12);
     task.abort();

@@ -265,7 +265,7 @@ fn moved(fx: &[Effect], gauge: Gauge) -> i64 {
 
 fn errors(fx: &[Effect]) -> Vec<String> {
     measured(fx, |m| match m {
-        Measurement::Error(kind) => Some(kind.to_string()),
+        Measurement::Error(kind) => Some(kind.name().into_owned()),
         _ => None,
     })
 }

@@ -1,6 +1,7 @@
 //! Client errors with stable kind names.
 
 use crate::http::HttpError;
+use crate::metrics::Cause;
 
 use super::ExchangeKind;
 
@@ -36,23 +37,23 @@ pub enum ClientError {
 }
 
 impl ClientError {
-    /// Stable short name used as an error-kind key in reports.
-    pub fn kind(&self) -> &'static str {
+    /// Why, as the cause of an error kind in reports.
+    pub fn kind(&self) -> Cause {
         match self {
             ClientError::Http(e) => e.kind(),
-            ClientError::BadReply(_) => "bad_reply",
-            ClientError::NoReply(_) => "no_reply",
+            ClientError::BadReply(_) => Cause::BadReply,
+            ClientError::NoReply(_) => Cause::NoReply,
             ClientError::Refused { kind, .. } => match kind {
-                ExchangeKind::Handshake => "handshake_refused",
-                ExchangeKind::Subscribe => "subscribe_refused",
-                ExchangeKind::Unsubscribe => "unsubscribe_refused",
-                ExchangeKind::Publish => "publish_refused",
-                ExchangeKind::Connect => "connect_refused",
-                ExchangeKind::Disconnect => "disconnect_refused",
+                ExchangeKind::Handshake => Cause::HandshakeRefused,
+                ExchangeKind::Subscribe => Cause::SubscribeRefused,
+                ExchangeKind::Unsubscribe => Cause::UnsubscribeRefused,
+                ExchangeKind::Publish => Cause::PublishRefused,
+                ExchangeKind::Connect => Cause::ConnectRefused,
+                ExchangeKind::Disconnect => Cause::DisconnectRefused,
             },
-            ClientError::UnknownClient(_) => "unknown_client",
-            ClientError::NotHandshaken => "not_handshaken",
-            ClientError::ReconnectNone => "reconnect_none",
+            ClientError::UnknownClient(_) => Cause::UnknownClient,
+            ClientError::NotHandshaken => Cause::NotHandshaken,
+            ClientError::ReconnectNone => Cause::ReconnectNone,
         }
     }
 }

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::metrics::Cause;
+
 /// Which exchange was timed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ExchangeKind {
@@ -29,8 +31,8 @@ pub enum ExchangeOutcome {
     /// A connect the server held for (at least half) the timeout it advised,
     /// then answered without events: the long-poll idling as designed.
     Held,
-    /// Failed; the error kind (same names as [`super::ClientError::kind`]).
-    Failed(&'static str),
+    /// Failed, and why ([`super::ClientError::kind`]).
+    Failed(Cause),
 }
 
 /// Told about every exchange, connect gap and re-handshake. Called inline

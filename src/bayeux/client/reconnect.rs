@@ -231,6 +231,7 @@ pub(super) fn exchange_outcome(
 mod tests {
     use super::*;
     use crate::http::HttpError;
+    use crate::metrics::Cause;
 
     fn reply(successful: bool, error: Option<&str>, reconnect: Option<Reconnect>) -> Message {
         let mut m = Message::new("/meta/connect");
@@ -276,7 +277,7 @@ mod tests {
             0,
         ));
         assert_eq!(next, Next::Stop);
-        assert_eq!(observed.unwrap_err().kind(), "connect_refused");
+        assert_eq!(observed.unwrap_err().kind().name(), "connect_refused");
     }
 
     #[test]
@@ -286,7 +287,7 @@ mod tests {
             0,
         ));
         assert_eq!(next, Next::Handshake("advice_handshake"));
-        assert_eq!(observed.unwrap_err().kind(), "unknown_client");
+        assert_eq!(observed.unwrap_err().kind().name(), "unknown_client");
         let refused = reply(
             false,
             Some("402::Unknown client"),
@@ -300,7 +301,11 @@ mod tests {
         for error in ["402::Unknown client", "401:abc:Unknown client"] {
             let (next, observed) = read_reply(exchanged(vec![reply(false, Some(error), None)], 0));
             assert_eq!(next, Next::Handshake("unknown_client"), "{error}");
-            assert_eq!(observed.unwrap_err().kind(), "unknown_client", "{error}");
+            assert_eq!(
+                observed.unwrap_err().kind().name(),
+                "unknown_client",
+                "{error}"
+            );
         }
     }
 
@@ -318,11 +323,11 @@ mod tests {
         let timeout = HttpError::Timeout(Duration::from_secs(40));
         let (next, observed) = read_reply(Err(timeout.into()));
         assert_eq!(next, Next::Fail);
-        assert_eq!(observed.unwrap_err().kind(), "timeout");
+        assert_eq!(observed.unwrap_err().kind().name(), "timeout");
         // An answer without a reply to the connect.
         let (next, observed) = read_reply(exchanged(Vec::new(), 0));
         assert_eq!(next, Next::Fail);
-        assert_eq!(observed.unwrap_err().kind(), "no_reply");
+        assert_eq!(observed.unwrap_err().kind().name(), "no_reply");
     }
 
     #[test]
@@ -350,7 +355,7 @@ mod tests {
         let failed = Err(ClientError::NoReply(ExchangeKind::Connect));
         assert_eq!(
             exchange_outcome(&failed, hold, at(20)),
-            ExchangeOutcome::Failed("no_reply")
+            ExchangeOutcome::Failed(Cause::NoReply)
         );
     }
 
