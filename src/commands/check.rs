@@ -18,8 +18,8 @@ const SPARKLINE_WIDTH: usize = 60;
 pub fn run(args: &CheckArgs) -> Result<Outcome, Error> {
     let profile = Profile::load(&args.profile)?;
     let plan = Plan::from_profile(&profile);
-    print!("{}", describe(&profile, &plan));
-    println!("\n{} is valid.", args.profile.display());
+    crate::out!("{}", describe(&profile, &plan));
+    crate::outln!("\n{} is valid.", args.profile.display());
     Ok(Outcome::Passed)
 }
 

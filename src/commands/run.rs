@@ -78,7 +78,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
         Some(Placement::Child) => {
             let child = SimProcess::spawn(&profile.simulator)?;
             if !args.quiet {
-                eprintln!(
+                crate::errln!(
                     "agentload: the embedded simulator runs in its own process (pid {}): {} agents need about {} open files with both ends of every connection in one process",
                     child.id(),
                     plan.peak(),
@@ -125,7 +125,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     let announcer = progress.announcer();
     let outputs = RunOutputs::create(&out_dir, &info, &gates, plan, progress)?;
     if !args.quiet {
-        eprintln!(
+        crate::errln!(
             "agentload: {} agents against {} for {}; outputs in {}",
             info.agents,
             info.target,
@@ -162,7 +162,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
         Some(Ok(stats)) => Some(stats),
         Some(Err(e)) => {
             // The run's own figures are complete; only the cross-check is missing.
-            eprintln!("warning: {e}");
+            crate::errln!("warning: {e}");
             None
         }
         None => None,
@@ -186,12 +186,12 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     // The summary is printed even when an output file could not be written.
     let written = report::write_final(&out_dir, &results);
 
-    print!("{}", report::console::summary(&results));
+    crate::out!("{}", report::console::summary(&results));
     if let Some(stats) = sim_stats {
-        println!("embedded simulator: {stats}");
+        crate::outln!("embedded simulator: {stats}");
     }
     written?;
-    println!("outputs written to {}", out_dir.display());
+    crate::outln!("outputs written to {}", out_dir.display());
     if results.run.agents > 0 && results.percentiles(Measure::Handshake).count == 0 {
         let mut kinds: Vec<(&String, &u64)> = results.errors.iter().collect();
         kinds.sort_by(|a, b| b.1.cmp(a.1));
