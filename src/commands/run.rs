@@ -103,6 +103,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
         ca_file: profile.target.tls.ca_file.clone(),
     };
     let http = HttpClient::new(&tls)
+        .map(|c| c.with_max_body(profile.target.max_body()))
         .map_err(|e| Error::input(format!("TLS settings of [target.tls]: {e}")))?;
 
     let run_id = format!("{}-{stamp}", profile.name);
