@@ -105,11 +105,8 @@ pub async fn execute<S: IntervalSink>(
     });
     let schedules = [(Media::Email, Channel::Email), (Media::Chat, Channel::Chat)]
         .map(|(media, channel)| (media, Arrivals::for_channel(profile, channel, setup.seed)));
-    // The schedules are deterministic for a seed: count them once to size the ledger.
-    let planned: u64 = schedules
-        .iter()
-        .map(|(_, s)| s.clone().count() as u64)
-        .sum();
+    // Sized from the rates, never by counting arrivals one by one.
+    let planned: u64 = schedules.iter().map(|(_, s)| s.upper_bound()).sum();
     let ledger = Arc::new(OfferLedger::new(planned));
 
     // Every agent-side URL is below the target's base path (a reverse
