@@ -60,7 +60,12 @@ fn target(out: &mut String, p: &Profile) {
             );
         }
         Some(url) => {
-            let _ = writeln!(out, "target     {url}{}", t.base_path);
+            let _ = writeln!(
+                out,
+                "target     {}{}",
+                crate::profile::url_without_userinfo(url),
+                t.base_path
+            );
             let _ = writeln!(
                 out,
                 "           notifications at {}{}",
@@ -225,7 +230,7 @@ fn simulator(out: &mut String, p: &Profile) {
     }
     let _ = writeln!(out, "\nsimulator");
     // Printed through serde so every setting shows, whatever the schema grows to.
-    match toml::to_string(&p.simulator) {
+    match toml::to_string(&p.redacted().simulator) {
         Ok(text) => {
             for line in text.lines() {
                 if line.is_empty() {

@@ -38,7 +38,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     let seed = profile.seed_or_new();
     // What actually ran: flags applied and the seed filled in, so the report's
     // profile repeats this run exactly.
-    let profile_text = toml::to_string(&profile).ok().map(|text| {
+    let profile_text = toml::to_string(&profile.redacted()).ok().map(|text| {
         format!(
             "# {} as run: command-line flags applied, seed {seed}.\n{text}",
             args.profile.display()
@@ -283,7 +283,7 @@ fn describe_target(url: &str, embedded: bool) -> String {
     if embedded {
         format!("embedded simulator at {url}")
     } else {
-        url.to_string()
+        crate::profile::url_without_userinfo(url)
     }
 }
 

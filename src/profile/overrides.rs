@@ -25,6 +25,10 @@ pub struct Overrides {
     pub ca_file: Option<PathBuf>,
     /// `--gate RULE`, added to the profile's gates.
     pub gates: Vec<String>,
+    /// `--password-env NAME`: the agents' password is in this environment variable.
+    pub password_env: Option<String>,
+    /// `--password-file PATH`: the agents' password is in this file.
+    pub password_file: Option<PathBuf>,
 }
 
 impl From<&RunArgs> for Overrides {
@@ -37,6 +41,8 @@ impl From<&RunArgs> for Overrides {
             insecure: a.insecure,
             ca_file: a.ca_file.clone(),
             gates: a.gates.clone(),
+            password_env: a.password_env.clone(),
+            password_file: a.password_file.clone(),
         }
     }
 }
@@ -57,6 +63,7 @@ impl Profile {
         if let Some(url) = &o.target {
             self.target.url = Some(url.clone());
         }
+        self.use_password_flags(o.password_env.as_deref(), o.password_file.as_deref())?;
         if o.insecure {
             self.target.tls.insecure = true;
         }
