@@ -111,13 +111,8 @@ impl Profile {
 
     /// Fills what follows from other fields, so a profile says each thing once.
     fn resolve(&mut self, src: &Source<'_>, file: &Path) {
-        if let Some(ca) = &self.target.tls.ca_file
-            && ca.is_relative()
-            && let Some(dir) = file.parent()
-        {
-            self.target.tls.ca_file = Some(dir.join(ca));
-        }
-        secrets::beside(file, &mut self.agents.password_file);
+        beside(file, &mut self.target.tls.ca_file);
+        beside(file, &mut self.agents.password_file);
         self.simulator_users_written = src.is_written("simulator.users");
         self.simulator_password_written = src.is_written("simulator.password");
         if self.target.is_embedded() {
@@ -184,6 +179,16 @@ impl Profile {
     /// Where the profile's file name suggests outputs go: `reports/<name>-<stamp>`.
     pub fn default_out_dir(&self, utc_stamp: &str) -> PathBuf {
         PathBuf::from("reports").join(format!("{}-{utc_stamp}", self.name))
+    }
+}
+
+/// A file a profile names by a relative path is found beside the profile.
+fn beside(profile: &Path, path: &mut Option<PathBuf>) {
+    if let Some(p) = path
+        && p.is_relative()
+        && let Some(dir) = profile.parent()
+    {
+        *p = dir.join(&*p);
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::env::VarError;
 use std::io::Read as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::Profile;
 use super::validate::Issue;
@@ -154,16 +154,6 @@ fn checked(password: String, what: &str) -> Result<String, String> {
         ));
     }
     Ok(password)
-}
-
-/// A password file named relative to the profile is found beside it.
-pub(crate) fn beside(file: &Path, path: &mut Option<PathBuf>) {
-    if let Some(p) = path
-        && p.is_relative()
-        && let Some(dir) = file.parent()
-    {
-        *p = dir.join(&*p);
-    }
 }
 
 /// `url` without its userinfo (`http://user:pw@host/x` -> `http://host/x`):
