@@ -69,6 +69,12 @@ pub struct RunArgs {
     /// A PEM file of CA certificates to trust in addition to the system roots.
     #[arg(long)]
     pub ca_file: Option<PathBuf>,
+    /// The environment variable holding the agents' password (wins over the profile's).
+    #[arg(long, value_name = "NAME")]
+    pub password_env: Option<String>,
+    /// A file holding the agents' password on its one line (wins over the profile's).
+    #[arg(long, value_name = "PATH", conflicts_with = "password_env")]
+    pub password_file: Option<PathBuf>,
     /// Where the embedded simulator runs: `thread` (in this process), `child`
     /// (its own process, so each side has the whole open-file limit), or
     /// `auto` (a thread unless both ends of every connection would not fit).

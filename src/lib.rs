@@ -20,4 +20,5 @@ pub mod profile;
 pub mod progress;
 pub mod report;
 pub mod sim;
+pub mod stdio;
 pub mod units;

@@ -5,7 +5,7 @@ fn main() -> std::process::ExitCode {
     match agentload::commands::dispatch(cli) {
         Ok(outcome) => outcome.into(),
         Err(err) => {
-            eprintln!("error: {err}");
+            agentload::errln!("error: {err}");
             err.exit_code().into()
         }
     }

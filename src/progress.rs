@@ -75,10 +75,10 @@ impl Announcer {
             // and leave a torn copy of the bars behind.
             Some(multi) => {
                 if multi.println(line.trim_start_matches('\n')).is_err() {
-                    eprintln!("{line}");
+                    crate::errln!("{line}");
                 }
             }
-            None => eprintln!("{line}"),
+            None => crate::errln!("{line}"),
         }
     }
 }
@@ -128,7 +128,7 @@ impl Progress {
                 window.add(interval);
                 if window.is_due(every, interval.seconds()) {
                     let line = plain_line(window, self.total, target_agents, self.verbose);
-                    eprintln!("{line}");
+                    crate::errln!("{line}");
                     self.pending = None;
                 }
             }
@@ -145,7 +145,7 @@ impl Progress {
             }
         }
         if let (Mode::Plain { .. }, Some(window)) = (self.mode, self.pending.take()) {
-            eprintln!("{}", plain_line(&window, self.total, 0, self.verbose));
+            crate::errln!("{}", plain_line(&window, self.total, 0, self.verbose));
         }
     }
 
@@ -159,8 +159,8 @@ impl Progress {
     /// Prints a warning that must not be missed, above the bars on a terminal.
     pub fn warn(&self, message: &str) {
         match &self.bars {
-            Some(bars) => bars.multi.suspend(|| eprintln!("warning: {message}")),
-            None if self.mode != Mode::Quiet => eprintln!("warning: {message}"),
+            Some(bars) => bars.multi.suspend(|| crate::errln!("warning: {message}")),
+            None if self.mode != Mode::Quiet => crate::errln!("warning: {message}"),
             None => {}
         }
     }

@@ -18,8 +18,8 @@ const SPARKLINE_WIDTH: usize = 60;
 pub fn run(args: &CheckArgs) -> Result<Outcome, Error> {
     let profile = Profile::load(&args.profile)?;
     let plan = Plan::from_profile(&profile);
-    print!("{}", describe(&profile, &plan));
-    println!("\n{} is valid.", args.profile.display());
+    crate::out!("{}", describe(&profile, &plan));
+    crate::outln!("\n{} is valid.", args.profile.display());
     Ok(Outcome::Passed)
 }
 
@@ -60,7 +60,12 @@ fn target(out: &mut String, p: &Profile) {
             );
         }
         Some(url) => {
-            let _ = writeln!(out, "target     {url}{}", t.base_path);
+            let _ = writeln!(
+                out,
+                "target     {}{}",
+                crate::profile::url_without_userinfo(url),
+                t.base_path
+            );
             let _ = writeln!(
                 out,
                 "           notifications at {}{}",
@@ -225,7 +230,7 @@ fn simulator(out: &mut String, p: &Profile) {
     }
     let _ = writeln!(out, "\nsimulator");
     // Printed through serde so every setting shows, whatever the schema grows to.
-    match toml::to_string(&p.simulator) {
+    match toml::to_string(&p.redacted().simulator) {
         Ok(text) => {
             for line in text.lines() {
                 if line.is_empty() {

@@ -20,7 +20,7 @@ pub fn run(args: &CompareArgs) -> Result<Outcome, Error> {
         &args.baseline.display().to_string(),
         &options,
     );
-    print!("{}", console::comparison(&result));
+    crate::out!("{}", console::comparison(&result));
     Ok(if result.passed {
         Outcome::Passed
     } else {

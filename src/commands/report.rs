@@ -23,8 +23,8 @@ pub fn run(args: &ReportArgs) -> Result<Outcome, Error> {
     } else {
         report::write_final(&args.run_dir, &results)?;
     }
-    print!("{}", report::console::summary(&results));
-    println!("rewrote every output in {}", args.run_dir.display());
+    crate::out!("{}", report::console::summary(&results));
+    crate::outln!("rewrote every output in {}", args.run_dir.display());
     Ok(if results.passed {
         Outcome::Passed
     } else {

@@ -72,9 +72,10 @@ pub fn run(args: ServeArgs) -> Result<Outcome, Error> {
     if let Ok(limit) = crate::nofile::raise(needed)
         && limit.soft < needed
     {
-        eprintln!(
+        crate::errln!(
             "warning: {} users may need {needed} open files but only {} are allowed; raise it with `ulimit -n {needed}`",
-            config.users, limit.soft
+            config.users,
+            limit.soft
         );
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -89,7 +90,7 @@ pub fn run(args: ServeArgs) -> Result<Outcome, Error> {
         let stop = stop_signal()?;
         let sim = Simulator::start_with_tls(config, listener, tls).await?;
         if args.supervised {
-            println!("{LISTENING}{}", sim.url());
+            crate::outln!("{LISTENING}{}", sim.url());
             flush_stdout();
             tokio::select! {
                 () = stop => {}
@@ -98,18 +99,18 @@ pub fn run(args: ServeArgs) -> Result<Outcome, Error> {
             let stats = sim.shutdown(Duration::from_secs(1)).await;
             let json = serde_json::to_string(&stats)
                 .map_err(|e| Error::run(format!("cannot encode the final counts: {e}")))?;
-            println!("{STATS}{json}");
+            crate::outln!("{STATS}{json}");
             flush_stdout();
             return Ok(Outcome::Passed);
         }
-        println!(
+        crate::outln!(
             "GWS v2 simulator listening on {} (users agent1..agent{users}); stats at {}/sim/stats; Ctrl-C to stop",
             sim.url(),
             sim.url()
         );
         stop.await;
         let stats = sim.shutdown(Duration::from_secs(1)).await;
-        println!("final stats: {stats}");
+        crate::outln!("final stats: {stats}");
         Ok(Outcome::Passed)
     });
     // A supervised simulator stopped by a signal still has a thread blocked

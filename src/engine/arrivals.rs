@@ -35,7 +35,7 @@ pub fn segments(profile: &Profile, channel: Channel) -> Vec<RateSegment> {
     let mut t = Duration::ZERO;
     let mut out = Vec::with_capacity(profile.stages.len());
     for (i, stage) in profile.stages.iter().enumerate() {
-        let end = t + stage.duration.0;
+        let end = t.saturating_add(stage.duration.0);
         out.push(RateSegment {
             start: t,
             end,
@@ -51,10 +51,13 @@ pub fn expected_count(segments: &[RateSegment]) -> f64 {
     segments.iter().map(RateSegment::expected).sum()
 }
 
-/// Intended creation offsets, in increasing order, up to the end of the last segment.
+/// Intended creation offsets, in increasing order, up to the end of the
+/// last segment, and never more than [`Arrivals::upper_bound`].
 #[derive(Debug, Clone)]
 pub struct Arrivals {
     segments: Vec<RateSegment>,
+    /// Most arrivals each segment may yield (see [`segment_cap`]).
+    caps: Vec<u64>,
     kind: ArrivalKind,
     rng: StdRng,
     /// The current segment.
@@ -69,6 +72,7 @@ impl Arrivals {
     /// A schedule over `segments`. `seed` makes Poisson gaps repeatable.
     pub fn new(segments: Vec<RateSegment>, kind: ArrivalKind, seed: u64) -> Arrivals {
         Arrivals {
+            caps: segments.iter().map(|s| segment_cap(s, kind)).collect(),
             segments,
             kind,
             rng: StdRng::seed_from_u64(seed),
@@ -92,6 +96,13 @@ impl Arrivals {
         )
     }
 
+    /// The most arrivals the whole schedule yields, worked out from the
+    /// rates (never by drawing them): a ledger sized by it has room for every
+    /// interaction, however long the run.
+    pub fn upper_bound(&self) -> u64 {
+        self.caps.iter().fold(0, |sum, c| sum.saturating_add(*c))
+    }
+
     fn next_segment(&mut self) {
         self.index += 1;
         self.produced = 0;
@@ -105,7 +116,7 @@ impl Iterator for Arrivals {
     fn next(&mut self) -> Option<Duration> {
         loop {
             let seg = *self.segments.get(self.index)?;
-            if seg.rate <= 0.0 || seg.end <= seg.start {
+            if seg.rate <= 0.0 || seg.end <= seg.start || self.produced >= self.caps[self.index] {
                 self.next_segment();
                 continue;
             }
@@ -129,6 +140,23 @@ impl Iterator for Arrivals {
             return Some(seg.start + Duration::from_secs_f64(offset));
         }
     }
+}
+
+/// Most arrivals a segment yields: every one of a constant schedule (one
+/// more than the mean, against rounding), and for Poisson the mean plus ten
+/// standard deviations and a margin, exceeded with a probability far below
+/// 1e-20. The iterator stops there, so the bound holds by construction.
+fn segment_cap(seg: &RateSegment, kind: ArrivalKind) -> u64 {
+    if seg.rate.is_nan() || seg.rate <= 0.0 || seg.end <= seg.start {
+        return 0;
+    }
+    let mean = seg.expected();
+    let cap = match kind {
+        ArrivalKind::Constant => mean.floor() + 1.0,
+        ArrivalKind::Poisson => mean + 10.0 * mean.sqrt() + 20.0,
+    };
+    // Saturating float-to-int conversion: a rate validation let through stays finite.
+    cap.ceil() as u64
 }
 
 #[cfg(test)]
@@ -194,6 +222,45 @@ mod tests {
         // Exponential with rate 5: mean 0.2 s, standard deviation 0.2 s.
         assert!((mean - 0.2).abs() < 0.01, "{mean}");
         assert!((var.sqrt() - 0.2).abs() < 0.02, "{}", var.sqrt());
+    }
+
+    #[test]
+    fn the_upper_bound_holds_and_is_worked_out_from_the_rates() {
+        for kind in [ArrivalKind::Constant, ArrivalKind::Poisson] {
+            for seed in 1..20 {
+                let segs = vec![seg(0, 10, 0.3), seg(10, 20, 7.0), seg(20, 21, 0.0)];
+                let a = Arrivals::new(segs, kind, seed);
+                let bound = a.upper_bound();
+                let n = a.count() as u64;
+                assert!(n <= bound, "{kind:?} seed {seed}: {n} > {bound}");
+            }
+        }
+        // 10,000 per second for a year: nothing is drawn to size it.
+        let year = 365 * 24 * 3600;
+        let a = Arrivals::new(vec![seg(0, year, 10_000.0)], ArrivalKind::Poisson, 1);
+        let mean = 10_000.0 * year as f64;
+        let bound = a.upper_bound() as f64;
+        assert!(bound >= mean && bound < mean * 1.001, "{bound}");
+        let exact = Arrivals::new(vec![seg(0, 20, 10.0)], ArrivalKind::Constant, 1);
+        assert_eq!(exact.upper_bound(), 201);
+        assert_eq!(
+            Arrivals::new(vec![seg(0, 9, 0.0)], ArrivalKind::Poisson, 1).upper_bound(),
+            0
+        );
+    }
+
+    #[test]
+    fn no_segment_yields_more_than_its_cap() {
+        // A cap of 3 arrivals stops a segment that would yield 200.
+        let mut a = Arrivals::new(
+            vec![seg(0, 20, 10.0), seg(20, 21, 1.0)],
+            ArrivalKind::Constant,
+            1,
+        );
+        a.caps = vec![3, 1];
+        let offsets: Vec<Duration> = a.collect();
+        assert_eq!(offsets.len(), 4);
+        assert_eq!(offsets[3], Duration::from_secs(20));
     }
 
     #[test]

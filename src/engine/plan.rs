@@ -67,8 +67,10 @@ impl Plan {
         let mut spans = Vec::with_capacity(stages.len());
         let mut t = Duration::ZERO;
         let mut from = 0;
+        // Saturating, like the login gap below: validation bounds the
+        // profile, but a plan must not panic on one it did not see.
         for s in stages {
-            let end = t + s.duration.0;
+            let end = t.saturating_add(s.duration.0);
             spans.push(Span {
                 start: t,
                 end,
@@ -132,7 +134,8 @@ impl Plan {
             }
         }
         let end = self.stages_end();
-        let gap = Duration::from_secs_f64(1.0 / self.max_handshakes_per_second);
+        let gap = Duration::try_from_secs_f64(1.0 / self.max_handshakes_per_second)
+            .unwrap_or(Duration::MAX);
         let mut next_free = Duration::ZERO;
         let mut sessions = Vec::with_capacity(ideal.len());
         for (mut s, stampede) in ideal.into_iter().zip(herd) {
@@ -147,7 +150,7 @@ impl Plan {
                 self.skipped += 1;
                 continue;
             }
-            next_free = next_free.max(s.start + gap);
+            next_free = next_free.max(s.start.saturating_add(gap));
             sessions.push(s);
         }
         self.sessions = sessions;
@@ -238,7 +241,7 @@ impl Plan {
 
     /// Stages plus drain.
     pub fn total(&self) -> Duration {
-        self.stages_end() + self.drain
+        self.stages_end().saturating_add(self.drain)
     }
 
     /// The longest delay the handshake-rate limit put on any login.
@@ -494,6 +497,25 @@ mod tests {
         let events = plan.events();
         assert_eq!(events.len(), 8);
         assert!(events.windows(2).all(|w| w[0].0 <= w[1].0));
+    }
+
+    #[test]
+    fn extreme_values_saturate_instead_of_panicking() {
+        let forever = |agents| Stage {
+            duration: HumanDuration(Duration::MAX),
+            ..stage(1, agents)
+        };
+        let plan = Plan::new(
+            &[forever(2), forever(2)],
+            &ramp(1e-300, false),
+            Duration::MAX,
+        );
+        assert_eq!(plan.total(), Duration::MAX);
+        assert_eq!(
+            plan.agent_starts().count(),
+            1,
+            "the second login waits forever"
+        );
     }
 
     #[test]

@@ -172,7 +172,7 @@ impl Schedules {
         // The schedules are deterministic for a seed: count them once to size the ledger.
         let planned = per_media
             .iter()
-            .map(|(_, s)| s.clone().count() as u64)
+            .map(|(_, s)| s.upper_bound())
             .sum();
         Schedules { per_media, planned }
     }

@@ -35,7 +35,8 @@ pub enum CallError {
         /// The GWS statusCode (2 invalid state, 6 not found, ...).
         code: StatusCode,
     },
-    /// The server answered 2xx with a body that carries no `statusCode`.
+    /// The server answered 2xx with a body that is not what the operation
+    /// answers (no `statusCode`, or not JSON at all).
     #[error("{what}: the reply is not a GWS status: {reason}")]
     BadReply {
         /// The operation, e.g. `Accept`.
@@ -91,6 +92,26 @@ pub struct GwsCalls {
 
 const JSON: &str = "application/json";
 
+/// Whether `body` is one JSON object, checked without building it.
+fn json_object(body: &[u8]) -> Result<(), String> {
+    let starts_as_object = body
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{');
+    if !starts_as_object {
+        return Err(format!("expected a JSON object, got {}", preview(body)));
+    }
+    serde_json::from_slice::<serde::de::IgnoredAny>(body)
+        .map(|_| ())
+        .map_err(|e| format!("not JSON ({e})"))
+}
+
+/// The start of a body, for an error message.
+fn preview(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(40)]);
+    format!("{:?}{}", text, if body.len() > 40 { "..." } else { "" })
+}
+
 impl GwsCalls {
     /// Calls through `http` to the endpoints; each call gives up after `timeout`.
     pub fn new(
@@ -107,12 +128,19 @@ impl GwsCalls {
 
     /// `GET /api/v2/me?subresources=*`: opens the HTTP session and, when the
     /// server protects against CSRF, installs the token on the session so every
-    /// later POST (REST and CometD) carries it.
+    /// later POST (REST and CometD) carries it. A 2xx reply that is not a JSON
+    /// object (a login page, a proxy's error page) is not a login.
     pub async fn get_me(&self, session: &HttpSession) -> Result<(), CallError> {
         let url = format!("{}?subresources=*", self.endpoints.me);
         let resp = self
             .send(session, Method::GET, &url, Bytes::new(), "GetMe")
             .await?;
+        if let Err(reason) = json_object(&resp.body) {
+            return Err(CallError::BadReply {
+                what: "GetMe",
+                reason,
+            });
+        }
         let name = resp
             .headers
             .get("x-csrf-header")

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, Limited};
 use hyper::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use hyper::{Method, Request, StatusCode, Uri};
 use hyper_rustls::HttpsConnector;
@@ -21,7 +21,13 @@ pub struct HttpClient {
     inner: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     /// The same TLS setup, for [`LongPollConnection`]s.
     tls: Arc<rustls::ClientConfig>,
+    /// Largest response body accepted, in bytes (see [`HttpClient::with_max_body`]).
+    max_body: usize,
 }
+
+/// Default cap on a response body: a GWS or Bayeux reply is kilobytes, so
+/// this is generous, yet a few agents at the cap stay within a few hundred MiB.
+pub const DEFAULT_MAX_BODY: usize = 16 << 20;
 
 /// A complete response: status, headers and the collected body.
 #[derive(Debug, Clone)]
@@ -66,13 +72,25 @@ impl HttpClient {
             .pool_max_idle_per_host(POOL_MAX_IDLE_PER_HOST)
             .http1_read_buf_exact_size(READ_BUFFER)
             .build(connector);
-        Ok(Self { inner, tls })
+        Ok(Self {
+            inner,
+            tls,
+            max_body: DEFAULT_MAX_BODY,
+        })
+    }
+
+    /// The same client with another cap on every response body, pooled and
+    /// long-poll alike: a body over it is [`HttpError::BodyTooLarge`], and
+    /// its connection is dropped unread.
+    pub fn with_max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
     }
 
     /// A dedicated connection to `url` for a held long-poll, outside the
     /// pool, with the pool's TLS setup (see [`LongPollConnection`] for why).
     pub fn long_poll(&self, url: &Uri) -> Result<LongPollConnection, HttpError> {
-        LongPollConnection::new(url, &self.tls)
+        LongPollConnection::new(url, &self.tls, self.max_body)
     }
 
     /// Sends one request with the session's cookies and headers, absorbs the
@@ -103,10 +121,21 @@ impl HttpClient {
                 .map_err(HttpError::from_client)?;
             let (parts, body) = resp.into_parts();
             session.absorb(&parts.headers);
-            let body = body
+            // A declared length over the cap is refused before reading; an
+            // undeclared one is counted as it arrives.
+            let declared = parts
+                .headers
+                .get(hyper::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+            if declared.is_some_and(|n| n > self.max_body as u64) {
+                return Err(HttpError::BodyTooLarge {
+                    limit: self.max_body,
+                });
+            }
+            let body = Limited::new(body, self.max_body)
                 .collect()
                 .await
-                .map_err(HttpError::from_body)?
+                .map_err(|e| HttpError::from_body(e, self.max_body))?
                 .to_bytes();
             Ok(HttpResponse {
                 status: parts.status,

@@ -33,6 +33,13 @@ pub enum HttpError {
     /// The server answered with a status the caller treats as an error.
     #[error("HTTP status {0}")]
     Status(StatusCode),
+    /// The response body is larger than the client accepts; the connection
+    /// was dropped without reading the rest.
+    #[error("response body larger than {limit} bytes (target.max_body_mib)")]
+    BodyTooLarge {
+        /// The cap, in bytes.
+        limit: usize,
+    },
 }
 
 impl HttpError {
@@ -49,6 +56,7 @@ impl HttpError {
             HttpError::Status(s) if s.is_server_error() => Cause::Status5xx,
             HttpError::Status(s) if s.is_client_error() => Cause::Status4xx,
             HttpError::Status(_) => Cause::StatusOther,
+            HttpError::BodyTooLarge { .. } => Cause::BodyTooLarge,
         }
     }
 
@@ -79,10 +87,14 @@ impl HttpError {
         }
     }
 
-    /// Classifies an error met while reading a response body.
-    pub(crate) fn from_body(err: hyper::Error) -> Self {
-        let text = error_chain(&err);
-        if has_cause::<std::io::Error>(&err) {
+    /// Classifies an error met while reading a response body capped at `limit`.
+    pub(crate) fn from_body(err: Box<dyn StdError + Send + Sync>, limit: usize) -> Self {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return HttpError::BodyTooLarge { limit };
+        }
+        let err: &(dyn StdError + 'static) = &*err;
+        let text = error_chain(err);
+        if has_cause::<std::io::Error>(err) {
             HttpError::Io(text)
         } else {
             HttpError::Protocol(text)

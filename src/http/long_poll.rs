@@ -33,7 +33,8 @@ const MAX_HEADERS: usize = 64;
 /// Largest single reservation while reading a body, so a lying
 /// Content-Length cannot make us allocate it up front.
 const MAX_RESERVE: usize = 1 << 20;
-/// Largest chunk accepted in a chunked body; a Bayeux reply is kilobytes.
+/// Largest chunk size line believed: beyond it the framing is nonsense (a
+/// protocol error) rather than a body that is merely too large.
 const MAX_CHUNK: usize = 64 << 20;
 /// Same bound as the pool's connector.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -45,6 +46,8 @@ pub struct LongPollConnection {
     target: Target,
     tls: Option<TlsConnector>,
     stream: Option<Stream>,
+    /// Largest body accepted, in bytes, however it is framed.
+    max_body: usize,
 }
 
 impl std::fmt::Debug for LongPollConnection {
@@ -63,7 +66,7 @@ struct Target {
     /// Host to resolve (IPv6 literals without brackets).
     host: String,
     port: u16,
-    /// The `Host` header.
+    /// The `Host` header: host and port, never userinfo.
     authority: String,
     /// Path and query of the request line.
     path: String,
@@ -76,8 +79,13 @@ enum Stream {
 
 impl LongPollConnection {
     /// A connection for `url` (`http` or `https`); `tls` is the pool's TLS
-    /// setup, used when the scheme is `https`.
-    pub(crate) fn new(url: &Uri, tls: &Arc<rustls::ClientConfig>) -> Result<Self, HttpError> {
+    /// setup, used when the scheme is `https`; a response body over
+    /// `max_body` bytes is an error and closes the connection.
+    pub(crate) fn new(
+        url: &Uri,
+        tls: &Arc<rustls::ClientConfig>,
+        max_body: usize,
+    ) -> Result<Self, HttpError> {
         let secure = match url.scheme_str() {
             Some("https") => true,
             Some("http") => false,
@@ -99,15 +107,18 @@ impl LongPollConnection {
             .port_u16()
             .unwrap_or(if secure { 443 } else { 80 });
         let path = url.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+        // Userinfo is never sent, least of all in clear in every request's Host.
+        let host_port = authority.as_str().rsplit('@').next().unwrap_or_default();
         Ok(Self {
             target: Target {
                 host,
                 port,
-                authority: authority.as_str().to_owned(),
+                authority: host_port.to_owned(),
                 path,
             },
             tls: secure.then(|| TlsConnector::from(tls.clone())),
             stream: None,
+            max_body,
         })
     }
 
@@ -161,7 +172,7 @@ impl LongPollConnection {
             .await
             .map_err(HttpError::from_io)?;
         drop(request);
-        let (response, reusable) = read_response(&mut stream).await?;
+        let (response, reusable) = read_response(&mut stream, self.max_body).await?;
         Ok((response, reusable.then_some(stream)))
     }
 
@@ -294,8 +305,12 @@ enum Framing {
     Empty,
 }
 
-/// Reads one response; `true` when the connection can carry another.
-async fn read_response(stream: &mut Stream) -> Result<(HttpResponse, bool), HttpError> {
+/// Reads one response with a body of at most `max_body` bytes; `true` when
+/// the connection can carry another.
+async fn read_response(
+    stream: &mut Stream,
+    max_body: usize,
+) -> Result<(HttpResponse, bool), HttpError> {
     stream.readable().await.map_err(HttpError::from_io)?;
     let mut buf = BytesMut::with_capacity(FIRST_READ);
     let head = loop {
@@ -313,8 +328,10 @@ async fn read_response(stream: &mut Stream) -> Result<(HttpResponse, bool), Http
         }
         stream.read_more(&mut buf, FIRST_READ).await?;
     };
+    let too_large = HttpError::BodyTooLarge { limit: max_body };
     let (body, clean_end) = match framing(&head)? {
         Framing::Empty => (Bytes::new(), true),
+        Framing::Length(n) if n > max_body => return Err(too_large),
         Framing::Length(n) => {
             while buf.len() < n {
                 let missing = n - buf.len();
@@ -322,9 +339,13 @@ async fn read_response(stream: &mut Stream) -> Result<(HttpResponse, bool), Http
             }
             (buf.split_to(n).freeze(), true)
         }
-        Framing::Chunked => (read_chunked(stream, &mut buf).await?, true),
+        Framing::Chunked => (read_chunked(stream, &mut buf, max_body).await?, true),
         Framing::Close => {
-            while stream.read_into(&mut buf, FIRST_READ).await? > 0 {}
+            while stream.read_into(&mut buf, FIRST_READ).await? > 0 {
+                if buf.len() > max_body {
+                    return Err(too_large);
+                }
+            }
             (buf.split().freeze(), false)
         }
     };
@@ -406,8 +427,13 @@ fn framing(head: &Head) -> Result<Framing, HttpError> {
     }
 }
 
-/// Decodes a chunked body; trailers are read and dropped.
-async fn read_chunked(stream: &mut Stream, buf: &mut BytesMut) -> Result<Bytes, HttpError> {
+/// Decodes a chunked body of at most `max_body` bytes; trailers are read
+/// and dropped.
+async fn read_chunked(
+    stream: &mut Stream,
+    buf: &mut BytesMut,
+    max_body: usize,
+) -> Result<Bytes, HttpError> {
     let mut body = BytesMut::new();
     loop {
         let (skip, size) = loop {
@@ -421,13 +447,17 @@ async fn read_chunked(stream: &mut Stream, buf: &mut BytesMut) -> Result<Bytes, 
         if size == 0 {
             break;
         }
-        // The size line is the server's word: bound it before any arithmetic.
+        // The size line is the server's word: bound it before any arithmetic
+        // or allocation.
         let size = usize::try_from(size)
             .ok()
             .filter(|&n| n <= MAX_CHUNK)
             .ok_or_else(|| {
                 HttpError::Protocol(format!("chunk of {size} bytes (at most {MAX_CHUNK})"))
             })?;
+        if size > max_body - body.len() {
+            return Err(HttpError::BodyTooLarge { limit: max_body });
+        }
         while buf.len() < size + 2 {
             let missing = size + 2 - buf.len();
             stream.read_more(buf, missing).await?;

@@ -11,8 +11,8 @@ mod long_poll;
 mod session;
 mod tls;
 
-pub use client::{HttpClient, HttpResponse, POOL_MAX_IDLE_PER_HOST};
+pub use client::{DEFAULT_MAX_BODY, HttpClient, HttpResponse, POOL_MAX_IDLE_PER_HOST};
 pub use error::HttpError;
 pub use long_poll::LongPollConnection;
 pub use session::HttpSession;
-pub use tls::TlsOptions;
+pub use tls::{TlsOptions, check_ca_file};

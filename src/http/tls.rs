@@ -1,6 +1,6 @@
 //! The rustls client configuration: system roots, extra CA file, or none.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -35,29 +35,37 @@ pub(crate) fn client_config(opts: &TlsOptions) -> Result<ClientConfig, HttpError
     let native = rustls_native_certs::load_native_certs();
     roots.add_parsable_certificates(native.certs);
     if let Some(path) = &opts.ca_file {
-        let certs = CertificateDer::pem_file_iter(path)
-            .map_err(|e| {
-                HttpError::TlsConfig(format!("cannot read CA file {}: {e}", path.display()))
-            })?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| {
-                HttpError::TlsConfig(format!("bad PEM in CA file {}: {e}", path.display()))
-            })?;
-        if certs.is_empty() {
-            return Err(HttpError::TlsConfig(format!(
-                "CA file {} holds no certificate; give a PEM file with BEGIN CERTIFICATE blocks",
-                path.display()
-            )));
-        }
-        let (added, _) = roots.add_parsable_certificates(certs);
-        if added == 0 {
-            return Err(HttpError::TlsConfig(format!(
-                "no usable certificate in CA file {}",
-                path.display()
-            )));
-        }
+        add_ca_file(&mut roots, path)?;
     }
     Ok(builder.with_root_certificates(roots).with_no_client_auth())
+}
+
+/// Checks that `path` is a PEM file with at least one usable CA
+/// certificate, as the run will read it, so a profile or flag naming any
+/// other file is refused before anything starts.
+pub fn check_ca_file(path: &Path) -> Result<(), HttpError> {
+    add_ca_file(&mut RootCertStore::empty(), path)
+}
+
+fn add_ca_file(roots: &mut RootCertStore, path: &Path) -> Result<(), HttpError> {
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| HttpError::TlsConfig(format!("cannot read CA file {}: {e}", path.display())))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| HttpError::TlsConfig(format!("bad PEM in CA file {}: {e}", path.display())))?;
+    if certs.is_empty() {
+        return Err(HttpError::TlsConfig(format!(
+            "CA file {} holds no certificate; give a PEM file with BEGIN CERTIFICATE blocks",
+            path.display()
+        )));
+    }
+    let (added, _) = roots.add_parsable_certificates(certs);
+    if added == 0 {
+        return Err(HttpError::TlsConfig(format!(
+            "no usable certificate in CA file {}",
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Accepts every server certificate but still checks handshake signatures.

@@ -98,6 +98,8 @@ pub enum Cause {
     Status4xx,
     /// A Bayeux exchange got another non-2xx status.
     StatusOther,
+    /// A response body was over the run's cap (`[target] max_body_mib`); the connection was dropped.
+    BodyTooLarge,
     /// A GWS call or an injection got this HTTP error status.
     HttpStatus(u16),
     /// A GWS call was answered 2xx with this `statusCode` (not 0 or 7).
@@ -128,7 +130,7 @@ pub enum Cause {
 
 impl Cause {
     /// Every cause, the parametrised ones with an example value.
-    pub const ALL: [Cause; 23] = [
+    pub const ALL: [Cause; 24] = [
         Cause::Timeout,
         Cause::Connect,
         Cause::Tls,
@@ -139,6 +141,7 @@ impl Cause {
         Cause::Status5xx,
         Cause::Status4xx,
         Cause::StatusOther,
+        Cause::BodyTooLarge,
         Cause::HttpStatus(503),
         Cause::GwsStatus(2),
         Cause::BadReply,
@@ -167,6 +170,7 @@ impl Cause {
             Cause::Status5xx => "status_5xx",
             Cause::Status4xx => "status_4xx",
             Cause::StatusOther => "status_other",
+            Cause::BodyTooLarge => "body_too_large",
             Cause::HttpStatus(status) => return Cow::Owned(format!("http_{status}")),
             Cause::GwsStatus(code) => return Cow::Owned(format!("gws_status_{code}")),
             Cause::BadReply => "bad_reply",

@@ -1,5 +1,7 @@
 //! `[agents]`: who the simulated agents are.
 
+use std::path::PathBuf;
+
 use serde::{Deserialize, Serialize};
 
 /// The pool of simulated agents. Agent index `i` (0-based) logs in as the
@@ -15,9 +17,19 @@ pub struct Agents {
     /// Number of the first agent, so several generators can share one user base (sharding).
     #[serde(default = "default_first")]
     pub first: u32,
-    /// The password of every agent.
+    /// The password of every agent, written in the profile. `password_env`
+    /// and `password_file` win over it; once the profile is loaded this holds
+    /// the password in use, wherever it came from.
     #[serde(default = "default_password")]
     pub password: String,
+    /// The name of an environment variable holding the password (wins over
+    /// `password_file` and `password`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_env: Option<String>,
+    /// A file holding the password on its one line (wins over `password`); a
+    /// relative path is resolved against the profile's folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<PathBuf>,
     /// Place template for `StartContactCenterSession` (`Place_{n}`); none = no place sent.
     #[serde(default)]
     pub place: Option<String>,

@@ -48,11 +48,25 @@ impl Location {
         let column = source[line_start..start].chars().count() + 1;
         let end = floor_char_boundary(source, span.end.clamp(start, line_end));
         let width = source[start..end].chars().count().max(1);
-        Location {
-            line,
-            column,
-            text: text.to_string(),
-            width,
+        // Errors are printed and logged: a password or a URL's userinfo on
+        // the line must not go with them.
+        match super::secrets::redact_line(text) {
+            None => Location {
+                line,
+                column,
+                text: text.to_string(),
+                width,
+            },
+            Some(text) => {
+                let chars = text.chars().count();
+                let column = column.min(chars + 1);
+                Location {
+                    line,
+                    column,
+                    width: width.min(chars + 1 - column).max(1),
+                    text,
+                }
+            }
         }
     }
 }
@@ -109,7 +123,7 @@ impl From<ProfileError> for crate::error::Error {
 pub(crate) struct Source<'a> {
     pub(crate) file: &'a Path,
     pub(crate) text: &'a str,
-    pub(crate) tree: Option<Spanned<DeTable<'a>>>,
+    pub(crate) tree: Spanned<DeTable<'a>>,
 }
 
 /// One step of a field path.
@@ -156,11 +170,31 @@ fn contains(outer: &Range<usize>, inner: &Range<usize>) -> bool {
 }
 
 impl<'a> Source<'a> {
-    pub(crate) fn new(file: &'a Path, text: &'a str) -> Self {
-        Source {
-            file,
-            text,
-            tree: DeTable::parse(text).ok(),
+    /// Parses the text once; a syntax error names its line and, as far as
+    /// the text shows it, its field.
+    pub(crate) fn parse(file: &'a Path, text: &'a str) -> Result<Self, ProfileError> {
+        let (tree, errors) = DeTable::parse_recoverable(text);
+        let src = Source { file, text, tree };
+        match errors.into_iter().next() {
+            None => Ok(src),
+            Some(e) => Err(src.syntax_error(e.span(), e.message().trim_end())),
+        }
+    }
+
+    /// A syntax error: the parse tree is incomplete there, so the field comes
+    /// from the text around the error (its table header and its key).
+    fn syntax_error(&self, span: Option<Range<usize>>, message: &str) -> ProfileError {
+        let span = span.map(|s| super::text::where_opened(self.text, s, message));
+        let field = span
+            .as_ref()
+            .and_then(|s| super::text::field_at(self.text, s.start));
+        let message = super::text::explain_syntax(field.as_deref(), message);
+        let field = field.or_else(|| self.at_span(span.clone(), String::new()).field);
+        ProfileError {
+            file: self.file.to_path_buf(),
+            location: span.map(|s| Location::of(self.text, s)),
+            field,
+            message,
         }
     }
 
@@ -174,19 +208,16 @@ impl<'a> Source<'a> {
                     || (s.end == 0 && message.starts_with("missing field")))
         });
         let span = if whole { None } else { span };
-        let field = match (&self.tree, &span) {
-            (Some(tree), Some(span)) => {
-                let mut path = Vec::new();
-                find_in_table(tree.get_ref(), span, &mut path);
-                (!path.is_empty()).then(|| render(&path))
-            }
-            _ => None,
-        };
+        let field = span.as_ref().and_then(|span| {
+            let mut path = Vec::new();
+            find_in_table(self.tree.get_ref(), span, &mut path);
+            (!path.is_empty()).then(|| render(&path))
+        });
         ProfileError {
             file: self.file.to_path_buf(),
             location: span.map(|s| Location::of(self.text, s)),
+            message: super::secrets::redact_message(field.as_deref(), message),
             field,
-            message,
         }
     }
 
@@ -204,17 +235,12 @@ impl<'a> Source<'a> {
 
     /// True when the field is written in the file (not a default).
     pub(crate) fn is_written(&self, field: &str) -> bool {
-        let Some(tree) = &self.tree else {
-            return false;
-        };
         let path = parse_path(field);
-        lookup(tree, &path).1 == path.len()
+        lookup(&self.tree, &path).1 == path.len()
     }
 
     fn span_of(&self, field: &str) -> Option<Range<usize>> {
-        let tree = self.tree.as_ref()?;
-        let (span, _) = lookup(tree, &parse_path(field));
-        span
+        lookup(&self.tree, &parse_path(field)).0
     }
 }
 
@@ -302,7 +328,7 @@ mod tests {
     #[test]
     fn spans_map_to_field_paths() {
         let text = "[behaviour]\nanswer_delay = \"30\"\n\n[[stages]]\nagents = 1\n[[stages]]\nagents = 2\n";
-        let src = Source::new(Path::new("p.toml"), text);
+        let src = Source::parse(Path::new("p.toml"), text).unwrap();
         let at = text.find("\"30\"").unwrap();
         let err = src.at_span(Some(at..at + 4), "bad".into());
         assert_eq!(err.field.as_deref(), Some("behaviour.answer_delay"));

@@ -7,11 +7,14 @@
 
 mod agents;
 mod behaviour;
+pub mod bounds;
 mod error;
 mod overrides;
 mod report;
+mod secrets;
 mod stages;
 mod target;
+mod text;
 mod traffic;
 mod validate;
 
@@ -27,8 +30,9 @@ pub use behaviour::{Answer, Behaviour, CountRange, NotReady, OnStop};
 pub use error::{Location, ProfileError};
 pub use overrides::Overrides;
 pub use report::{Gate, ReportSettings};
+pub use secrets::{REDACTED, url_without_userinfo};
 pub use stages::{DEFAULT_MAX_HANDSHAKES_PER_SECOND, Ramp, Stage};
-pub use target::{Csrf, MessageModel, Target, Tls};
+pub use target::{Csrf, DEFAULT_MAX_BODY_MIB, MessageModel, Target, Tls};
 pub use traffic::{ArrivalKind, Traffic};
 
 use error::Source;
@@ -74,51 +78,47 @@ pub struct Profile {
     /// Whether `simulator.users` was written in the file (else it follows the agent pool).
     #[serde(skip)]
     simulator_users_written: bool,
+    /// Whether `simulator.password` was written in the file (else it follows the agents').
+    #[serde(skip)]
+    simulator_password_written: bool,
 }
 
 impl Profile {
     /// Reads, parses and validates a profile file.
     pub fn load(path: &Path) -> Result<Profile, ProfileError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ProfileError {
-            file: path.to_path_buf(),
-            location: None,
-            field: None,
-            message: format!("cannot read the profile ({e}); check the path"),
-        })?;
-        Profile::parse(path, &text)
+        let bytes = text::read(path)?;
+        let text = text::decode(path, &bytes)?;
+        Profile::parse(path, text)
     }
 
     /// Parses and validates profile text; `file` is used in error messages
     /// and to resolve relative paths (such as `target.tls.ca_file`).
     pub fn parse(file: &Path, text: &str) -> Result<Profile, ProfileError> {
-        let src = Source::new(file, text);
-        let mut profile: Profile = toml::from_str(text).map_err(|e| {
-            let mut err = src.at_span(e.span(), e.message().trim_end().to_string());
-            explain_missing_field(&mut err);
-            explain_unquoted_duration(&mut err);
-            err
-        })?;
+        let src = Source::parse(file, text)?;
+        let mut profile = Profile::deserialize(toml::de::Deserializer::from(src.tree.clone()))
+            .map_err(|e| {
+                let mut err = src.at_span(e.span(), e.message().trim_end().to_string());
+                explain_missing_field(&mut err);
+                explain_unquoted_duration(&mut err);
+                err
+            })?;
         profile.resolve(&src, file);
-        validate::validate(&profile).map_err(|issue| src.at_field(&issue.field, issue.message))?;
+        let at_field = |issue: validate::Issue| src.at_field(&issue.field, issue.message);
+        profile.read_password().map_err(at_field)?;
+        validate::validate(&profile).map_err(at_field)?;
         Ok(profile)
     }
 
     /// Fills what follows from other fields, so a profile says each thing once.
     fn resolve(&mut self, src: &Source<'_>, file: &Path) {
-        if let Some(ca) = &self.target.tls.ca_file
-            && ca.is_relative()
-            && let Some(dir) = file.parent()
-        {
-            self.target.tls.ca_file = Some(dir.join(ca));
-        }
+        beside(file, &mut self.target.tls.ca_file);
+        beside(file, &mut self.agents.password_file);
         self.simulator_users_written = src.is_written("simulator.users");
+        self.simulator_password_written = src.is_written("simulator.password");
         if self.target.is_embedded() {
             // The embedded simulator knows the agents it is started for.
             if !self.simulator_users_written {
                 self.fit_simulator_users();
-            }
-            if !src.is_written("simulator.password") {
-                self.simulator.password = self.agents.password.clone();
             }
             if !src.is_written("simulator.capacity") {
                 self.simulator.capacity.email = self.agents.capacity.email;
@@ -148,12 +148,15 @@ impl Profile {
 
     /// The length of all stages together (without the drain).
     pub fn stages_duration(&self) -> Duration {
-        self.stages.iter().map(|s| s.duration.0).sum()
+        // Saturating: validation bounds the sum, but this may run before it.
+        self.stages
+            .iter()
+            .fold(Duration::ZERO, |sum, s| sum.saturating_add(s.duration.0))
     }
 
     /// Stages plus drain: how long a run lasts when nothing goes wrong.
     pub fn total_duration(&self) -> Duration {
-        self.stages_duration() + self.traffic.drain.0
+        self.stages_duration().saturating_add(self.traffic.drain.0)
     }
 
     /// The arrival rate of a channel during stage `index` (interactions per second).
@@ -176,6 +179,16 @@ impl Profile {
     /// Where the profile's file name suggests outputs go: `reports/<name>-<stamp>`.
     pub fn default_out_dir(&self, utc_stamp: &str) -> PathBuf {
         PathBuf::from("reports").join(format!("{}-{utc_stamp}", self.name))
+    }
+}
+
+/// A file a profile names by a relative path is found beside the profile.
+fn beside(profile: &Path, path: &mut Option<PathBuf>) {
+    if let Some(p) = path
+        && p.is_relative()
+        && let Some(dir) = profile.parent()
+    {
+        *p = dir.join(&*p);
     }
 }
 

@@ -25,6 +25,10 @@ pub struct Overrides {
     pub ca_file: Option<PathBuf>,
     /// `--gate RULE`, added to the profile's gates.
     pub gates: Vec<String>,
+    /// `--password-env NAME`: the agents' password is in this environment variable.
+    pub password_env: Option<String>,
+    /// `--password-file PATH`: the agents' password is in this file.
+    pub password_file: Option<PathBuf>,
 }
 
 impl Profile {
@@ -43,6 +47,7 @@ impl Profile {
         if let Some(url) = &o.target {
             self.target.url = Some(url.clone());
         }
+        self.use_password_flags(o.password_env.as_deref(), o.password_file.as_deref())?;
         if o.insecure {
             self.target.tls.insecure = true;
         }

@@ -25,6 +25,10 @@ pub struct Target {
     pub injector_url: Option<String>,
     /// The GMS service name interactions are created on.
     pub injector_service: String,
+    /// Largest response body accepted from the target, in MiB: a reply over
+    /// it is a `body_too_large` error and its connection is dropped, so a
+    /// misbehaving server cannot make the generator run out of memory.
+    pub max_body_mib: u32,
 }
 
 impl Default for Target {
@@ -38,14 +42,24 @@ impl Default for Target {
             message_model: MessageModel::V851,
             injector_url: None,
             injector_service: "agentload".to_string(),
+            max_body_mib: DEFAULT_MAX_BODY_MIB,
         }
     }
 }
+
+/// Default of `target.max_body_mib`: a GWS reply is kilobytes, so this is
+/// generous, yet a few agents at the cap stay within a few hundred MiB.
+pub const DEFAULT_MAX_BODY_MIB: u32 = 16;
 
 impl Target {
     /// True when the run uses the embedded simulator (no `url`).
     pub fn is_embedded(&self) -> bool {
         self.url.is_none()
+    }
+
+    /// `max_body_mib` in bytes, for [`crate::http::HttpClient::with_max_body`].
+    pub fn max_body(&self) -> usize {
+        usize::try_from(u64::from(self.max_body_mib) << 20).unwrap_or(usize::MAX)
     }
 }
 

@@ -3,7 +3,8 @@
 
 use std::collections::HashSet;
 
-use super::{Channel, Csrf, Profile};
+use super::secrets::{has_userinfo, url_without_userinfo};
+use super::{Channel, Csrf, Profile, Target};
 use crate::units::DelaySpec;
 
 /// One problem found in a profile.
@@ -15,15 +16,17 @@ pub(crate) struct Issue {
     pub(crate) message: String,
 }
 
-fn issue(field: impl Into<String>, message: impl Into<String>) -> Result<(), Issue> {
+pub(crate) fn issue(field: impl Into<String>, message: impl Into<String>) -> Result<(), Issue> {
     Err(Issue {
         field: field.into(),
         message: message.into(),
     })
 }
 
-/// Checks the whole profile; returns the first problem.
+/// Checks the whole profile; returns the first problem. The bounds come
+/// first: the checks after them add and multiply values.
 pub(crate) fn validate(p: &Profile) -> Result<(), Issue> {
+    super::bounds::check(p)?;
     name(p)?;
     target(p)?;
     agents(p)?;
@@ -52,8 +55,48 @@ fn name(p: &Profile) -> Result<(), Issue> {
     Ok(())
 }
 
+/// Userinfo in a URL is refused, never used: the agents log in with their
+/// own credentials, and a URL is printed and stored.
+fn no_userinfo(t: &Target) -> Result<(), Issue> {
+    for (field, url) in [
+        ("target.url", &t.url),
+        ("target.injector_url", &t.injector_url),
+    ] {
+        if let Some(url) = url
+            && has_userinfo(url)
+        {
+            return issue(
+                field,
+                format!(
+                    "{:?} has credentials in it (USER:PASSWORD@): agentload never sends them; each agent logs in as agents.username with the agents' password (password, password_env or password_file in [agents], or --password-env), so remove them from the URL",
+                    url_without_userinfo(url)
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn ca_file(t: &Target) -> Result<(), Issue> {
+    let Some(ca) = &t.tls.ca_file else {
+        return Ok(());
+    };
+    if !ca.is_file() {
+        return issue(
+            "target.tls.ca_file",
+            format!(
+                "no such file {}: expected a PEM file of CA certificates (a relative path is taken from the profile's folder)",
+                ca.display()
+            ),
+        );
+    }
+    // Read now, as the run will: a file that is not PEM fails here, not at the start.
+    crate::http::check_ca_file(ca).or_else(|e| issue("target.tls.ca_file", e.to_string()))
+}
+
 fn target(p: &Profile) -> Result<(), Issue> {
     let t = &p.target;
+    no_userinfo(t)?;
     if let Some(url) = &t.url
         && !(url.starts_with("http://") || url.starts_with("https://"))
     {
@@ -120,18 +163,7 @@ fn target(p: &Profile) -> Result<(), Issue> {
             );
         }
     }
-    if let Some(ca) = &t.tls.ca_file
-        && !ca.is_file()
-    {
-        return issue(
-            "target.tls.ca_file",
-            format!(
-                "no such file {}: expected a PEM file of CA certificates (a relative path is taken from the profile's folder)",
-                ca.display()
-            ),
-        );
-    }
-    Ok(())
+    ca_file(t)
 }
 
 fn template(field: &str, text: &str) -> Result<(), Issue> {
@@ -345,15 +377,6 @@ fn simulator(p: &Profile) -> Result<(), Issue> {
 }
 
 fn report(p: &Profile) -> Result<(), Issue> {
-    if p.report.interval.0 < std::time::Duration::from_millis(100) {
-        return issue(
-            "report.interval",
-            format!(
-                "invalid interval {}: expected at least 100ms (e.g. \"1s\")",
-                p.report.interval
-            ),
-        );
-    }
     if p.report.percentiles.is_empty() {
         return issue(
             "report.percentiles",

@@ -65,6 +65,8 @@ impl Desk {
                 username: "agent{n}".into(),
                 first: 1,
                 password: "password".into(),
+                password_env: None,
+                password_file: None,
                 place: None,
                 channels: vec![Channel::Email, Channel::Chat],
                 capacity: Default::default(),

@@ -99,13 +99,15 @@ fn overrides(args: &RunArgs) -> Overrides {
         insecure: args.insecure,
         ca_file: args.ca_file.clone(),
         gates: args.gates.clone(),
+        password_env: args.password_env.clone(),
+        password_file: args.password_file.clone(),
     }
 }
 
 /// What actually runs: flags applied and the seed filled in, so the report's
 /// profile repeats this run exactly.
 fn profile_as_run(profile: &Profile, path: &Path, seed: u64) -> Option<String> {
-    toml::to_string(profile).ok().map(|text| {
+    toml::to_string(&profile.redacted()).ok().map(|text| {
         format!(
             "# {} as run: command-line flags applied, seed {seed}.\n{text}",
             path.display()
@@ -133,7 +135,9 @@ fn http_client(profile: &Profile) -> Result<HttpClient, Error> {
         insecure: profile.target.tls.insecure,
         ca_file: profile.target.tls.ca_file.clone(),
     };
-    HttpClient::new(&tls).map_err(|e| Error::input(format!("TLS settings of [target.tls]: {e}")))
+    HttpClient::new(&tls)
+        .map(|c| c.with_max_body(profile.target.max_body()))
+        .map_err(|e| Error::input(format!("TLS settings of [target.tls]: {e}")))
 }
 
 /// The run's identity and its live outputs, open before the first agent starts.
@@ -174,7 +178,7 @@ fn open_outputs(
     let announcer = progress.announcer();
     let outputs = RunOutputs::create(out_dir, &info, &prepared.gates, plan.clone(), progress)?;
     if !args.quiet {
-        eprintln!(
+        crate::errln!(
             "agentload: {} agents against {} for {}; outputs in {}",
             info.agents,
             info.target,
@@ -245,12 +249,12 @@ fn conclude(
     let results = judge(prepared, info, record);
     // The summary is printed even when an output file could not be written.
     let written = report::write_final(out_dir, &results);
-    print!("{}", report::console::summary(&results));
+    crate::out!("{}", report::console::summary(&results));
     if let Some(stats) = sim_stats {
-        println!("embedded simulator: {stats}");
+        crate::outln!("embedded simulator: {stats}");
     }
     written?;
-    println!("outputs written to {}", out_dir.display());
+    crate::outln!("outputs written to {}", out_dir.display());
     if results.run.agents > 0 && results.percentiles(Measure::Handshake).count == 0 {
         return Err(nobody_logged_in(&results, out_dir));
     }
@@ -346,6 +350,8 @@ mod tests {
             "errors.total == 0",
             "--gate",
             "accept.p99 < 1s",
+            "--password-env",
+            "AGENT_PW",
         ])
         .unwrap();
         let crate::cli::Command::Run(args) = cli.command else {
@@ -359,6 +365,8 @@ mod tests {
             insecure: true,
             ca_file: Some(PathBuf::from("ca.pem")),
             gates: vec!["errors.total == 0".into(), "accept.p99 < 1s".into()],
+            password_env: Some("AGENT_PW".into()),
+            password_file: None,
         };
         assert_eq!(overrides(&args), expected);
     }

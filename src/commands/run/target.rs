@@ -57,7 +57,7 @@ impl TargetChoice {
             TargetChoice::Embedded(Placement::Child) => {
                 let child = SimProcess::spawn(config)?;
                 if announce {
-                    eprintln!(
+                    crate::errln!(
                         "agentload: the embedded simulator runs in its own process (pid {}): {} agents need about {} open files with both ends of every connection in one process",
                         child.id(),
                         peak,
@@ -117,7 +117,7 @@ impl ResolvedTarget {
     /// The target as reports name it.
     pub(super) fn describe(&self) -> String {
         match self {
-            ResolvedTarget::Remote(url) => url.clone(),
+            ResolvedTarget::Remote(url) => crate::profile::url_without_userinfo(url),
             ResolvedTarget::Embedded(sim) => format!("embedded simulator at {}", sim.url()),
         }
     }
@@ -131,7 +131,7 @@ impl ResolvedTarget {
             ResolvedTarget::Embedded(sim) => match sim.stop() {
                 Ok(stats) => Some(stats),
                 Err(e) => {
-                    eprintln!("warning: {e}");
+                    crate::errln!("warning: {e}");
                     None
                 }
             },

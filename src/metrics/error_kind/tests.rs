@@ -37,6 +37,7 @@ fn every_entry_has_its_stable_name() {
             "status_5xx",
             "status_4xx",
             "status_other",
+            "body_too_large",
             "http_503",
             "gws_status_2",
             "bad_reply",
