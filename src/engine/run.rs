@@ -170,10 +170,7 @@ impl Schedules {
         let per_media = [(Media::Email, Channel::Email), (Media::Chat, Channel::Chat)]
             .map(|(media, channel)| (media, Arrivals::for_channel(profile, channel, seed)));
         // The schedules are deterministic for a seed: count them once to size the ledger.
-        let planned = per_media
-            .iter()
-            .map(|(_, s)| s.upper_bound())
-            .sum();
+        let planned = per_media.iter().map(|(_, s)| s.upper_bound()).sum();
         Schedules { per_media, planned }
     }
 }

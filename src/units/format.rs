@@ -130,7 +130,7 @@ pub fn duration_ms(ms: u64) -> String {
     if ms < 1_000 {
         return format!("{ms} ms");
     }
-    let tenths = (ms + 50) / 100;
+    let tenths = ms.saturating_add(50) / 100;
     if tenths < 600 {
         return match tenths % 10 {
             0 => format!("{} s", tenths / 10),
@@ -141,15 +141,15 @@ pub fn duration_ms(ms: u64) -> String {
         0 => format!("{major}{major_unit}"),
         minor => format!("{major}{major_unit} {minor:02}{minor_unit}"),
     };
-    let seconds = (ms + 500) / 1_000;
+    let seconds = ms.saturating_add(500) / 1_000;
     if seconds < 3_600 {
         return clock(seconds / 60, "m", seconds % 60, "s");
     }
-    let minutes = (ms + 30_000) / 60_000;
+    let minutes = ms.saturating_add(30_000) / 60_000;
     if minutes < 24 * 60 {
         return clock(minutes / 60, "h", minutes % 60, "m");
     }
-    let hours = (ms + 1_800_000) / 3_600_000;
+    let hours = ms.saturating_add(1_800_000) / 3_600_000;
     clock(hours / 24, "d", hours % 24, "h")
 }
 
@@ -289,6 +289,16 @@ pub fn tick(v: f64, step: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_longest_spans_do_not_overflow() {
+        assert_eq!(duration(Duration::MAX), duration_ms(u64::MAX));
+        assert!(
+            duration_ms(u64::MAX).starts_with("213503982334d"),
+            "{}",
+            duration_ms(u64::MAX)
+        );
+    }
 
     #[test]
     fn latencies_pick_a_unit_and_three_digits() {

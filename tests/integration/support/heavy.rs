@@ -22,6 +22,14 @@ pub fn slot() -> Slot<'static> {
     HEAVY.take()
 }
 
+/// Every heavy slot, for a test that measures the whole test process (its
+/// peak memory): no load-making test runs beside it. Callers must be
+/// serialised among themselves (two taking slots one by one could each hold
+/// some and wait for the rest).
+pub fn alone() -> Vec<Slot<'static>> {
+    (0..HEAVY_AT_ONCE).map(|_| HEAVY.take()).collect()
+}
+
 /// A counting semaphore: at most `limit` slots out at once.
 pub struct Slots {
     taken: Mutex<usize>,

@@ -90,9 +90,20 @@ pub fn run_file(file: &Path, out: &Path, extra: &[&str]) -> Output {
 pub fn run(profile: &Profile, dir: &Path, extra: &[&str]) -> Ran {
     let file = dir.join("profile.toml");
     profile.write(&file);
+    run_written(&file, dir, extra)
+}
+
+/// [`run`] with the profile's TOML text as written (for profiles no builder makes).
+pub fn run_text(profile_text: &str, dir: &Path, extra: &[&str]) -> Ran {
+    let file = dir.join("profile.toml");
+    std::fs::write(&file, profile_text).unwrap();
+    run_written(&file, dir, extra)
+}
+
+fn run_written(file: &Path, dir: &Path, extra: &[&str]) -> Ran {
     let out = dir.join("out");
     let quiet: Vec<&str> = ["--quiet"].iter().chain(extra).copied().collect();
-    let output = run_file(&file, &out, &quiet);
+    let output = run_file(file, &out, &quiet);
     let stdout = String::from_utf8_lossy(&output.stdout).to_string();
     let stderr = String::from_utf8_lossy(&output.stderr).to_string();
     let summary = std::fs::read(out.join("summary.json"))

@@ -3,13 +3,11 @@
 //! ends the output quietly: no panic, no backtrace on the user's stderr, the
 //! command's own exit code, and a run still writes its files.
 
-mod run_support;
-
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use run_support::{BIN, Dir};
+use crate::support::run::{BIN, Dir};
 
 const PROFILE: &str = r#"name = "closed"
 seed = 3

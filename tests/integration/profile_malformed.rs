@@ -5,14 +5,12 @@
 //! `agentload run`: exit 2 with the file, the line and the field, no panic,
 //! no signal, no hang, nothing started and no secret echoed.
 
-mod run_support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use run_support::{BIN, Dir};
+use crate::support::run::{BIN, Dir};
 use serde_json::Value;
 
 /// Longest a refusal may take: the 10 MB profiles on a debug build on a busy machine.

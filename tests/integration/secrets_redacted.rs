@@ -3,13 +3,11 @@
 //! file a run writes, not on its stdout or stderr, not in `check`'s plan,
 //! neither as text nor in base64 (the form a Basic auth header carries).
 
-mod run_support;
-
 use std::path::Path;
 use std::process::Command;
 
+use crate::support::run::{BIN, Dir};
 use base64::Engine as _;
-use run_support::{BIN, Dir};
 
 const CANARY: &str = "Canary-Pw-3141";
 const ENV: &str = "AGENTLOAD_TEST_CANARY_PASSWORD";
@@ -84,6 +82,7 @@ fn agentload(args: &[&str], envs: &[(&str, &str)]) -> (i32, Vec<(String, Vec<u8>
 
 /// `check` then `run` of `text`: both succeed and neither leaks.
 fn check_and_run(name: &str, text: &str, envs: &[(&str, &str)], flags: &[&str]) {
+    let _heavy = crate::support::heavy::slot();
     let dir = Dir::new(&format!("canary-{name}"));
     std::fs::write(dir.join("pw.txt"), format!("{CANARY}\n")).unwrap();
     let file = dir.join("canary.toml");
@@ -165,9 +164,10 @@ fn a_password_from_the_environment_or_a_file_reaches_no_output() {
 
 #[test]
 fn the_password_flags_win_over_the_profile() {
+    let _heavy = crate::support::heavy::slot();
     // A simulator whose users have the canary; the profile's own password is
     // wrong, so only the flag's password lets the agents log in.
-    let served = run_support::Served::start(&["--password", CANARY]);
+    let served = crate::support::run::Served::start(&["--password", CANARY]);
     let dir = Dir::new("canary-flag-wins");
     let p = dir.join("p.toml");
     let text = profile("password = \"wrong\"").replace(
@@ -192,7 +192,7 @@ fn the_password_flags_win_over_the_profile() {
         assert_nowhere(&format!("run {flags:?}"), &texts);
         let summary: serde_json::Value =
             serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
-        (code, run_support::count(&summary, "handshake"))
+        (code, crate::support::run::count(&summary, "handshake"))
     };
     assert_eq!(
         summary_of(&[], "without").1,
