@@ -5,46 +5,17 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::support::bayeux::{Seen, raw};
 use agentload::bayeux::{
     BayeuxClient, BayeuxServer, ClientConfig, ClientError, Delivery, ExchangeKind, ExchangeOutcome,
-    NoopListener, Observer, ServerConfig,
+    NoopListener, ServerConfig,
 };
 use agentload::http::{HttpClient, HttpSession};
 use agentload::metrics::Cause;
 use axum::extract::State;
 use hyper::StatusCode;
-use serde_json::value::RawValue;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_util::sync::CancellationToken;
-
-#[derive(Default)]
-struct Seen {
-    exchanges: Mutex<Vec<(ExchangeKind, Duration, ExchangeOutcome)>>,
-    rehandshakes: Mutex<Vec<&'static str>>,
-}
-
-impl Observer for Seen {
-    fn exchange(&self, kind: ExchangeKind, elapsed: Duration, outcome: ExchangeOutcome) {
-        self.exchanges
-            .lock()
-            .unwrap()
-            .push((kind, elapsed, outcome));
-    }
-    fn connect_gap(&self, _: Duration) {}
-    fn rehandshake(&self, reason: &'static str) {
-        self.rehandshakes.lock().unwrap().push(reason);
-    }
-}
-
-impl Seen {
-    fn connects(&self) -> Vec<ExchangeOutcome> {
-        let ex = self.exchanges.lock().unwrap();
-        ex.iter()
-            .filter(|e| e.0 == ExchangeKind::Connect)
-            .map(|e| e.2)
-            .collect()
-    }
-}
 
 async fn serve(app: axum::Router) -> (String, tokio::task::JoinHandle<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -71,10 +42,6 @@ fn client(
     let seen = Arc::new(Seen::default());
     let (c, rx) = BayeuxClient::new(http, session.clone(), config, seen.clone());
     (c, rx, seen, session)
-}
-
-fn raw(json: &str) -> Box<RawValue> {
-    RawValue::from_string(json.to_owned()).unwrap()
 }
 
 async fn next_delivery(rx: &mut UnboundedReceiver<Delivery>) -> Delivery {

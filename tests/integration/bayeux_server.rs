@@ -3,6 +3,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::support::bayeux::raw;
 use crate::support::heavy;
 use agentload::bayeux::{
     BayeuxServer, CloseReason, Message, Reconnect, RequestContext, ServerConfig, SessionListener,
@@ -10,7 +11,6 @@ use agentload::bayeux::{
 };
 use bytes::Bytes;
 use hyper::StatusCode;
-use serde_json::value::RawValue;
 
 #[derive(Default)]
 struct Recorder(Mutex<Vec<String>>);
@@ -103,10 +103,6 @@ async fn ready_client(server: &BayeuxServer, sub: &str) -> String {
     let r = send(server, &connect_body(&id, Some(0))).await;
     assert_eq!(r[0].successful, Some(true));
     id
-}
-
-fn raw(json: &str) -> Box<RawValue> {
-    RawValue::from_string(json.to_owned()).unwrap()
 }
 
 fn events(msgs: &[Message]) -> Vec<(String, String)> {

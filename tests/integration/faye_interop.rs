@@ -7,9 +7,8 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use agentload::bayeux::{
-    BayeuxClient, ClientConfig, Delivery, ExchangeKind, ExchangeOutcome, Observer,
-};
+use crate::support::bayeux::Seen;
+use agentload::bayeux::{BayeuxClient, ClientConfig, Delivery, ExchangeOutcome};
 use agentload::http::{HttpClient, HttpSession};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use tokio_util::sync::CancellationToken;
@@ -120,24 +119,6 @@ impl Faye {
     }
 }
 
-#[derive(Default)]
-struct Seen {
-    connects: Mutex<Vec<ExchangeOutcome>>,
-    rehandshakes: Mutex<Vec<&'static str>>,
-}
-
-impl Observer for Seen {
-    fn exchange(&self, kind: ExchangeKind, _: Duration, outcome: ExchangeOutcome) {
-        if kind == ExchangeKind::Connect {
-            self.connects.lock().unwrap().push(outcome);
-        }
-    }
-    fn connect_gap(&self, _: Duration) {}
-    fn rehandshake(&self, reason: &'static str) {
-        self.rehandshakes.lock().unwrap().push(reason);
-    }
-}
-
 fn client(url: &str) -> (BayeuxClient, UnboundedReceiver<Delivery>, Arc<Seen>) {
     let http = HttpClient::new(&Default::default()).unwrap();
     let mut config = ClientConfig::new(url.parse().unwrap());
@@ -213,9 +194,7 @@ async fn faye_delivers_published_messages_and_latency_is_measured() {
     // One clock on one machine: latencies are real, non-negative durations.
     assert!(lat[0] > -1.0, "negative latency {}", lat[0]);
     let delivered: usize = seen
-        .connects
-        .lock()
-        .unwrap()
+        .connects()
         .iter()
         .map(|o| {
             if let ExchangeOutcome::Delivered(k) = o {
