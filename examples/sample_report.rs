@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use agentload::report::fixtures::example_run_info;
-use agentload::report::{RunAccumulator, RunResults, html, junit, markdown};
+use agentload::report::{IntervalAccumulator, RunResults, html, junit, markdown};
 
 const PROFILE: &str = r#"# The example profile (shown verbatim, escaped, in report.html).
 name = "smoke"
@@ -50,7 +50,7 @@ fn main() -> ExitCode {
             );
             r
         }
-        "empty" => RunAccumulator::new().finish(example_run_info()),
+        "empty" => IntervalAccumulator::new().finish(example_run_info()),
         other => {
             eprintln!("error: unknown variant {other:?}; use example, doubtful or empty");
             return ExitCode::from(2);

@@ -6,6 +6,8 @@
 //! `report` reads metrics snapshots, `sim` uses `bayeux` (server side) and
 //! `gws` (message shapes). See `ARCHITECTURE.md` in the design folder.
 
+#![warn(missing_docs)]
+
 pub mod agent;
 pub mod bayeux;
 pub mod cli;

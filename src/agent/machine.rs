@@ -20,7 +20,7 @@ use super::effect::{Action, Call, Done, Effect, Measurement};
 use super::ledger::OfferLedger;
 use super::marker::Marker;
 use super::notice::Notice;
-use super::settings::SharedRun;
+use super::settings::SharedSettings;
 use crate::gws::OperationName;
 use crate::gws::StatusCode as GwsStatus;
 use crate::gws::calls::CallError;
@@ -101,7 +101,7 @@ enum Stop {
 /// NotReady spells, its stop, and every deadline.
 #[derive(Debug)]
 pub struct Agent {
-    run: SharedRun,
+    run: SharedSettings,
     ledger: Arc<OfferLedger>,
     rng: SmallRng,
     interactions: HashMap<String, Held>,
@@ -123,7 +123,7 @@ pub struct Agent {
 impl Agent {
     /// Agent `index` (0-based in the profile's pool) of `run`; its random
     /// choices come from its own stream of the run's seed.
-    pub fn new(run: SharedRun, ledger: Arc<OfferLedger>, index: u32) -> Agent {
+    pub fn new(run: SharedSettings, ledger: Arc<OfferLedger>, index: u32) -> Agent {
         let seed = run.seed ^ (u64::from(index) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         Agent {
             run,

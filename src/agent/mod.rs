@@ -16,5 +16,5 @@ pub mod task;
 
 pub use ledger::OfferLedger;
 pub use observer::MetricsObserver;
-pub use settings::{RunContext, SharedRun};
+pub use settings::{AgentSettings, SharedSettings};
 pub use task::{AgentDeps, AgentExit, TOPICS, run_agent};

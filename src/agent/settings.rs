@@ -8,7 +8,7 @@ use crate::profile::{Agents, Behaviour, MessageModel};
 
 /// Everything shared by all agents of one run.
 #[derive(Debug)]
-pub struct RunContext {
+pub struct AgentSettings {
     /// The run id, stamped into every injected interaction's `userData`.
     pub run_id: String,
     /// `Instant` of the run start ...
@@ -31,7 +31,7 @@ pub struct RunContext {
     pub seed: u64,
 }
 
-impl RunContext {
+impl AgentSettings {
     /// The instant matching an intended creation time in µs since the epoch.
     pub fn instant_of_unix_us(&self, unix_us: u64) -> Instant {
         if unix_us >= self.start_unix_us {
@@ -45,4 +45,4 @@ impl RunContext {
 }
 
 /// A shared, read-only run context.
-pub type SharedRun = Arc<RunContext>;
+pub type SharedSettings = Arc<AgentSettings>;

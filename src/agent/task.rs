@@ -24,7 +24,7 @@ use super::effect::{Done, Effect, Measurement};
 use super::ledger::OfferLedger;
 use super::machine::Agent;
 use super::notice::each_notice;
-use super::settings::SharedRun;
+use super::settings::SharedSettings;
 use super::sink::Sink;
 use crate::bayeux::{BayeuxClient, ClientConfig, ClientError, Delivery, Observer};
 use crate::gws::calls::GwsCalls;
@@ -50,7 +50,7 @@ pub struct AgentDeps {
     /// Which injected interactions reached an agent.
     pub ledger: Arc<OfferLedger>,
     /// Run-wide settings.
-    pub run: SharedRun,
+    pub run: SharedSettings,
     /// Agents stopping at once. A run's end stops every agent together, and
     /// thousands of simultaneous NotReady, disconnect and EndContactCenterSession
     /// calls would open thousands of connections at once (past the open-file

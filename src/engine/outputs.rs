@@ -15,23 +15,23 @@ use crate::metrics::{IntervalSnapshot, Measure};
 use crate::progress::Progress;
 use crate::report::gate::Gate;
 use crate::report::live::LiveFiles;
-use crate::report::{IntervalSummary, RunAccumulator, RunInfo};
+use crate::report::{IntervalAccumulator, IntervalSummary, RunInfo};
 
 /// The interval sink of `agentload run`.
-pub struct RunOutputs {
+pub struct LiveOutputs {
     /// `None` once an append failed: the failure is reported once, the run
     /// goes on and the final outputs are still written.
     live: Option<LiveFiles>,
     progress: Progress,
     plan: Plan,
-    accumulator: RunAccumulator,
+    accumulator: IntervalAccumulator,
     warned_saturation: bool,
     /// Nominal interval length: shorter intervals (the last one, cut by the
     /// stop) are too short to judge the generator's health live.
     interval_ms: u64,
 }
 
-impl RunOutputs {
+impl LiveOutputs {
     /// Starts the incremental files in `dir` for the run `info`; keeps what
     /// `gates` need to be judged at the end.
     pub fn create(
@@ -40,19 +40,19 @@ impl RunOutputs {
         gates: &[Gate],
         plan: Plan,
         progress: Progress,
-    ) -> Result<RunOutputs, Error> {
-        Ok(RunOutputs {
+    ) -> Result<LiveOutputs, Error> {
+        Ok(LiveOutputs {
             live: Some(LiveFiles::create(dir, info)?),
             progress,
             plan,
-            accumulator: RunAccumulator::for_gates(gates),
+            accumulator: IntervalAccumulator::for_gates(gates),
             warned_saturation: false,
             interval_ms: info.interval_ms,
         })
     }
 
     /// Ends the live view and hands over everything kept.
-    pub fn finish(mut self) -> RunAccumulator {
+    pub fn finish(mut self) -> IntervalAccumulator {
         self.progress.finish();
         self.accumulator
     }
@@ -61,7 +61,7 @@ impl RunOutputs {
 /// The live view needs an interval's figures, not its encoded histograms.
 const NO_HISTOGRAMS: [bool; Measure::ALL.len()] = [false; Measure::ALL.len()];
 
-impl IntervalSink for RunOutputs {
+impl IntervalSink for LiveOutputs {
     fn interval(&mut self, snapshot: IntervalSnapshot) {
         self.accumulator.add(&snapshot);
         // The live view goes on even when the interval files cannot.
@@ -113,7 +113,7 @@ mod tests {
         let info = example_run_info(); // 1 s intervals
         let quiet = Progress::new(Mode::Quiet, Duration::from_secs(12), 30, false);
         let plan = Plan::from_profile(&profile);
-        let mut outputs = RunOutputs::create(&dir, &info, &[], plan, quiet).unwrap();
+        let mut outputs = LiveOutputs::create(&dir, &info, &[], plan, quiet).unwrap();
         // The stop's short last interval, full of logouts: no warning.
         outputs.interval(lagging(0, Duration::from_millis(200)));
         assert!(!outputs.warned_saturation);

@@ -16,7 +16,7 @@ use crate::units::format_duration;
 
 /// One stretch of time an agent is logged in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Session {
+pub struct LoginSpan {
     /// Agent index within the pool (0-based; the username uses `agents.first + agent`).
     pub agent: u32,
     /// When the agent starts logging in, from the run start (after the handshake-rate spreading).
@@ -51,7 +51,7 @@ struct Span {
 pub struct Plan {
     spans: Vec<Span>,
     max_handshakes_per_second: f64,
-    sessions: Vec<Session>,
+    login_spans: Vec<LoginSpan>,
     skipped: u32,
     drain: Duration,
 }
@@ -84,7 +84,7 @@ impl Plan {
         let mut plan = Plan {
             spans,
             max_handshakes_per_second: ramp.max_handshakes_per_second,
-            sessions: Vec::new(),
+            login_spans: Vec::new(),
             skipped: 0,
             drain,
         };
@@ -92,11 +92,11 @@ impl Plan {
         plan
     }
 
-    /// Builds the sessions: ideal starts/stops from the stages, then starts
+    /// Builds the login_spans: ideal starts/stops from the stages, then starts
     /// spread to respect the handshake rate.
     fn schedule(&mut self) {
-        let mut ideal: Vec<Session> = Vec::new();
-        // Indices into `ideal` of the running sessions, lowest agent first.
+        let mut ideal: Vec<LoginSpan> = Vec::new();
+        // Indices into `ideal` of the running login_spans, lowest agent first.
         let mut open: Vec<usize> = Vec::new();
         // Whether each ideal session's login belongs to a stampede stage.
         let mut herd: Vec<bool> = Vec::new();
@@ -112,7 +112,7 @@ impl Plan {
                     };
                     open.push(ideal.len());
                     herd.push(span.stampede);
-                    ideal.push(Session {
+                    ideal.push(LoginSpan {
                         agent: span.from + k,
                         start: at,
                         wanted: at,
@@ -137,7 +137,7 @@ impl Plan {
         let gap = Duration::try_from_secs_f64(1.0 / self.max_handshakes_per_second)
             .unwrap_or(Duration::MAX);
         let mut next_free = Duration::ZERO;
-        let mut sessions = Vec::with_capacity(ideal.len());
+        let mut login_spans = Vec::with_capacity(ideal.len());
         for (mut s, stampede) in ideal.into_iter().zip(herd) {
             // A stampede ignores the rate, and later logins queue behind it.
             s.start = if stampede {
@@ -151,20 +151,20 @@ impl Plan {
                 continue;
             }
             next_free = next_free.max(s.start.saturating_add(gap));
-            sessions.push(s);
+            login_spans.push(s);
         }
-        self.sessions = sessions;
+        self.login_spans = login_spans;
     }
 
     /// Every session, in start order.
-    pub fn sessions(&self) -> &[Session] {
-        &self.sessions
+    pub fn login_spans(&self) -> &[LoginSpan] {
+        &self.login_spans
     }
 
     /// `(agent, instant)` of every start, in time order. An agent stopped by a
     /// ramp-down and needed again later starts again.
     pub fn agent_starts(&self) -> impl Iterator<Item = (u32, Duration)> + '_ {
-        self.sessions.iter().map(|s| (s.agent, s.start))
+        self.login_spans.iter().map(|s| (s.agent, s.start))
     }
 
     /// `(agent, instant)` of every ramp-down stop, in time order (most
@@ -172,7 +172,7 @@ impl Plan {
     /// the end are stopped by the engine after the drain and are not listed.
     pub fn agent_stops(&self) -> impl Iterator<Item = (u32, Duration)> + use<> {
         let mut stops: Vec<(u32, Duration)> = self
-            .sessions
+            .login_spans
             .iter()
             .filter_map(|s| s.stop.map(|t| (s.agent, t)))
             .collect();
@@ -217,7 +217,7 @@ impl Plan {
     /// Agents actually scheduled to be running at `t` (after spreading).
     pub fn running_at(&self, t: Duration) -> u32 {
         let n = self
-            .sessions
+            .login_spans
             .iter()
             .filter(|s| s.start <= t && s.stop.is_none_or(|stop| t < stop))
             .count();
@@ -246,7 +246,7 @@ impl Plan {
 
     /// The longest delay the handshake-rate limit put on any login.
     pub fn ramp_lag(&self) -> Duration {
-        self.sessions
+        self.login_spans
             .iter()
             .map(|s| s.start - s.wanted)
             .max()
@@ -320,8 +320,8 @@ impl Plan {
         const BARS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
         let total = self.total();
         let peak = self.peak().max(1);
-        let mut starts: Vec<Duration> = self.sessions.iter().map(|s| s.start).collect();
-        let mut stops: Vec<Duration> = self.sessions.iter().filter_map(|s| s.stop).collect();
+        let mut starts: Vec<Duration> = self.login_spans.iter().map(|s| s.start).collect();
+        let mut stops: Vec<Duration> = self.login_spans.iter().filter_map(|s| s.stop).collect();
         starts.sort_unstable();
         stops.sort_unstable();
         (0..width.max(1))

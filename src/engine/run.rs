@@ -14,7 +14,7 @@ use super::arrivals::Arrivals;
 use super::injector::{Injector, Media};
 use super::plan::{Event, Plan};
 use super::signals::StopSignals;
-use crate::agent::{self, AgentDeps, AgentExit, MetricsObserver, OfferLedger, RunContext};
+use crate::agent::{self, AgentDeps, AgentExit, AgentSettings, MetricsObserver, OfferLedger};
 use crate::bayeux::ClientConfig;
 use crate::gws::calls::{GwsCalls, GwsEndpoints};
 use crate::http::HttpClient;
@@ -37,7 +37,7 @@ pub trait IntervalSink: Send + 'static {
 }
 
 /// What the engine needs besides the profile.
-pub struct RunSetup {
+pub struct Launch {
     /// Base URL of the GWS deployment (or of the embedded simulator).
     pub target: String,
     /// Base URL of the GMS-style injection API (often the same host).
@@ -53,7 +53,7 @@ pub struct RunSetup {
 }
 
 /// What a finished (or interrupted) run measured.
-pub struct RunRecord<S> {
+pub struct Execution<S> {
     /// The sink, holding whatever it kept of the intervals.
     pub sink: S,
     /// When the run started (UTC).
@@ -74,10 +74,10 @@ const SETTLE_INJECTIONS: Duration = Duration::from_secs(5);
 /// settle the injections and count the lost interactions.
 pub async fn execute<S: IntervalSink>(
     profile: &Profile,
-    setup: RunSetup,
+    setup: Launch,
     metrics: Arc<Metrics>,
     sink: S,
-) -> RunRecord<S> {
+) -> Execution<S> {
     let origin = Origin::now();
     let plan = Plan::from_profile(profile);
     let interval = profile.report.interval.0.max(Duration::from_millis(100));
@@ -141,7 +141,7 @@ impl<S: IntervalSink> CollectorTask<S> {
     }
 
     /// Takes the last snapshot and returns the run's record with the sink.
-    async fn finish(self, origin: Origin, interrupted: bool, agents: u32) -> RunRecord<S> {
+    async fn finish(self, origin: Origin, interrupted: bool, agents: u32) -> Execution<S> {
         self.stop.cancel();
         let sink = match self.task.await {
             Ok(sink) => sink,
@@ -149,7 +149,7 @@ impl<S: IntervalSink> CollectorTask<S> {
             // a bug that must not be hidden.
             Err(e) => std::panic::resume_unwind(e.into_panic()),
         };
-        RunRecord {
+        Execution {
             sink,
             started: origin.wall,
             elapsed: origin.instant.elapsed(),
@@ -179,12 +179,12 @@ impl Schedules {
 /// notifications path does not make a URL.
 fn agent_deps(
     profile: &Profile,
-    setup: &RunSetup,
+    setup: &Launch,
     metrics: &Arc<Metrics>,
     origin: Origin,
     ledger: Arc<OfferLedger>,
 ) -> Option<Arc<AgentDeps>> {
-    let run = Arc::new(RunContext {
+    let run = Arc::new(AgentSettings {
         run_id: setup.run_id.clone(),
         start: origin.instant,
         start_unix_us: origin.unix_us,
@@ -232,7 +232,7 @@ struct Injection {
 impl Injection {
     fn start(
         profile: &Profile,
-        setup: &RunSetup,
+        setup: &Launch,
         origin: Origin,
         metrics: &Arc<Metrics>,
         schedules: Schedules,

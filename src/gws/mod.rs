@@ -15,7 +15,7 @@ pub mod paths;
 pub mod status;
 
 pub use channel::MediaChannel;
-pub use model::Model;
+pub use model::MessageModel;
 pub use notification::{
     CHANNELS_TOPIC, ChannelNotice, ChannelState, ChannelStateChangeMessageV2, ChatNotification,
     EmailObject, INTERACTIONS_TOPIC, InteractionNotice, InteractionState, InteractionStateMessage,

@@ -7,7 +7,7 @@ use super::operation::OperationName;
 /// Which GWS message model a deployment speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Model {
+pub enum MessageModel {
     /// 8.5.0: `/v2/me/interactions`, finish with `StopProcessing`.
     #[default]
     #[serde(rename = "8.5.0")]
@@ -17,28 +17,28 @@ pub enum Model {
     V851,
 }
 
-impl std::fmt::Display for Model {
+impl std::fmt::Display for MessageModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Model::V850 => "8.5.0",
-            Model::V851 => "8.5.1",
+            MessageModel::V850 => "8.5.0",
+            MessageModel::V851 => "8.5.1",
         })
     }
 }
 
-impl Model {
+impl MessageModel {
     /// The operation that finishes an accepted interaction.
     pub fn finish_operation(self) -> OperationName {
         match self {
-            Model::V850 => OperationName::StopProcessing,
-            Model::V851 => OperationName::Complete,
+            MessageModel::V850 => OperationName::StopProcessing,
+            MessageModel::V851 => OperationName::Complete,
         }
     }
 
     /// Picks the model from `GET /api/v2/diagnostics/version`'s `version`
     /// (`8.5.000.xx` -> 8.5.0, `8.5.1xx.xx` -> 8.5.1). Later versions use the
     /// split emails/chats model, which this type does not cover: `None`.
-    pub fn from_version(version: &str) -> Option<Model> {
+    pub fn from_version(version: &str) -> Option<MessageModel> {
         let mut parts = version.split('.');
         let (major, minor, patch) = (parts.next()?, parts.next()?, parts.next()?);
         if major != "8" || minor != "5" {
@@ -46,8 +46,8 @@ impl Model {
         }
         let patch: u32 = patch.parse().ok()?;
         match patch {
-            0..=99 => Some(Model::V850),
-            100..=199 => Some(Model::V851),
+            0..=99 => Some(MessageModel::V850),
+            100..=199 => Some(MessageModel::V851),
             _ => None,
         }
     }
@@ -59,10 +59,19 @@ mod tests {
 
     #[test]
     fn version_selects_the_model() {
-        assert_eq!(Model::from_version("8.5.000.62"), Some(Model::V850));
-        assert_eq!(Model::from_version("8.5.101.20"), Some(Model::V851));
-        assert_eq!(Model::from_version("8.5.200.50"), None);
-        assert_eq!(Model::from_version("garbage"), None);
-        assert_eq!(Model::V851.finish_operation(), OperationName::Complete);
+        assert_eq!(
+            MessageModel::from_version("8.5.000.62"),
+            Some(MessageModel::V850)
+        );
+        assert_eq!(
+            MessageModel::from_version("8.5.101.20"),
+            Some(MessageModel::V851)
+        );
+        assert_eq!(MessageModel::from_version("8.5.200.50"), None);
+        assert_eq!(MessageModel::from_version("garbage"), None);
+        assert_eq!(
+            MessageModel::V851.finish_operation(),
+            OperationName::Complete
+        );
     }
 }

@@ -88,7 +88,7 @@ pub enum Csrf {
 
 /// The GWS message model the target speaks: the gws module's own type, so a
 /// profile's `"8.5.0"`/`"8.5.1"` means exactly what the client code does with it.
-pub use crate::gws::Model as MessageModel;
+pub use crate::gws::MessageModel;
 
 impl std::fmt::Display for Csrf {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -10,7 +10,7 @@ use crate::metrics::histogram::new_histogram_set;
 use crate::metrics::{Counter, Gauge, GeneratorHealth, IntervalSnapshot, Measure};
 
 use super::gate;
-use super::model::{BaselineComparison, ComparisonRow, RunAccumulator, RunInfo, RunResults};
+use super::model::{BaselineComparison, ComparisonRow, IntervalAccumulator, RunInfo, RunResults};
 
 /// Start of the example run: 2026-11-24T14:00:00.000Z.
 pub const EXAMPLE_START_UNIX_MS: u64 = 1_795_528_800_000;
@@ -135,7 +135,7 @@ pub const EXAMPLE_GATES: [&str; 2] = [
 /// Example results with verdicts: one gate passes, one fails (in a window),
 /// and a baseline comparison that passes; `passed` is false.
 pub fn example() -> RunResults {
-    let mut acc = RunAccumulator::new();
+    let mut acc = IntervalAccumulator::new();
     for s in example_snapshots() {
         acc.add(&s);
     }

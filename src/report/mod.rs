@@ -5,11 +5,11 @@
 //! During a run the engine appends every interval to `timeseries.csv` and
 //! `histograms.hlog` through [`live::LiveFiles`] (flushed, so a killed run
 //! keeps what it measured), feeds the same snapshots to a
-//! [`RunAccumulator`], judges the gates, then calls [`write_final`]:
+//! [`IntervalAccumulator`], judges the gates, then calls [`write_final`]:
 //!
 //! ```
 //! use agentload::metrics::{Cause, Counter, ErrorKind, Measure, Metrics, Step};
-//! use agentload::report::{self, gate, live::LiveFiles, RunAccumulator, RunInfo};
+//! use agentload::report::{self, gate, live::LiveFiles, IntervalAccumulator, RunInfo};
 //! # fn main() -> Result<(), agentload::error::Error> {
 //! # let dir = std::env::temp_dir().join(format!("agentload-doc-{}", std::process::id()));
 //! let metrics = Metrics::new();
@@ -17,7 +17,7 @@
 //! let info = RunInfo::new("run-1", "smoke", "http://127.0.0.1:8080",
 //!     metrics.started_unix_ms(), 0, 200, 1000);
 //! let mut live = LiveFiles::create(&dir, &info)?;
-//! let mut acc = RunAccumulator::for_gates(&gates);
+//! let mut acc = IntervalAccumulator::for_gates(&gates);
 //!
 //! // Agents, from any thread:
 //! metrics.record_micros(Measure::InviteDelivery, 12_000);
@@ -68,7 +68,7 @@ use crate::error::Error;
 pub use export::Export;
 pub use model::{
     BaselineComparison, ComparisonRow, Drift, FailedWindow, GateResult, GeneratorSummary,
-    IntervalSummary, Percentiles, RunAccumulator, RunInfo, RunResults,
+    IntervalAccumulator, IntervalSummary, Percentiles, RunInfo, RunResults,
 };
 pub use rebuild::rebuild;
 
@@ -91,7 +91,7 @@ pub const LIVE_FILES: [&str; 2] = [timeseries::FILE_NAME, hlog::FILE_NAME];
 
 /// Writes every output of [`WRITERS`] into `dir` (created when missing):
 /// for `agentload report` and for results that kept every interval's
-/// histograms ([`RunAccumulator::new`]). Each file is written to a
+/// histograms ([`IntervalAccumulator::new`]). Each file is written to a
 /// temporary name first and renamed, so a reader never sees half a file.
 pub fn write_all(dir: &Path, results: &RunResults) -> Result<(), Error> {
     write_some(dir, results, |_| true)
@@ -99,7 +99,7 @@ pub fn write_all(dir: &Path, results: &RunResults) -> Result<(), Error> {
 
 /// At the end of a run whose intervals went to [`live::LiveFiles`]: writes
 /// every output except [`LIVE_FILES`], which are already complete (the
-/// results of a [`RunAccumulator::for_gates`] do not hold every histogram
+/// results of a [`IntervalAccumulator::for_gates`] do not hold every histogram
 /// needed to write them again).
 pub fn write_final(dir: &Path, results: &RunResults) -> Result<(), Error> {
     write_some(dir, results, |name| !LIVE_FILES.contains(&name))

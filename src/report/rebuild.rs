@@ -11,7 +11,7 @@ use crate::error::Error;
 use super::gate::{self, Gate};
 use super::hlog::{self, HlogContents};
 use super::json::{self, Summary};
-use super::model::{RunAccumulator, RunInfo, RunResults};
+use super::model::{IntervalAccumulator, RunInfo, RunResults};
 
 fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, Error> {
     match std::fs::read(path) {
@@ -79,7 +79,7 @@ fn from_summary_alone(s: &Summary) -> RunResults {
 /// The results rebuilt from the log's intervals, settled with the summary
 /// when there is one.
 fn from_log(summary: Option<&Summary>, log: HlogContents) -> RunResults {
-    let mut acc = RunAccumulator::new();
+    let mut acc = IntervalAccumulator::new();
     for i in log.intervals {
         acc.add_summary(i);
     }
@@ -162,7 +162,7 @@ fn gates_to_judge(
     Ok(gates)
 }
 
-fn run_info_from_log(start_unix_ms: Option<u64>, acc: &RunAccumulator) -> RunInfo {
+fn run_info_from_log(start_unix_ms: Option<u64>, acc: &IntervalAccumulator) -> RunInfo {
     let (duration_ms, interval_ms, first_start) = acc.span();
     let start = start_unix_ms.or(first_start).unwrap_or(0);
     RunInfo::new(

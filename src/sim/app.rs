@@ -13,10 +13,10 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::{Sessions, Users};
 use super::config::SimulatorConfig;
-use super::engine::Engine;
 use super::middleware::{gws_auth, pauses, rest_faults};
 use super::notifications::AgentSessions;
 use super::routing::{Counts, RoutingRules};
+use super::switchboard::Switchboard;
 use super::{inject, notifications, reply, rest};
 use crate::bayeux::server::{BayeuxServer, ServerConfig};
 use crate::gws::StatusCode;
@@ -32,8 +32,8 @@ pub struct App {
     pub users: Arc<Users>,
     /// Live HTTP sessions.
     pub sessions: Sessions,
-    /// The routing engine.
-    pub engine: Arc<Engine>,
+    /// The routing switchboard.
+    pub switchboard: Arc<Switchboard>,
     /// The Bayeux server behind `/api/v2/notifications`.
     pub bayeux: BayeuxServer,
     /// Largest request body.
@@ -91,14 +91,14 @@ impl App {
             capacity: [config.capacity.email, config.capacity.chat],
             routing_delay: config.routing_delay,
         };
-        let engine = Engine::new(
+        let switchboard = Switchboard::new(
             config.users,
             rules,
             config.invite_timeout.0,
             config.faults.delivery_latency,
         );
         let listener = Arc::new(AgentSessions {
-            engine: Arc::downgrade(&engine),
+            switchboard: Arc::downgrade(&switchboard),
             users: users.clone(),
         });
         let bayeux = BayeuxServer::new(
@@ -110,12 +110,12 @@ impl App {
             },
             listener,
         );
-        engine.set_notifier(Arc::new(bayeux.clone()));
+        switchboard.set_notifier(Arc::new(bayeux.clone()));
         Arc::new(App {
             config,
             users,
             sessions: Sessions::default(),
-            engine,
+            switchboard,
             bayeux,
             max_body_bytes: MAX_BODY_BYTES,
             started: Instant::now(),
@@ -126,11 +126,11 @@ impl App {
     pub fn stats(&self) -> SimStats {
         let b = self.bayeux.stats();
         SimStats {
-            counts: self.engine.counts(),
+            counts: self.switchboard.counts(),
             held_connects: b.held_connects as u64,
             bayeux_sessions: b.sessions as u64,
             http_sessions: self.sessions.len() as u64,
-            undelivered: self.engine.undelivered(),
+            undelivered: self.switchboard.undelivered(),
         }
     }
 }

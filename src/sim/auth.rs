@@ -75,7 +75,7 @@ pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 
 /// A server-side HTTP session.
 #[derive(Debug, Clone)]
-pub struct HttpSession {
+pub struct WebSession {
     /// The agent it belongs to.
     pub agent: u32,
     /// The CSRF token handed out for it.
@@ -97,7 +97,7 @@ pub const SESSIONS_PER_AGENT: usize = 4;
 
 #[derive(Default)]
 struct SessionMap {
-    by_id: HashMap<Arc<str>, HttpSession>,
+    by_id: HashMap<Arc<str>, WebSession>,
     by_agent: HashMap<u32, std::collections::VecDeque<Arc<str>>>,
 }
 
@@ -117,7 +117,7 @@ pub(super) fn random_hex(bytes: usize) -> String {
 impl Sessions {
     /// The caller's session when its cookie names a live one of the same
     /// agent; otherwise a new one (second value true).
-    pub fn resolve(&self, agent: u32, cookie_id: Option<&str>) -> (Arc<str>, HttpSession, bool) {
+    pub fn resolve(&self, agent: u32, cookie_id: Option<&str>) -> (Arc<str>, WebSession, bool) {
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((k, s)) = cookie_id.and_then(|id| map.by_id.get_key_value(id))
             && s.agent == agent
@@ -125,7 +125,7 @@ impl Sessions {
             return (k.clone(), s.clone(), false);
         }
         let id: Arc<str> = Arc::from(random_hex(16));
-        let session = HttpSession {
+        let session = WebSession {
             agent,
             csrf: Arc::from(random_hex(16)),
         };

@@ -55,7 +55,7 @@ pub async fn email(
     });
     let ud = user_data(&fields);
     let id = app
-        .engine
+        .switchboard
         .with(|r, fx| r.inject(MediaChannel::Email, content, &ud, fx));
     reply::ok_with(json!({ "interactionId": &*id }))
 }
@@ -93,7 +93,7 @@ pub async fn chat(
         ud.push(("Subject".to_string(), subject.to_string()));
     }
     let id = app
-        .engine
+        .switchboard
         .with(|r, fx| r.inject(MediaChannel::Chat, Content::Chat(session), &ud, fx));
     reply::ok_with(json!({
         "interactionId": &*id, "chatId": &*id, "userId": customer_user_id,
@@ -135,7 +135,7 @@ pub async fn chat_disconnect(
 /// as GMS does.
 fn customer_event(app: &App, chat_id: String, key: &str, text: Option<&str>) -> Response {
     match app
-        .engine
+        .switchboard
         .with(|r, fx| r.customer_event(&chat_id, key, text, fx))
     {
         Ok(()) => reply::ok_with(json!({ "chatId": chat_id, "chatEnded": text.is_none() })),
@@ -163,7 +163,7 @@ pub async fn chat_refresh(
 
 /// The customer's view of the transcript from `from` (0-based), as GMS words it.
 fn transcript(app: &App, chat_id: &str, key: &str, from: usize) -> Response {
-    match app.engine.read(|r| r.transcript(chat_id, key, from)) {
+    match app.switchboard.read(|r| r.transcript(chat_id, key, from)) {
         Ok((events, ended, _)) => {
             let next = from + events.len() + 1;
             let messages: Vec<_> = events

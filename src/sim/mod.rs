@@ -1,5 +1,5 @@
 //! The embedded GWS v2 simulator: REST routes, the Bayeux endpoint, the
-//! routing engine, GMS-style injection and faults.
+//! routing switchboard, GMS-style injection and faults.
 //!
 //! Start it with [`Simulator::start`] on a runtime you own, or with
 //! [`spawn_on_own_runtime`] for a dedicated one (what `agentload run` does).
@@ -22,7 +22,6 @@ pub mod app;
 pub mod auth;
 pub mod chat;
 pub mod config;
-pub mod engine;
 pub mod inject;
 pub mod interaction;
 mod middleware;
@@ -32,10 +31,11 @@ pub mod reply;
 pub mod rest;
 pub mod routing;
 pub mod server;
+pub mod switchboard;
 pub mod tls;
 
 pub use config::SimulatorConfig;
-pub use process::SimProcess;
+pub use process::SimChild;
 pub use server::{
-    RunningSim, SimHandle, SimStats, Simulator, spawn_on_own_runtime, spawn_on_own_runtime_with,
+    SimStats, SimTask, SimThread, Simulator, spawn_on_own_runtime, spawn_on_own_runtime_with,
 };

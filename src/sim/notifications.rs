@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 
 use super::app::App;
 use super::auth::{Caller, Users};
-use super::engine::{Engine, Notifier};
+use super::switchboard::{Notifier, Switchboard};
 use crate::bayeux::server::{
     BayeuxServer, CloseReason, RequestContext, SessionListener, browser_cookie,
 };
@@ -28,26 +28,26 @@ impl Notifier for BayeuxServer {
 
 /// Binds Bayeux sessions to agents: the principal is the agent's user name.
 pub struct AgentSessions {
-    /// The engine (weak: the Bayeux server, which holds this, lives inside the app).
-    pub engine: Weak<Engine>,
+    /// The switchboard (weak: the Bayeux server, which holds this, lives inside the app).
+    pub switchboard: Weak<Switchboard>,
     /// The user directory.
     pub users: Arc<Users>,
 }
 
 impl SessionListener for AgentSessions {
     fn opened(&self, client_id: &str, principal: Option<&Arc<str>>) {
-        let (Some(engine), Some(agent)) = (
-            self.engine.upgrade(),
+        let (Some(switchboard), Some(agent)) = (
+            self.switchboard.upgrade(),
             principal.and_then(|p| self.users.index_of(p)),
         ) else {
             return;
         };
-        engine.with(|r, _| r.client_opened(agent, client_id));
+        switchboard.with(|r, _| r.client_opened(agent, client_id));
     }
 
     fn closed(&self, client_id: &str, principal: Option<&Arc<str>>, reason: CloseReason) {
-        let (Some(engine), Some(agent)) = (
-            self.engine.upgrade(),
+        let (Some(switchboard), Some(agent)) = (
+            self.switchboard.upgrade(),
             principal.and_then(|p| self.users.index_of(p)),
         ) else {
             return;
@@ -56,7 +56,7 @@ impl SessionListener for AgentSessions {
         // interactions go back to the queue. A disconnect or a forgotten
         // session (fault) only drops the Bayeux session; the agent re-handshakes.
         let expired = reason == CloseReason::Expired;
-        engine.with(|r, fx| r.client_closed(agent, client_id, expired, fx));
+        switchboard.with(|r, fx| r.client_closed(agent, client_id, expired, fx));
     }
 }
 

@@ -27,20 +27,20 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long it may take to stop once told to.
 const STOP_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// A running simulator child process. Dropping it without [`SimProcess::stop`]
+/// A running simulator child process. Dropping it without [`SimChild::stop`]
 /// kills the child.
 #[derive(Debug)]
-pub struct SimProcess {
+pub struct SimChild {
     child: Child,
     stdin: Option<ChildStdin>,
     lines: Receiver<std::io::Result<String>>,
     url: String,
 }
 
-impl SimProcess {
+impl SimChild {
     /// Starts `agentload serve --supervised` on 127.0.0.1 (a free port) with
     /// `config`, and waits until it listens.
-    pub fn spawn(config: &SimulatorConfig) -> Result<SimProcess, Error> {
+    pub fn spawn(config: &SimulatorConfig) -> Result<SimChild, Error> {
         let exe = std::env::current_exe().map_err(|e| {
             Error::run(format!(
                 "cannot find the agentload executable to start the simulator process: {e}"
@@ -77,7 +77,7 @@ impl SimProcess {
             })
             .map_err(|e| Error::run(format!("cannot start a thread: {e}")))?;
         // From here on, an early return drops (and so kills) the child.
-        let mut process = SimProcess {
+        let mut process = SimChild {
             child,
             stdin: Some(stdin),
             lines,
@@ -154,7 +154,7 @@ impl SimProcess {
     }
 }
 
-impl Drop for SimProcess {
+impl Drop for SimChild {
     /// A child still running here was not stopped cleanly: kill it rather
     /// than leave a server behind.
     fn drop(&mut self) {

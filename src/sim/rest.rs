@@ -50,7 +50,7 @@ pub async fn me(State(app): State<Arc<App>>, Extension(caller): Extension<Caller
         .map(|n| n.to_string())
         .unwrap_or_default();
     let logged_in = app
-        .engine
+        .switchboard
         .read(|r| r.agent_view(caller.agent))
         .is_some_and(|v| v.0);
     reply::ok_with(json!({
@@ -90,7 +90,7 @@ pub async fn me_operation(
                     unknown.push(ch.to_string());
                 }
             }
-            if let Err(r) = app.engine.with(|r, _| r.start_session(caller.agent)) {
+            if let Err(r) = app.switchboard.with(|r, _| r.start_session(caller.agent)) {
                 return reply::refusal(r);
             }
             if unknown.is_empty() {
@@ -103,7 +103,8 @@ pub async fn me_operation(
             }
         }
         OperationName::EndContactCenterSession => {
-            app.engine.with(|r, fx| r.end_session(caller.agent, fx));
+            app.switchboard
+                .with(|r, fx| r.end_session(caller.agent, fx));
             app.sessions.end(&caller.session_id);
             reply::ok()
         }
@@ -134,7 +135,7 @@ pub async fn channel_operation(
         other => return unsupported(other, "a channel"),
     };
     match app
-        .engine
+        .switchboard
         .with(|r, fx| r.set_ready(caller.agent, channel, ready, fx))
     {
         Ok(()) => reply::ok(),
@@ -147,7 +148,7 @@ pub async fn channels(
     State(app): State<Arc<App>>,
     Extension(caller): Extension<Caller>,
 ) -> Response {
-    let view = app.engine.read(|r| r.agent_view(caller.agent));
+    let view = app.switchboard.read(|r| r.agent_view(caller.agent));
     let channels: Vec<_> = match view {
         Some((true, ready)) => ready
             .iter()
@@ -171,7 +172,7 @@ pub async fn interactions(
     State(app): State<Arc<App>>,
     Extension(caller): Extension<Caller>,
 ) -> Response {
-    let list = app.engine.read(|r| {
+    let list = app.switchboard.read(|r| {
         r.holding(caller.agent)
             .iter()
             .filter_map(|id| r.interaction(id))
@@ -203,22 +204,23 @@ pub async fn interaction_operation(
     let result = match op {
         OperationName::Accept => {
             let nickname = req.nickname.as_deref();
-            app.engine.with(|r, fx| r.accept(agent, &id, nickname, fx))
+            app.switchboard
+                .with(|r, fx| r.accept(agent, &id, nickname, fx))
         }
-        OperationName::Reject => app.engine.with(|r, fx| r.reject(agent, &id, fx)),
+        OperationName::Reject => app.switchboard.with(|r, fx| r.reject(agent, &id, fx)),
         OperationName::StopProcessing | OperationName::Complete => {
-            app.engine.with(|r, fx| r.finish(agent, &id, fx))
+            app.switchboard.with(|r, fx| r.finish(agent, &id, fx))
         }
         OperationName::PlaceInQueue => {
             let queue = req.queue_name.as_deref();
-            app.engine
+            app.switchboard
                 .with(|r, fx| r.place_in_queue(agent, &id, queue, fx))
         }
         OperationName::SendMessage => {
             let Some(text) = req.text.as_deref() else {
                 return reply::status(StatusCode::MISSING_PARAMETER, "SendMessage needs \"text\"");
             };
-            app.engine
+            app.switchboard
                 .with(|r, fx| r.agent_message(agent, &id, text, fx))
         }
         other => return unsupported(other, "an interaction"),

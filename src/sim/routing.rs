@@ -1,7 +1,7 @@
 //! The routing state machine: agents, per-channel queues, offers and their
 //! outcomes. Plain data and functions: every operation mutates the state and
 //! pushes [`Effect`]s (notifications to send, timers to start) that the
-//! [`engine`](super::engine) carries out. This keeps the rules testable
+//! [`switchboard`](super::switchboard) carries out. This keeps the rules testable
 //! without a network or a clock.
 
 use std::collections::{HashMap, VecDeque};
@@ -21,7 +21,7 @@ use crate::gws::{
 /// Channels that are routed (voice readiness is accepted, no calls are made).
 const ROUTED: [MediaChannel; 2] = [MediaChannel::Email, MediaChannel::Chat];
 
-/// Something the engine must do after an operation.
+/// Something the switchboard must do after an operation.
 #[derive(Debug)]
 pub enum Effect {
     /// Send `data` on `topic` to every Bayeux session of `agent`.

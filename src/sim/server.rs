@@ -20,7 +20,7 @@ pub struct Simulator;
 
 impl Simulator {
     /// Serves `config` on `listener` (already bound) until the handle is shut down.
-    pub async fn start(config: SimulatorConfig, listener: TcpListener) -> Result<SimHandle, Error> {
+    pub async fn start(config: SimulatorConfig, listener: TcpListener) -> Result<SimTask, Error> {
         Simulator::start_with_tls(config, listener, None).await
     }
 
@@ -30,7 +30,7 @@ impl Simulator {
         config: SimulatorConfig,
         listener: TcpListener,
         tls: Option<TlsAcceptor>,
-    ) -> Result<SimHandle, Error> {
+    ) -> Result<SimTask, Error> {
         let addr = listener.local_addr().map_err(|e| {
             Error::run(format!(
                 "cannot read the simulator's listening address: {e}"
@@ -42,7 +42,7 @@ impl Simulator {
         let stopped = stop.clone();
         let scheme = if tls.is_some() { "https" } else { "http" };
         let task = tokio::spawn(accept_loop(listener, routes, tls, stopped));
-        Ok(SimHandle {
+        Ok(SimTask {
             addr,
             scheme,
             app,
@@ -130,7 +130,7 @@ where
 }
 
 /// A running simulator on the caller's runtime.
-pub struct SimHandle {
+pub struct SimTask {
     addr: SocketAddr,
     scheme: &'static str,
     app: Arc<App>,
@@ -138,7 +138,7 @@ pub struct SimHandle {
     task: tokio::task::JoinHandle<()>,
 }
 
-impl SimHandle {
+impl SimTask {
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
@@ -169,7 +169,7 @@ impl SimHandle {
 
 /// A simulator on its own multi-thread runtime in its own thread
 /// (so it shares cores with the load generator but not a scheduler).
-pub struct RunningSim {
+pub struct SimThread {
     url: String,
     addr: SocketAddr,
     app: Arc<App>,
@@ -180,10 +180,7 @@ pub struct RunningSim {
 /// Starts the simulator on a dedicated runtime bound to `addr` (port 0 picks
 /// a free one), with half the machine's cores as workers (at least one): the
 /// load generator in the same process keeps the rest.
-pub fn spawn_on_own_runtime(
-    config: SimulatorConfig,
-    addr: SocketAddr,
-) -> Result<RunningSim, Error> {
+pub fn spawn_on_own_runtime(config: SimulatorConfig, addr: SocketAddr) -> Result<SimThread, Error> {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     spawn_on_own_runtime_with(config, addr, (cores / 2).max(1))
 }
@@ -193,7 +190,7 @@ pub fn spawn_on_own_runtime_with(
     config: SimulatorConfig,
     addr: SocketAddr,
     worker_threads: usize,
-) -> Result<RunningSim, Error> {
+) -> Result<SimThread, Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(worker_threads.max(1))
         .thread_name("agentload-sim")
@@ -222,7 +219,7 @@ pub fn spawn_on_own_runtime_with(
             runtime.shutdown_timeout(Duration::from_millis(200));
         })
         .map_err(|e| Error::run(format!("cannot start the simulator's thread: {e}")))?;
-    Ok(RunningSim {
+    Ok(SimThread {
         url,
         addr: bound,
         app,
@@ -231,7 +228,7 @@ pub fn spawn_on_own_runtime_with(
     })
 }
 
-impl RunningSim {
+impl SimThread {
     /// `http://ADDR`.
     pub fn url(&self) -> &str {
         &self.url
@@ -257,7 +254,7 @@ impl RunningSim {
     }
 }
 
-impl Drop for RunningSim {
+impl Drop for SimThread {
     fn drop(&mut self) {
         self.stop.cancel();
     }

@@ -3,7 +3,7 @@
 
 use agentload::metrics::Measure;
 use agentload::report::fixtures::{example, example_run_info};
-use agentload::report::{GateResult, RunAccumulator, RunResults, html};
+use agentload::report::{GateResult, IntervalAccumulator, RunResults, html};
 
 fn page(results: &RunResults, profile: Option<&str>) -> String {
     String::from_utf8(html::write(results, profile)).unwrap()
@@ -206,7 +206,7 @@ fn doubtful_generator_gets_a_prominent_warning() {
 
 #[test]
 fn empty_run_renders_no_data_frames_without_nan() {
-    let r = RunAccumulator::new().finish(example_run_info());
+    let r = IntervalAccumulator::new().finish(example_run_info());
     let p = page(&r, None);
     let doc = parse(&p);
     assert_eq!(

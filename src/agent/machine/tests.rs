@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::agent::effect::Call;
-use crate::agent::settings::RunContext;
-use crate::gws::Model;
+use crate::agent::settings::AgentSettings;
+use crate::gws::MessageModel;
 use crate::profile::{Agents, Behaviour, Channel, CountRange, NotReady};
 use crate::units::{DelaySpec, Probability};
 
@@ -49,14 +49,14 @@ fn ignoring() -> Behaviour {
 struct Desk {
     agent: Agent,
     ledger: Arc<OfferLedger>,
-    run: SharedRun,
+    run: SharedSettings,
     t0: Instant,
 }
 
 impl Desk {
     fn new(behaviour: Behaviour) -> Desk {
         let t0 = Instant::now();
-        let run = Arc::new(RunContext {
+        let run = Arc::new(AgentSettings {
             run_id: "run".into(),
             start: t0,
             start_unix_us: START_UNIX_US,
@@ -72,7 +72,7 @@ impl Desk {
                 capacity: Default::default(),
             },
             behaviour,
-            model: Model::V851,
+            model: MessageModel::V851,
             channels: vec!["email", "chat"],
             stop_grace: GRACE,
             seed: 7,

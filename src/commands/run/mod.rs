@@ -9,9 +9,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use self::target::{ResolvedTarget, TargetChoice};
 use crate::cli::RunArgs;
-use crate::engine::outputs::RunOutputs;
+use crate::engine::outputs::LiveOutputs;
 use crate::engine::plan::Plan;
-use crate::engine::run::{RunRecord, RunSetup, execute};
+use crate::engine::run::{Execution, Launch, execute};
 use crate::engine::signals::StopSignals;
 use crate::error::{Error, Outcome};
 use crate::http::{HttpClient, TlsOptions};
@@ -143,7 +143,7 @@ fn http_client(profile: &Profile) -> Result<HttpClient, Error> {
 /// The run's identity and its live outputs, open before the first agent starts.
 struct Live {
     info: RunInfo,
-    outputs: RunOutputs,
+    outputs: LiveOutputs,
     /// Prints above the live view (interrupt notices).
     announcer: Announcer,
 }
@@ -176,7 +176,7 @@ fn open_outputs(
         args.verbose,
     );
     let announcer = progress.announcer();
-    let outputs = RunOutputs::create(out_dir, &info, &prepared.gates, plan.clone(), progress)?;
+    let outputs = LiveOutputs::create(out_dir, &info, &prepared.gates, plan.clone(), progress)?;
     if !args.quiet {
         crate::errln!(
             "agentload: {} agents against {} for {}; outputs in {}",
@@ -199,9 +199,9 @@ fn run_setup(
     target: &ResolvedTarget,
     http: HttpClient,
     run_id: &str,
-) -> RunSetup {
+) -> Launch {
     let url = target.url().to_string();
-    RunSetup {
+    Launch {
         injector: (prepared.profile.target.injector_url.clone()).unwrap_or_else(|| url.clone()),
         target: url,
         run_id: run_id.to_string(),
@@ -215,10 +215,10 @@ fn run_setup(
 /// probe included) and shuts that runtime down.
 fn execute_on_own_runtime(
     profile: &Profile,
-    setup: RunSetup,
-    outputs: RunOutputs,
+    setup: Launch,
+    outputs: LiveOutputs,
     announcer: Announcer,
-) -> Result<RunRecord<RunOutputs>, Error> {
+) -> Result<Execution<LiveOutputs>, Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("agentload")
@@ -242,7 +242,7 @@ fn execute_on_own_runtime(
 fn conclude(
     prepared: Prepared,
     info: RunInfo,
-    record: RunRecord<RunOutputs>,
+    record: Execution<LiveOutputs>,
     sim_stats: Option<SimStats>,
     out_dir: &Path,
 ) -> Result<Outcome, Error> {
@@ -266,7 +266,7 @@ fn conclude(
 }
 
 /// The run's results with the gates and the baseline comparison judged.
-fn judge(prepared: Prepared, mut info: RunInfo, record: RunRecord<RunOutputs>) -> RunResults {
+fn judge(prepared: Prepared, mut info: RunInfo, record: Execution<LiveOutputs>) -> RunResults {
     info.duration_ms = record.elapsed.as_millis() as u64;
     info.agents = record.agents;
     let mut results = record.sink.finish().finish(info);

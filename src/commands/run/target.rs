@@ -9,7 +9,7 @@ use crate::cli::SimulatorProcess;
 use crate::error::Error;
 use crate::nofile;
 use crate::profile::Profile;
-use crate::sim::{RunningSim, SimProcess, SimStats, SimulatorConfig, spawn_on_own_runtime};
+use crate::sim::{SimChild, SimStats, SimThread, SimulatorConfig, spawn_on_own_runtime};
 
 /// The target as the input decides it, its open-file needs already checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +55,7 @@ impl TargetChoice {
                 )?))
             }
             TargetChoice::Embedded(Placement::Child) => {
-                let child = SimProcess::spawn(config)?;
+                let child = SimChild::spawn(config)?;
                 if announce {
                     crate::errln!(
                         "agentload: the embedded simulator runs in its own process (pid {}): {} agents need about {} open files with both ends of every connection in one process",
@@ -141,8 +141,8 @@ impl ResolvedTarget {
 
 /// The embedded simulator of a run, wherever it runs.
 pub(super) enum EmbeddedSim {
-    Thread(RunningSim),
-    Child(SimProcess),
+    Thread(SimThread),
+    Child(SimChild),
 }
 
 impl EmbeddedSim {

@@ -309,10 +309,10 @@ mod tests {
     #[test]
     fn an_accumulator_for_gates_keeps_what_they_need() {
         use crate::report::fixtures::{example_run_info, example_snapshots};
-        use crate::report::model::RunAccumulator;
+        use crate::report::model::IntervalAccumulator;
         let gates =
             crate::report::gate::parse_all(["invite_delivery.p50 < 60ms each interval"]).unwrap();
-        let mut acc = RunAccumulator::for_gates(&gates);
+        let mut acc = IntervalAccumulator::for_gates(&gates);
         for s in example_snapshots() {
             acc.add(&s);
         }

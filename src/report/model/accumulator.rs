@@ -14,7 +14,7 @@ use super::run::{GeneratorSummary, RunInfo, RunResults};
 
 /// Builds [`RunResults`] from the interval snapshots as they arrive, so the
 /// engine never keeps full histograms per interval.
-pub struct RunAccumulator {
+pub struct IntervalAccumulator {
     keep: [bool; Measure::ALL.len()],
     intervals: Vec<IntervalSummary>,
     histograms: Vec<Histogram<u64>>,
@@ -23,33 +23,33 @@ pub struct RunAccumulator {
     generator: GeneratorSummary,
 }
 
-impl Default for RunAccumulator {
+impl Default for IntervalAccumulator {
     fn default() -> Self {
-        RunAccumulator::new()
+        IntervalAccumulator::new()
     }
 }
 
-impl RunAccumulator {
+impl IntervalAccumulator {
     /// An empty accumulator that keeps every interval's histograms (encoded,
     /// a few hundred bytes to a few KB per interval): fine for short runs and
-    /// tests. Long runs should use [`RunAccumulator::for_gates`].
-    pub fn new() -> RunAccumulator {
-        RunAccumulator::keeping([true; Measure::ALL.len()])
+    /// tests. Long runs should use [`IntervalAccumulator::for_gates`].
+    pub fn new() -> IntervalAccumulator {
+        IntervalAccumulator::keeping([true; Measure::ALL.len()])
     }
 
     /// An empty accumulator that keeps per-interval histograms only for the
     /// measurements windowed gates need, so a long soak's memory grows by
     /// about 1 KB per interval (percentiles, counters, gauges).
-    pub fn for_gates(gates: &[crate::report::gate::Gate]) -> RunAccumulator {
+    pub fn for_gates(gates: &[crate::report::gate::Gate]) -> IntervalAccumulator {
         let mut keep = [false; Measure::ALL.len()];
         for m in gates.iter().filter_map(|g| g.windowed_measure()) {
             keep[m.index()] = true;
         }
-        RunAccumulator::keeping(keep)
+        IntervalAccumulator::keeping(keep)
     }
 
-    fn keeping(keep: [bool; Measure::ALL.len()]) -> RunAccumulator {
-        RunAccumulator {
+    fn keeping(keep: [bool; Measure::ALL.len()]) -> IntervalAccumulator {
+        IntervalAccumulator {
             keep,
             intervals: Vec::new(),
             histograms: new_histogram_set(),
@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn a_saturated_generator_is_said_prominently() {
-        let mut acc = RunAccumulator::new();
+        let mut acc = IntervalAccumulator::new();
         for (n, mut s) in example_snapshots().into_iter().enumerate() {
             if n % 2 == 0 {
                 s.health.scheduler_lag_p99_us = 120_000;

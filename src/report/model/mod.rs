@@ -2,7 +2,7 @@
 //! pure functions from [`RunResults`] to bytes.
 //!
 //! The engine builds a [`RunResults`] by feeding every interval to a
-//! [`RunAccumulator`]; `agentload report` rebuilds one from `summary.json`
+//! [`IntervalAccumulator`]; `agentload report` rebuilds one from `summary.json`
 //! and `histograms.hlog`. One file per kind of thing:
 //! - [`run`]: the run's identity ([`RunInfo`]) and everything it measured
 //!   and decided ([`RunResults`], [`GeneratorSummary`]);
@@ -18,7 +18,7 @@ pub mod percentiles;
 pub mod run;
 pub mod verdict;
 
-pub use accumulator::RunAccumulator;
+pub use accumulator::IntervalAccumulator;
 pub use interval::{IntervalSummary, decode_histogram, encode_histogram};
 pub use percentiles::{Percentiles, percentile_label};
 pub use run::{GeneratorSummary, REQUEST_MEASURES, RunInfo, RunResults, format_utc_ms};

@@ -13,10 +13,10 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 
-use agentload::sim::{SimHandle, Simulator, SimulatorConfig};
+use agentload::sim::{SimTask, Simulator, SimulatorConfig};
 
 /// Starts a simulator on 127.0.0.1:0.
-pub async fn start(config: SimulatorConfig) -> SimHandle {
+pub async fn start(config: SimulatorConfig) -> SimTask {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     Simulator::start(config, listener).await.unwrap()
 }

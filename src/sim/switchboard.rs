@@ -18,8 +18,8 @@ pub trait Notifier: Send + Sync + 'static {
     fn deliver(&self, client_id: &str, topic: &str, data: &RawValue) -> bool;
 }
 
-/// The routing engine shared by every request handler.
-pub struct Engine {
+/// The routing switchboard shared by every request handler.
+pub struct Switchboard {
     routing: Mutex<Routing>,
     notifier: OnceLock<Arc<dyn Notifier>>,
     invite_timeout: Duration,
@@ -28,15 +28,15 @@ pub struct Engine {
     undelivered: AtomicU64,
 }
 
-impl Engine {
-    /// An engine for `users` agents. Must be called inside a tokio runtime (timers run on it).
+impl Switchboard {
+    /// An switchboard for `users` agents. Must be called inside a tokio runtime (timers run on it).
     pub fn new(
         users: u32,
         rules: RoutingRules,
         invite_timeout: Duration,
         delivery_latency: DelaySpec,
     ) -> Arc<Self> {
-        Arc::new(Engine {
+        Arc::new(Switchboard {
             routing: Mutex::new(Routing::new(users, rules)),
             notifier: OnceLock::new(),
             invite_timeout,
