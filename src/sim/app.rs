@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use super::auth::{Sessions, Users};
 use super::config::SimulatorConfig;
 use super::middleware::{gws_auth, pauses, rest_faults};
-use super::notifications::AgentSessions;
-use super::routing::{Counts, RoutingRules};
+use super::notifications::{AgentSessions, AgentTopics};
+use super::routing::{Counts, InjectionLimits, RoutingRules};
 use super::switchboard::Switchboard;
 use super::{inject, notifications, reply, rest};
 use crate::bayeux::server::{BayeuxServer, ServerConfig};
@@ -56,6 +56,15 @@ pub struct SimStats {
     /// Notifications no subscribed session of their agent could take
     /// (the offer then times out and is offered again).
     pub undelivered: u64,
+    /// Handshakes refused for a session cap (`max_sessions`, `max_sessions_per_user`).
+    #[serde(default)]
+    pub denied_handshakes: u64,
+    /// Subscriptions refused: clients subscribe to their agent topics only.
+    #[serde(default)]
+    pub denied_subscriptions: u64,
+    /// Publishes refused: the agent topics are the server's to publish on.
+    #[serde(default)]
+    pub denied_publishes: u64,
 }
 
 /// One line for people and for greps: routing counts, then gauges.
@@ -94,6 +103,10 @@ impl App {
         let switchboard = Switchboard::new(
             config.users,
             rules,
+            InjectionLimits {
+                max_user_data_bytes: config.max_user_data_bytes,
+                max_queued: config.max_queued_interactions,
+            },
             config.invite_timeout.0,
             config.faults.delivery_latency,
         );
@@ -101,14 +114,17 @@ impl App {
             switchboard: Arc::downgrade(&switchboard),
             users: users.clone(),
         });
-        let bayeux = BayeuxServer::new(
+        let bayeux = BayeuxServer::with_policy(
             ServerConfig {
                 timeout: config.connect_timeout.0,
                 max_interval: config.max_interval.0,
                 max_body_bytes: MAX_BODY_BYTES,
+                max_sessions: config.max_sessions,
+                max_sessions_per_principal: config.max_sessions_per_user,
                 ..ServerConfig::default()
             },
             listener,
+            Arc::new(AgentTopics),
         );
         switchboard.set_notifier(Arc::new(bayeux.clone()));
         Arc::new(App {
@@ -131,6 +147,9 @@ impl App {
             bayeux_sessions: b.sessions as u64,
             http_sessions: self.sessions.len() as u64,
             undelivered: self.switchboard.undelivered(),
+            denied_handshakes: b.denied_handshakes,
+            denied_subscriptions: b.denied_subscriptions,
+            denied_publishes: b.denied_publishes,
         }
     }
 }

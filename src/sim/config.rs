@@ -26,6 +26,25 @@ pub struct SimulatorConfig {
     pub connect_timeout: HumanDuration,
     /// How long a Bayeux session survives without a connect (`advice.maxInterval`).
     pub max_interval: HumanDuration,
+    /// Most live Bayeux sessions in all; a handshake beyond it is refused.
+    pub max_sessions: usize,
+    /// Most live Bayeux sessions of one user; a handshake beyond it is refused.
+    pub max_sessions_per_user: usize,
+    /// Most bytes of `userData` (keys and values) one injected interaction
+    /// may carry; more is refused with HTTP 413.
+    pub max_user_data_bytes: usize,
+    /// Most interactions waiting in the queues; an injection beyond it is
+    /// refused with HTTP 503.
+    pub max_queued_interactions: u64,
+    /// A connection is closed when it has not sent a complete request head
+    /// this long after it opened or after its last response (idle
+    /// keep-alives, half-sent heads); a held `/meta/connect` is a request
+    /// in progress, never idle. `0s`: never.
+    pub idle_timeout: HumanDuration,
+    /// How long a request's body may take to arrive after its head; a
+    /// request still waiting for it then is refused and its connection
+    /// closed. `0s`: no limit.
+    pub body_timeout: HumanDuration,
     /// Faults to inject; all off by default.
     pub faults: Faults,
 }
@@ -41,6 +60,15 @@ impl Default for SimulatorConfig {
             csrf: false,
             connect_timeout: HumanDuration(std::time::Duration::from_secs(30)),
             max_interval: HumanDuration(std::time::Duration::from_secs(10)),
+            // Caps far above what a 20,000-agent run uses (one session per
+            // agent, a few thousand queued interactions, userData of a
+            // hundred bytes), low enough to bound what a hostile client costs.
+            max_sessions: 100_000,
+            max_sessions_per_user: 16,
+            max_user_data_bytes: 16 * 1024,
+            max_queued_interactions: 50_000,
+            idle_timeout: HumanDuration(std::time::Duration::from_secs(60)),
+            body_timeout: HumanDuration(std::time::Duration::from_secs(30)),
             faults: Faults::default(),
         }
     }

@@ -13,6 +13,7 @@ use super::app::App;
 use super::chat::ChatSession;
 use super::interaction::{Content, EmailContent};
 use super::reply;
+use super::routing::InjectionRefused;
 use crate::gws::{MediaChannel, StatusCode};
 
 /// A form body: repeated keys allowed, order kept.
@@ -54,10 +55,13 @@ pub async fn email(
         text: field(&fields, "text").unwrap_or("").to_string(),
     });
     let ud = user_data(&fields);
-    let id = app
+    match app
         .switchboard
-        .with(|r, fx| r.inject(MediaChannel::Email, content, &ud, fx));
-    reply::ok_with(json!({ "interactionId": &*id }))
+        .with(|r, fx| r.try_inject(MediaChannel::Email, content, &ud, fx))
+    {
+        Ok(id) => reply::ok_with(json!({ "interactionId": &*id })),
+        Err(refused) => refusal(refused),
+    }
 }
 
 /// `POST /genesys/2/chat/{service}`: a customer starts a chat.
@@ -92,13 +96,41 @@ pub async fn chat(
     {
         ud.push(("Subject".to_string(), subject.to_string()));
     }
-    let id = app
+    let id = match app
         .switchboard
-        .with(|r, fx| r.inject(MediaChannel::Chat, Content::Chat(session), &ud, fx));
+        .with(|r, fx| r.try_inject(MediaChannel::Chat, Content::Chat(session), &ud, fx))
+    {
+        Ok(id) => id,
+        Err(refused) => return refusal(refused),
+    };
     reply::ok_with(json!({
         "interactionId": &*id, "chatId": &*id, "userId": customer_user_id,
         "secureKey": secure_key, "alias": alias, "chatEnded": false,
     }))
+}
+
+/// The reply to an injection over a cap: 413 for a `userData` too large,
+/// 503 while the queues are full (retrying later can succeed).
+fn refusal(refused: InjectionRefused) -> Response {
+    let (http, status, message) = match refused {
+        InjectionRefused::UserDataTooLarge { bytes, max } => (
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            StatusCode::MISSING_PARAMETER,
+            format!(
+                "userData has {bytes} bytes, more than the {max} the simulator takes (simulator.max_user_data_bytes): send less, or raise it"
+            ),
+        ),
+        InjectionRefused::QueueFull { max } => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::INTERNAL_ERROR,
+            format!(
+                "{max} interactions wait in the queues, the most the simulator keeps (simulator.max_queued_interactions): retry once agents have taken some, or raise it"
+            ),
+        ),
+    };
+    let mut resp = reply::status(status, &message);
+    *resp.status_mut() = http;
+    resp
 }
 
 /// `answer(secureKey)` when the customer's request carries one; the chat

@@ -16,7 +16,10 @@
 //!
 //! Every `/api/v2` request needs HTTP Basic auth (`agent1..agentN`); a
 //! `JSESSIONID` session and, with `csrf = true`, a CSRF token (REST only) go
-//! with it. Routing rules are in [`routing`]; the JSON shapes in [`crate::gws`].
+//! with it. A Bayeux client may subscribe only to its agent topics
+//! (`/v2/me/...`) and publish only on `/service/**`
+//! ([`notifications::AgentTopics`]). Routing rules are in [`routing`]; the
+//! JSON shapes in [`crate::gws`].
 
 pub mod app;
 pub mod auth;
@@ -32,6 +35,7 @@ pub mod rest;
 pub mod routing;
 pub mod server;
 pub mod switchboard;
+mod timeouts;
 pub mod tls;
 
 pub use config::SimulatorConfig;

@@ -16,8 +16,10 @@ use serde_json::value::RawValue;
 use super::app::App;
 use super::auth::{Caller, Users};
 use super::switchboard::{Notifier, Switchboard};
+use crate::bayeux::ChannelPattern;
+use crate::bayeux::channel::is_service;
 use crate::bayeux::server::{
-    BayeuxServer, CloseReason, RequestContext, SessionListener, browser_cookie,
+    BayeuxServer, CloseReason, RequestContext, SecurityPolicy, SessionListener, browser_cookie,
 };
 
 impl Notifier for BayeuxServer {
@@ -60,6 +62,32 @@ impl SessionListener for AgentSessions {
     }
 }
 
+/// The channels below which an agent's notifications go (`/v2/me/interactions`, ...).
+const AGENT_TOPICS: &str = "/v2/me/";
+
+/// GWS's rules for its Bayeux clients: an agent subscribes to its own
+/// topics (`/v2/me/...`, which carry only its own notifications) and
+/// publishes nowhere but `/service/**`, which is never broadcast. The topics
+/// are the server's to publish on: a client's publish there would reach
+/// every other agent's session.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct AgentTopics;
+
+impl SecurityPolicy for AgentTopics {
+    fn can_subscribe(&self, _: Option<&Arc<str>>, subscription: &ChannelPattern) -> bool {
+        match subscription {
+            ChannelPattern::Exact(channel) => channel.starts_with(AGENT_TOPICS),
+            ChannelPattern::OneSegment(prefix) | ChannelPattern::AnySegments(prefix) => {
+                prefix.starts_with(AGENT_TOPICS)
+            }
+        }
+    }
+
+    fn can_publish(&self, _: Option<&Arc<str>>, channel: &str) -> bool {
+        is_service(channel)
+    }
+}
+
 #[derive(Deserialize)]
 struct Probe<'a> {
     #[serde(borrow, default)]
@@ -92,12 +120,23 @@ pub async fn endpoint(
     body: Body,
 ) -> Response {
     let limit = app.max_body_bytes;
-    let Ok(body) = axum::body::to_bytes(body, limit).await else {
-        return (
-            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-            format!("Bayeux request body larger than {limit} bytes"),
-        )
-            .into_response();
+    let body = match axum::body::to_bytes(body, limit).await {
+        Ok(body) => body,
+        Err(e) if too_large(&e) => {
+            return (
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                format!("Bayeux request body larger than {limit} bytes"),
+            )
+                .into_response();
+        }
+        // Cut short or too slow (the body deadline).
+        Err(e) => {
+            return (
+                axum::http::StatusCode::BAD_REQUEST,
+                format!("cannot read the Bayeux request body: {e}"),
+            )
+                .into_response();
+        }
     };
     let faults = &app.config.faults;
     let principal = app.users.name(caller.agent).cloned();
@@ -126,6 +165,18 @@ pub async fn endpoint(
         return Response::new(Body::new(ResetBody));
     }
     reply.into_response()
+}
+
+/// Whether reading a body failed on its size limit (not on the connection).
+fn too_large(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
 }
 
 /// A body that fails on its first read: hyper then aborts the connection.

@@ -4,7 +4,7 @@
 //! [`switchboard`](super::switchboard) carries out. This keeps the rules testable
 //! without a network or a clock.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -76,8 +76,9 @@ struct Agent {
     load: PerChannel<u32>,
     /// True while the agent sits in the channel's candidate list.
     listed: PerChannel<bool>,
-    /// Its Bayeux client ids.
-    clients: Vec<Box<str>>,
+    /// Its Bayeux client ids (a set: one user's thousands of orphan
+    /// sessions must each expire in constant time).
+    clients: HashSet<Box<str>>,
     /// Interactions offered to or handled by it.
     holding: Vec<Arc<str>>,
 }
@@ -109,6 +110,12 @@ pub struct Counts {
     pub agents_logged_in: u64,
     /// Agents Ready on at least one channel.
     pub agents_ready: u64,
+    /// Injections refused for a `userData` over the cap.
+    #[serde(default)]
+    pub refused_user_data: u64,
+    /// Injections refused because the queues held the most interactions they may.
+    #[serde(default)]
+    pub refused_queue_full: u64,
 }
 
 impl Counts {
@@ -141,6 +148,7 @@ pub struct Routing {
     next_offer: u64,
     next_id: u64,
     counts: Counts,
+    limits: InjectionLimits,
     rng: rand::rngs::SmallRng,
 }
 
@@ -163,6 +171,7 @@ impl Routing {
             next_offer: 0,
             next_id: 0,
             counts: Counts::default(),
+            limits: InjectionLimits::default(),
             rng: rand::rngs::SmallRng::from_os_rng(),
         }
     }
@@ -173,8 +182,11 @@ impl Routing {
     }
 
     /// The Bayeux client ids of an agent.
-    pub fn clients(&self, agent: u32) -> &[Box<str>] {
-        self.agents.get(agent as usize).map_or(&[], |a| &a.clients)
+    pub fn clients(&self, agent: u32) -> impl Iterator<Item = &str> {
+        self.agents
+            .get(agent as usize)
+            .into_iter()
+            .flat_map(|a| a.clients.iter().map(|c| &**c))
     }
 
     /// Looks up a live interaction.
@@ -217,7 +229,7 @@ impl Routing {
     /// A Bayeux session of `agent` opened.
     pub fn client_opened(&mut self, agent: u32, client_id: &str) {
         if let Some(a) = self.agents.get_mut(agent as usize) {
-            a.clients.push(client_id.into());
+            a.clients.insert(client_id.into());
         }
     }
 
@@ -233,7 +245,7 @@ impl Routing {
         let Some(a) = self.agents.get_mut(agent as usize) else {
             return;
         };
-        a.clients.retain(|c| &**c != client_id);
+        a.clients.remove(client_id);
         if expired && a.clients.is_empty() && a.logged_in {
             self.end_session(agent, fx);
         }
@@ -342,7 +354,8 @@ impl Routing {
 
     // ------------------------------------------------------------ routing
 
-    /// Creates an interaction and queues it. Returns its id.
+    /// Creates an interaction and queues it, whatever the
+    /// [`InjectionLimits`] (see [`Routing::try_inject`]). Returns its id.
     pub fn inject(
         &mut self,
         channel: MediaChannel,
@@ -523,6 +536,9 @@ impl Routing {
     }
 }
 
+mod admission;
 mod answers;
+
+pub use admission::{InjectionLimits, InjectionRefused};
 #[cfg(test)]
 pub(super) mod tests;

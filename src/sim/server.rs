@@ -7,12 +7,14 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::response::Response;
+use hyper::server::conn::http1::Builder;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
 pub use super::app::{App, SimStats, router};
 use super::config::SimulatorConfig;
+use super::timeouts::{BodyDeadline, http1};
 use crate::error::Error;
 
 /// The simulator, started on the current tokio runtime.
@@ -36,12 +38,21 @@ impl Simulator {
                 "cannot read the simulator's listening address: {e}"
             ))
         })?;
+        let http = http1(config.idle_timeout.0);
+        let body_timeout = config.body_timeout.0;
         let app = App::new(config);
         let stop = CancellationToken::new();
         let routes = router(app.clone());
         let stopped = stop.clone();
         let scheme = if tls.is_some() { "https" } else { "http" };
-        let task = tokio::spawn(accept_loop(listener, routes, tls, stopped));
+        let task = tokio::spawn(accept_loop(
+            listener,
+            routes,
+            http,
+            body_timeout,
+            tls,
+            stopped,
+        ));
         Ok(SimTask {
             addr,
             scheme,
@@ -58,9 +69,12 @@ impl Simulator {
 /// protocol sniffing) keeps the per-agent memory of idle long-polls low.
 /// With `tls`, each connection's handshake runs in its own task (bounded by
 /// [`TLS_HANDSHAKE_TIMEOUT`]) so a slow or failing client never holds the loop.
+/// `http` carries the idle timeout; `body_timeout` bounds each request body.
 async fn accept_loop(
     listener: TcpListener,
     routes: Router,
+    http: Builder,
+    body_timeout: Duration,
     tls: Option<TlsAcceptor>,
     stop: CancellationToken,
 ) {
@@ -79,11 +93,15 @@ async fn accept_loop(
             }
         };
         let _ = stream.set_nodelay(true);
-        let service = hyper_util::service::TowerToHyperService::new(routes.clone());
+        let service = BodyDeadline {
+            service: hyper_util::service::TowerToHyperService::new(routes.clone()),
+            limit: body_timeout,
+        };
         let stop = stop.clone();
+        let http = http.clone();
         match &tls {
             None => {
-                tokio::spawn(serve_connection(stream, service, stop));
+                tokio::spawn(serve_connection(http, stream, service, stop));
             }
             Some(acceptor) => {
                 let acceptor = acceptor.clone();
@@ -99,7 +117,7 @@ async fn accept_loop(
                             _ => return,
                         },
                     };
-                    serve_connection(stream, service, stop).await;
+                    serve_connection(http, stream, service, stop).await;
                 });
             }
         }
@@ -110,7 +128,7 @@ async fn accept_loop(
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serves one connection over HTTP/1.1 until it closes or `stop` fires.
-async fn serve_connection<S, Svc>(stream: S, service: Svc, stop: CancellationToken)
+async fn serve_connection<S, Svc>(http: Builder, stream: S, service: Svc, stop: CancellationToken)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     Svc: hyper::service::Service<
@@ -121,8 +139,7 @@ where
         + 'static,
     Svc::Future: Send + 'static,
 {
-    let conn = hyper::server::conn::http1::Builder::new()
-        .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+    let conn = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
     tokio::select! {
         _ = conn => {}
         _ = stop.cancelled() => {}

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::value::RawValue;
 
-use super::routing::{Counts, Effect, Routing, RoutingRules};
+use super::routing::{Counts, Effect, InjectionLimits, Routing, RoutingRules};
 use crate::units::DelaySpec;
 
 /// Where notifications go: the Bayeux server, or a recorder in tests.
@@ -33,11 +33,12 @@ impl Switchboard {
     pub fn new(
         users: u32,
         rules: RoutingRules,
+        limits: InjectionLimits,
         invite_timeout: Duration,
         delivery_latency: DelaySpec,
     ) -> Arc<Self> {
         Arc::new(Switchboard {
-            routing: Mutex::new(Routing::new(users, rules)),
+            routing: Mutex::new(Routing::new(users, rules).limit_injections(limits)),
             notifier: OnceLock::new(),
             invite_timeout,
             delivery_latency,
@@ -90,11 +91,11 @@ impl Switchboard {
                         self.deliver(clients, topic, &data);
                     } else {
                         let delay = self.delivery_latency.sample(&mut rand::rng());
-                        let clients: Vec<Box<str>> = clients.to_vec();
+                        let clients: Vec<Box<str>> = clients.map(Box::from).collect();
                         let me = self.clone();
                         self.runtime.spawn(async move {
                             tokio::time::sleep(delay).await;
-                            me.deliver(&clients, topic, &data);
+                            me.deliver(clients.iter().map(|c| &**c), topic, &data);
                         });
                     }
                 }
@@ -117,7 +118,7 @@ impl Switchboard {
         }
     }
 
-    fn deliver(&self, clients: &[Box<str>], topic: &str, data: &RawValue) {
+    fn deliver<'c>(&self, clients: impl Iterator<Item = &'c str>, topic: &str, data: &RawValue) {
         let mut delivered = false;
         if let Some(n) = self.notifier.get() {
             for c in clients {

@@ -34,6 +34,7 @@ mod secrets_redacted;
 mod sim_cometd;
 mod sim_faults;
 mod sim_flows;
+mod sim_hostile;
 mod sim_scale;
 mod sim_seed_shapes;
 mod sim_soak;

@@ -17,6 +17,12 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// Most events queued per session; `deliver`/`publish` refuse beyond it.
     pub max_queue: usize,
+    /// Most live sessions in all; a handshake beyond it is refused. No cap
+    /// by default: the host application sets one (the simulator does).
+    pub max_sessions: usize,
+    /// Most live sessions of one principal; a handshake beyond it is
+    /// refused. Sessions without a principal count only in `max_sessions`.
+    pub max_sessions_per_principal: usize,
 }
 
 impl Default for ServerConfig {
@@ -28,6 +34,8 @@ impl Default for ServerConfig {
             sweep_every: Duration::from_millis(997),
             max_body_bytes: 1 << 20,
             max_queue: 10_000,
+            max_sessions: usize::MAX,
+            max_sessions_per_principal: usize::MAX,
         }
     }
 }

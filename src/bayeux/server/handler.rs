@@ -1,6 +1,7 @@
 //! Request handling: decoding, one reply per message, batches.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -8,7 +9,7 @@ use hyper::StatusCode;
 use hyper::header::HeaderValue;
 
 use super::session::Session;
-use super::store::{Store, random_token};
+use super::store::{Full, Store, random_token};
 use super::{BROWSER_COOKIE, CloseReason, Reply, RequestContext, hold};
 use crate::bayeux::channel::{is_meta, is_service};
 use crate::bayeux::message::{Advice, Message, Reconnect, decode_messages};
@@ -108,8 +109,8 @@ fn process(
     }
     match m.channel.as_str() {
         "/meta/connect" => hold::immediate_connect(store, &session, m),
-        "/meta/subscribe" => subscribe(&session, m, true),
-        "/meta/unsubscribe" => subscribe(&session, m, false),
+        "/meta/subscribe" => subscribe(store, &session, m, true),
+        "/meta/unsubscribe" => subscribe(store, &session, m, false),
         "/meta/disconnect" => {
             store.close(&session.id, CloseReason::Disconnected);
             reply_to(m, &session, true)
@@ -131,7 +132,30 @@ fn handshake(store: &Store, ctx: &RequestContext, m: &Message) -> Message {
         reply.error = Some("301:long-polling:Connection types not supported".into());
         return reply;
     }
-    let session = store.open(ctx.principal.clone());
+    let session = match store.open(ctx.principal.clone()) {
+        Ok(session) => session,
+        Err(full) => {
+            store.denied.handshakes.fetch_add(1, Ordering::Relaxed);
+            let who = ctx.principal.as_deref().unwrap_or("this client");
+            reply.successful = Some(false);
+            reply.error = Some(match full {
+                Full::Server(max) => format!(
+                    "403::the server holds {max} sessions, the most it keeps: handshake again once some have expired"
+                ),
+                Full::Principal(max) => format!(
+                    "403::{who} holds {max} sessions, the most one user may keep: disconnect the ones it no longer uses, or handshake again once they have expired"
+                ),
+            });
+            // Sessions expire after maxInterval without a connect: by then
+            // there may be room again.
+            reply.advice = Some(Advice {
+                reconnect: Some(Reconnect::Handshake),
+                interval: Some(store.config.max_interval.as_millis() as i64),
+                ..Advice::default()
+            });
+            return reply;
+        }
+    };
     reply.client_id = Some(session.id.to_string());
     reply.successful = Some(true);
     reply.advice = Some(full_advice(store));
@@ -149,7 +173,7 @@ pub(crate) fn full_advice(store: &Store) -> Advice {
     }
 }
 
-fn subscribe(session: &Session, m: &Message, add: bool) -> Message {
+fn subscribe(store: &Store, session: &Session, m: &Message, add: bool) -> Message {
     let Some(sub) = &m.subscription else {
         return error_reply(m, Some(session), "403::subscription missing".into());
     };
@@ -157,6 +181,10 @@ fn subscribe(session: &Session, m: &Message, add: bool) -> Message {
     for s in sub.as_slice() {
         match ChannelPattern::parse(s) {
             Some(_) if is_meta(s) => {
+                return error_reply_sub(m, session, format!("403:{s}:Subscription denied"));
+            }
+            Some(p) if add && !store.policy.can_subscribe(session.principal.as_ref(), &p) => {
+                store.denied.subscriptions.fetch_add(1, Ordering::Relaxed);
                 return error_reply_sub(m, session, format!("403:{s}:Subscription denied"));
             }
             Some(p) => patterns.push(p),
@@ -191,6 +219,13 @@ fn publish(store: &Store, session: &Session, m: &Message) -> Message {
     let Some(data) = &m.data else {
         return error_reply(m, Some(session), format!("400:{channel}:data missing"));
     };
+    if !store
+        .policy
+        .can_publish(session.principal.as_ref(), channel)
+    {
+        store.denied.publishes.fetch_add(1, Ordering::Relaxed);
+        return error_reply(m, Some(session), format!("403:{channel}:Publish denied"));
+    }
     // /service/** is never broadcast; with no service handler the
     // acknowledgement is the whole answer.
     if !is_service(channel) {

@@ -1,5 +1,7 @@
 //! The server side: a sharded Bayeux session store with held long-polls,
-//! used by the embedded GWS simulator.
+//! used by the embedded GWS simulator. What clients may subscribe to and
+//! publish on is the host application's [`SecurityPolicy`]; how many
+//! sessions it keeps, in all and per principal, is in [`ServerConfig`].
 //!
 //! Events are serialized once (`{"channel":..,"data":..}`) and queued as
 //! bytes on each subscriber's session; a reply is a concatenation. They are
@@ -10,6 +12,7 @@
 mod config;
 mod handler;
 mod hold;
+mod policy;
 mod router;
 mod session;
 mod store;
@@ -22,6 +25,7 @@ use hyper::header::HeaderValue;
 use serde_json::value::RawValue;
 
 pub use config::ServerConfig;
+pub use policy::{OpenPolicy, SecurityPolicy};
 pub use router::browser_cookie;
 
 use store::Store;
@@ -80,13 +84,19 @@ impl SessionListener for NoopListener {
     fn closed(&self, _: &str, _: Option<&Arc<str>>, _: CloseReason) {}
 }
 
-/// A snapshot of the store's size.
+/// A snapshot of the store's size and of the requests it refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServerStats {
     /// Live sessions.
     pub sessions: usize,
     /// `/meta/connect` requests currently held.
     pub held_connects: usize,
+    /// Handshakes refused because a session cap was reached.
+    pub denied_handshakes: u64,
+    /// Subscribe requests the [`SecurityPolicy`] refused.
+    pub denied_subscriptions: u64,
+    /// Publishes the [`SecurityPolicy`] refused.
+    pub denied_publishes: u64,
 }
 
 /// A Bayeux server: session store, held connects and the sweeper.
@@ -106,12 +116,26 @@ impl std::fmt::Debug for BayeuxServer {
 }
 
 impl BayeuxServer {
-    /// Creates the store and spawns its sweeper on the current tokio runtime.
+    /// Creates the store and spawns its sweeper on the current tokio runtime;
+    /// clients may do whatever the protocol allows ([`OpenPolicy`]).
     ///
     /// # Panics
     /// When called outside a tokio runtime.
     pub fn new(config: ServerConfig, listener: Arc<dyn SessionListener>) -> Self {
-        let store = Arc::new(Store::new(config, listener));
+        Self::with_policy(config, listener, Arc::new(OpenPolicy))
+    }
+
+    /// [`BayeuxServer::new`] where `policy` decides what clients may
+    /// subscribe to and publish on.
+    ///
+    /// # Panics
+    /// When called outside a tokio runtime.
+    pub fn with_policy(
+        config: ServerConfig,
+        listener: Arc<dyn SessionListener>,
+        policy: Arc<dyn SecurityPolicy>,
+    ) -> Self {
+        let store = Arc::new(Store::new(config, listener, policy));
         store::spawn_sweeper(&store);
         Self { store }
     }

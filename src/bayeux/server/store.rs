@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Instant;
 
@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use tokio_util::sync::CancellationToken;
 
+use super::policy::SecurityPolicy;
 use super::session::Session;
 use super::{CloseReason, ServerConfig, ServerStats, SessionListener};
 use crate::bayeux::channel::is_meta;
@@ -22,11 +23,32 @@ type Shard = Mutex<HashMap<Arc<str>, Arc<Session>>>;
 pub(crate) struct Store {
     pub(crate) config: ServerConfig,
     pub(crate) listener: Arc<dyn SessionListener>,
+    pub(crate) policy: Arc<dyn SecurityPolicy>,
     shards: Box<[Shard]>,
     hasher: RandomState,
     sessions: AtomicUsize,
+    /// Live sessions per principal, kept only under a per-principal cap.
+    owned: Mutex<HashMap<Arc<str>, usize>>,
     pub(crate) held: AtomicUsize,
+    pub(crate) denied: Denials,
     pub(crate) shutdown: CancellationToken,
+}
+
+/// Requests refused, by kind (for [`ServerStats`]).
+#[derive(Default)]
+pub(crate) struct Denials {
+    pub(crate) handshakes: AtomicU64,
+    pub(crate) subscriptions: AtomicU64,
+    pub(crate) publishes: AtomicU64,
+}
+
+/// Why a handshake found no room for one more session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Full {
+    /// The server holds `max_sessions` already.
+    Server(usize),
+    /// The principal holds `max_sessions_per_principal` already.
+    Principal(usize),
 }
 
 impl Drop for Store {
@@ -52,14 +74,21 @@ pub(crate) fn encode_event(channel: &str, data: &RawValue) -> Bytes {
 }
 
 impl Store {
-    pub(crate) fn new(config: ServerConfig, listener: Arc<dyn SessionListener>) -> Self {
+    pub(crate) fn new(
+        config: ServerConfig,
+        listener: Arc<dyn SessionListener>,
+        policy: Arc<dyn SecurityPolicy>,
+    ) -> Self {
         Self {
             config,
             listener,
+            policy,
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             hasher: RandomState::new(),
             sessions: AtomicUsize::new(0),
+            owned: Mutex::new(HashMap::new()),
             held: AtomicUsize::new(0),
+            denied: Denials::default(),
             shutdown: CancellationToken::new(),
         }
     }
@@ -73,7 +102,9 @@ impl Store {
         self.shard(id).get(id).cloned()
     }
 
-    pub(crate) fn open(&self, principal: Option<Arc<str>>) -> Arc<Session> {
+    /// A new session of `principal`, unless a session cap is reached.
+    pub(crate) fn open(&self, principal: Option<Arc<str>>) -> Result<Arc<Session>, Full> {
+        self.reserve(principal.as_ref())?;
         loop {
             let id: Arc<str> = Arc::from(random_token().as_str());
             let mut shard = self.shard(&id);
@@ -83,10 +114,51 @@ impl Store {
             let session = Arc::new(Session::new(id.clone(), principal));
             shard.insert(id, session.clone());
             drop(shard);
-            self.sessions.fetch_add(1, Ordering::Relaxed);
             self.listener
                 .opened(&session.id, session.principal.as_ref());
-            return session;
+            return Ok(session);
+        }
+    }
+
+    fn counts_per_principal(&self) -> bool {
+        self.config.max_sessions_per_principal != usize::MAX
+    }
+
+    /// Counts one more session in all and for `principal`, or says which cap is reached.
+    fn reserve(&self, principal: Option<&Arc<str>>) -> Result<(), Full> {
+        let max = self.config.max_sessions;
+        self.sessions
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .map_err(|_| Full::Server(max))?;
+        let (Some(principal), true) = (principal, self.counts_per_principal()) else {
+            return Ok(());
+        };
+        let cap = self.config.max_sessions_per_principal;
+        let mut owned = self.owned.lock().unwrap_or_else(|p| p.into_inner());
+        let n = owned.get(principal).copied().unwrap_or(0);
+        if n >= cap {
+            drop(owned);
+            self.sessions.fetch_sub(1, Ordering::Relaxed);
+            return Err(Full::Principal(cap));
+        }
+        owned.insert(principal.clone(), n + 1);
+        Ok(())
+    }
+
+    /// Gives back what [`Store::reserve`] counted.
+    fn unreserve(&self, principal: Option<&Arc<str>>) {
+        self.sessions.fetch_sub(1, Ordering::Relaxed);
+        let (Some(principal), true) = (principal, self.counts_per_principal()) else {
+            return;
+        };
+        let mut owned = self.owned.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = owned.get_mut(principal) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                owned.remove(principal);
+            }
         }
     }
 
@@ -106,7 +178,7 @@ impl Store {
             st.queue.clear();
         }
         session.notify.notify_waiters();
-        self.sessions.fetch_sub(1, Ordering::Relaxed);
+        self.unreserve(session.principal.as_ref());
         self.listener
             .closed(&session.id, session.principal.as_ref(), reason);
     }
@@ -164,9 +236,13 @@ impl Store {
     }
 
     pub(crate) fn stats(&self) -> ServerStats {
+        let denied = |c: &AtomicU64| c.load(Ordering::Relaxed);
         ServerStats {
             sessions: self.sessions.load(Ordering::Relaxed),
             held_connects: self.held.load(Ordering::Relaxed),
+            denied_handshakes: denied(&self.denied.handshakes),
+            denied_subscriptions: denied(&self.denied.subscriptions),
+            denied_publishes: denied(&self.denied.publishes),
         }
     }
 

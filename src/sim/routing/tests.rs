@@ -13,7 +13,7 @@ pub(crate) fn routing(users: u32, capacity: [u32; 2]) -> Routing {
     )
 }
 
-fn email() -> Content {
+pub(crate) fn email() -> Content {
     Content::Email(EmailContent {
         from_address: "c@x".into(),
         to_address: "support@sim".into(),
