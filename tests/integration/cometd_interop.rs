@@ -1,0 +1,186 @@
+//! Interop with CometD's own Node.js server (npm `cometd-nodejs-server`
+//! 1.2.1) on 127.0.0.1: what the server does on its own initiative (a
+//! server-side disconnect, handshake advice on a successful connect, the
+//! acknowledgement extension, closing idle keep-alive sockets), scripted by
+//! `tests/cometd_server/cometd_server.js`. Needs Node.js and npm; runs
+//! `npm ci` in tests/cometd_server once.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use agentload::bayeux::{
+    BayeuxClient, ClientConfig, ClientError, Delivery, ExchangeKind, ExchangeOutcome, Observer,
+};
+use agentload::http::{HttpClient, HttpSession};
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::support::node::{NodeServer, ensure_installed};
+
+const FOLDER: &str = "cometd_server";
+
+/// Starts the server with `env` (see the script for the variables).
+async fn cometd(env: &[(&str, &str)]) -> (NodeServer, String) {
+    ensure_installed(FOLDER, "cometd-nodejs-server");
+    let server = NodeServer::start(FOLDER, "cometd_server.js", env).await;
+    let url = format!("http://127.0.0.1:{}/cometd", server.port);
+    (server, url)
+}
+
+#[derive(Default)]
+struct Seen {
+    connects: Mutex<Vec<ExchangeOutcome>>,
+    rehandshakes: Mutex<Vec<&'static str>>,
+}
+
+impl Seen {
+    fn connects(&self) -> Vec<ExchangeOutcome> {
+        self.connects.lock().unwrap().clone()
+    }
+}
+
+impl Observer for Seen {
+    fn exchange(&self, kind: ExchangeKind, _: Duration, outcome: ExchangeOutcome) {
+        if kind == ExchangeKind::Connect {
+            self.connects.lock().unwrap().push(outcome);
+        }
+    }
+    fn connect_gap(&self, _: Duration) {}
+    fn rehandshake(&self, reason: &'static str) {
+        self.rehandshakes.lock().unwrap().push(reason);
+    }
+}
+
+fn client(config: ClientConfig) -> (BayeuxClient, UnboundedReceiver<Delivery>, Arc<Seen>) {
+    let http = HttpClient::new(&Default::default()).unwrap();
+    let seen = Arc::new(Seen::default());
+    let (c, rx) = BayeuxClient::new(http, Arc::new(HttpSession::new()), config, seen.clone());
+    (c, rx, seen)
+}
+
+fn config(url: &str) -> ClientConfig {
+    let mut config = ClientConfig::new(url.parse().unwrap());
+    config.connect_allowance = Duration::from_secs(5);
+    config.backoff_step = Duration::from_millis(100);
+    config
+}
+
+/// Handshakes, subscribes to `channel` (confirmed by the server) and starts
+/// the connect loop.
+async fn connected(
+    server: &mut NodeServer,
+    c: &BayeuxClient,
+    channel: &str,
+    stop: &CancellationToken,
+) -> (String, JoinHandle<Result<(), ClientError>>) {
+    c.handshake().await.unwrap();
+    let id = c.client_id().unwrap();
+    c.subscribe(channel).await.unwrap();
+    assert_eq!(
+        server.expect("SUBSCRIBED ").await,
+        format!("{id} {channel}")
+    );
+    let (c, stop) = (c.clone(), stop.clone());
+    let looper = tokio::spawn(async move { c.run_connect_loop(&stop).await });
+    (id, looper)
+}
+
+async fn next_delivery(rx: &mut UnboundedReceiver<Delivery>) -> Delivery {
+    tokio::time::timeout(Duration::from_secs(30), rx.recv())
+        .await
+        .expect("a delivery within 30 s")
+        .expect("client alive")
+}
+
+/// The `seq` of a delivered `{seq}` message on `channel`.
+fn seq(d: &Delivery, channel: &str) -> u64 {
+    let Delivery::Message {
+        channel: ch, data, ..
+    } = d
+    else {
+        panic!("not a message: {d:?}");
+    };
+    assert_eq!(ch, channel);
+    let v: serde_json::Value = serde_json::from_str(data.get()).unwrap();
+    v["seq"].as_u64().expect("seq")
+}
+
+/// Waits until `seen` observed `n` connects (bounded: 30 s).
+async fn connects_observed(seen: &Seen, n: usize) {
+    let wait = async {
+        while seen.connects.lock().unwrap().len() < n {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), wait)
+        .await
+        .unwrap_or_else(|_| panic!("{n} connects within 30 s: {:?}", seen.connects()));
+}
+
+#[tokio::test]
+async fn cometd_server_side_disconnect_stops_the_client_and_says_why() {
+    let (mut server, url) = cometd(&[("COMETD_TIMEOUT", "5000")]).await;
+    let (c, _rx, seen) = client(config(&url));
+    let stop = CancellationToken::new();
+    let (id, looper) = connected(&mut server, &c, "/kick", &stop).await;
+    // The first connect (not held) is answered; the second is held.
+    connects_observed(&seen, 1).await;
+    server.send(&format!("disconnect {id}"));
+    assert_eq!(server.expect("REMOVED ").await, format!("{id} disconnect"));
+    let ended = tokio::time::timeout(Duration::from_secs(10), looper)
+        .await
+        .expect("the loop stops once disconnected")
+        .unwrap();
+    let err = ended.expect_err("a kicked client ends with an error");
+    assert!(matches!(err, ClientError::Disconnected), "{err:?}");
+    assert_eq!(err.kind(), "server_disconnect");
+    assert!(err.to_string().contains("the server disconnected"), "{err}");
+    assert_eq!(c.client_id(), None, "the session is gone");
+    assert!(seen.rehandshakes.lock().unwrap().is_empty());
+    assert!(
+        !seen
+            .connects()
+            .iter()
+            .any(|o| matches!(o, ExchangeOutcome::Failed(_))),
+        "{:?}",
+        seen.connects()
+    );
+    // No handshake after the kick.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let lines = server.drain();
+    assert!(
+        !lines.iter().any(|l| l.starts_with("HANDSHOOK")),
+        "{lines:?}"
+    );
+}
+
+#[tokio::test]
+async fn cometd_successful_connect_advising_a_handshake_counts_its_messages() {
+    let (mut server, url) = cometd(&[("COMETD_TIMEOUT", "5000")]).await;
+    let (c, mut rx, seen) = client(config(&url));
+    let stop = CancellationToken::new();
+    let (id, looper) = connected(&mut server, &c, "/advised", &stop).await;
+    connects_observed(&seen, 1).await;
+    server.send(&format!("advise-handshake {id} /advised"));
+    assert_eq!(seq(&next_delivery(&mut rx).await, "/advised"), 0);
+    assert!(matches!(
+        next_delivery(&mut rx).await,
+        Delivery::Rehandshaked
+    ));
+    assert_ne!(c.client_id().unwrap(), id);
+    assert_eq!(*seen.rehandshakes.lock().unwrap(), vec!["advice_handshake"]);
+    let connects = seen.connects();
+    assert!(
+        connects.contains(&ExchangeOutcome::Delivered(1)),
+        "the advising reply's message is counted: {connects:?}"
+    );
+    assert!(
+        !connects
+            .iter()
+            .any(|o| matches!(o, ExchangeOutcome::Failed(_))),
+        "{connects:?}"
+    );
+    stop.cancel();
+    looper.await.unwrap().unwrap();
+}
