@@ -184,3 +184,31 @@ async fn cometd_successful_connect_advising_a_handshake_counts_its_messages() {
     stop.cancel();
     looper.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn cometd_closing_an_idle_kept_connection_as_a_connect_goes_out_costs_no_failure() {
+    // Every connect written on a kept connection finds it closed, as when
+    // Node's keep-alive timer fires just as the request arrives.
+    let env = [
+        ("COMETD_TIMEOUT", "200"),
+        ("COMETD_INTERVAL", "0"),
+        ("COMETD_DROP_REUSED", "1"),
+    ];
+    let (mut server, url) = cometd(&env).await;
+    let (c, _rx, seen) = client(config(&url));
+    let stop = CancellationToken::new();
+    let (_, looper) = connected(&mut server, &c, "/idle", &stop).await;
+    connects_observed(&seen, 6).await;
+    stop.cancel();
+    looper.await.unwrap().unwrap();
+    let dropped = server.expect("DROPPED ").await;
+    assert!(dropped.parse::<u32>().unwrap() >= 1, "the race was played");
+    let connects = seen.connects();
+    assert!(
+        connects
+            .iter()
+            .all(|o| !matches!(o, ExchangeOutcome::Failed(_))),
+        "each connect went again on a fresh connection: {connects:?}"
+    );
+    assert!(seen.rehandshakes.lock().unwrap().is_empty());
+}
