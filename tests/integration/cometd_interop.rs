@@ -212,3 +212,48 @@ async fn cometd_closing_an_idle_kept_connection_as_a_connect_goes_out_costs_no_f
     );
     assert!(seen.rehandshakes.lock().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn cometd_ack_extension_delivers_each_message_once() {
+    // Short holds: many connects time out while messages are unacknowledged.
+    let env = [
+        ("COMETD_TIMEOUT", "300"),
+        ("COMETD_INTERVAL", "0"),
+        ("COMETD_ACK", "1"),
+    ];
+    let (mut server, url) = cometd(&env).await;
+    let mut config = config(&url);
+    config.ack = true;
+    let (c, mut rx, seen) = client(config);
+    let stop = CancellationToken::new();
+    let (_, looper) = connected(&mut server, &c, "/acked", &stop).await;
+    connects_observed(&seen, 1).await;
+    let (bursts, per_burst) = (4, 5);
+    let mut received = Vec::new();
+    for burst in 1..=bursts {
+        server.send(&format!("publish /acked {per_burst}"));
+        while received.len() < burst * per_burst {
+            received.push(seq(&next_delivery(&mut rx).await, "/acked"));
+        }
+        // Held connects time out in between, each acknowledging what came.
+        let n = seen.connects().len();
+        connects_observed(&seen, n + 2).await;
+    }
+    let expected: Vec<u64> = (0..bursts).flat_map(|_| 0..per_burst as u64).collect();
+    assert_eq!(received, expected, "each message once, in order");
+    // Nothing is delivered again on the following connects.
+    let n = seen.connects().len();
+    connects_observed(&seen, n + 3).await;
+    assert!(rx.try_recv().is_err(), "a message was delivered again");
+    let delivered: usize = seen
+        .connects()
+        .iter()
+        .map(|o| match o {
+            ExchangeOutcome::Delivered(k) => *k,
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(delivered, bursts * per_burst);
+    stop.cancel();
+    looper.await.unwrap().unwrap();
+}

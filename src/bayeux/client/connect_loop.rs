@@ -122,7 +122,7 @@ impl BayeuxClient {
         if !sleep_or_stop(stop, wait).await {
             return Break(Ok(()));
         }
-        let m = connect_message(&client_id, inner.next_id(), first);
+        let mut m = connect_message(&client_id, inner.next_id(), first);
         let hold = connect_hold(&advice, first);
         let start = Instant::now();
         if let Some(t) = attempts.last_reply {
@@ -138,7 +138,7 @@ impl BayeuxClient {
             }
             r = inner.exchange_held(
                 connection,
-                std::slice::from_ref(&m),
+                std::slice::from_mut(&mut m),
                 hold + inner.config.connect_allowance,
             ) => r,
         };
