@@ -257,3 +257,64 @@ async fn cometd_ack_extension_delivers_each_message_once() {
     stop.cancel();
     looper.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn cometd_connects_sent_as_node_closes_idle_sockets_do_not_fail() {
+    // The race with real timing: Node closes a socket idle for 500 ms, and
+    // the client waits the advised 500 ms between a reply and its next connect.
+    let env = [
+        ("COMETD_TIMEOUT", "200"),
+        ("COMETD_INTERVAL", "500"),
+        ("COMETD_KEEPALIVE_MS", "500"),
+    ];
+    let (mut server, url) = cometd(&env).await;
+    let (c, _rx, seen) = client(config(&url));
+    let stop = CancellationToken::new();
+    let (_, looper) = connected(&mut server, &c, "/idle", &stop).await;
+    connects_observed(&seen, 8).await;
+    stop.cancel();
+    looper.await.unwrap().unwrap();
+    let connects = seen.connects();
+    assert!(
+        connects
+            .iter()
+            .all(|o| !matches!(o, ExchangeOutcome::Failed(_))),
+        "{connects:?}"
+    );
+}
+
+#[tokio::test]
+async fn cometd_expired_session_is_handshaken_again_and_resubscribed() {
+    let env = [("COMETD_TIMEOUT", "300"), ("COMETD_MAX_INTERVAL", "500")];
+    let (mut server, url) = cometd(&env).await;
+    let (c, mut rx, seen) = client(config(&url));
+    let stop = CancellationToken::new();
+    let (old, looper) = connected(&mut server, &c, "/expiring", &stop).await;
+    connects_observed(&seen, 2).await;
+    // The client goes quiet; the server expires its session.
+    stop.cancel();
+    looper.await.unwrap().unwrap();
+    assert_eq!(server.expect("REMOVED ").await, format!("{old} timeout"));
+    let stop = CancellationToken::new();
+    let looper = {
+        let (c, stop) = (c.clone(), stop.clone());
+        tokio::spawn(async move { c.run_connect_loop(&stop).await })
+    };
+    assert!(matches!(
+        next_delivery(&mut rx).await,
+        Delivery::Rehandshaked
+    ));
+    let new = c.client_id().unwrap();
+    assert_ne!(new, old);
+    assert_eq!(
+        server.expect("SUBSCRIBED ").await,
+        format!("{new} /expiring")
+    );
+    assert_eq!(*seen.rehandshakes.lock().unwrap(), vec!["unknown_client"]);
+    server.send("publish /expiring 3");
+    for i in 0..3 {
+        assert_eq!(seq(&next_delivery(&mut rx).await, "/expiring"), i);
+    }
+    stop.cancel();
+    looper.await.unwrap().unwrap();
+}
