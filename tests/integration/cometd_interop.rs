@@ -5,18 +5,17 @@
 //! `tests/cometd_server/cometd_server.js`. Needs Node.js and npm; runs
 //! `npm ci` in tests/cometd_server once.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use agentload::bayeux::{
-    BayeuxClient, ClientConfig, ClientError, Delivery, ExchangeKind, ExchangeOutcome, Observer,
-};
+use agentload::bayeux::{BayeuxClient, ClientConfig, ClientError, Delivery, ExchangeOutcome};
 use agentload::http::{HttpClient, HttpSession};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::support::node::{NodeServer, ensure_installed};
+use crate::support::seen::Seen;
 
 const FOLDER: &str = "cometd_server";
 
@@ -26,30 +25,6 @@ async fn cometd(env: &[(&str, &str)]) -> (NodeServer, String) {
     let server = NodeServer::start(FOLDER, "cometd_server.js", env).await;
     let url = format!("http://127.0.0.1:{}/cometd", server.port);
     (server, url)
-}
-
-#[derive(Default)]
-struct Seen {
-    connects: Mutex<Vec<ExchangeOutcome>>,
-    rehandshakes: Mutex<Vec<&'static str>>,
-}
-
-impl Seen {
-    fn connects(&self) -> Vec<ExchangeOutcome> {
-        self.connects.lock().unwrap().clone()
-    }
-}
-
-impl Observer for Seen {
-    fn exchange(&self, kind: ExchangeKind, _: Duration, outcome: ExchangeOutcome) {
-        if kind == ExchangeKind::Connect {
-            self.connects.lock().unwrap().push(outcome);
-        }
-    }
-    fn connect_gap(&self, _: Duration) {}
-    fn rehandshake(&self, reason: &'static str) {
-        self.rehandshakes.lock().unwrap().push(reason);
-    }
 }
 
 fn client(config: ClientConfig) -> (BayeuxClient, UnboundedReceiver<Delivery>, Arc<Seen>) {

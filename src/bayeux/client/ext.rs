@@ -154,6 +154,13 @@ mod tests {
         m.ext.as_ref().and_then(|e| e.get("ack"))
     }
 
+    /// The `ext.ack` of the next connect going out; `None` when it has no `ext`.
+    fn connect_ack(ack: &Ack) -> Option<Value> {
+        let mut c = message("/meta/connect", None, None);
+        ack.outgoing(&mut c);
+        c.ext.map(|e| e["ack"].clone())
+    }
+
     #[test]
     fn ack_is_asked_at_handshake_beside_other_handshake_ext() {
         let ack = Ack::default();
@@ -170,17 +177,13 @@ mod tests {
         let ack = Ack::default();
         ack.outgoing(&mut message("/meta/handshake", None, None));
         // Before the server agreed, connects carry nothing.
-        let mut c = message("/meta/connect", None, None);
-        ack.outgoing(&mut c);
-        assert_eq!(c.ext, None);
+        assert_eq!(connect_ack(&ack), None);
         ack.incoming(&message(
             "/meta/handshake",
             Some(true),
             Some(json!({"ack": true})),
         ));
-        let mut c = message("/meta/connect", None, None);
-        ack.outgoing(&mut c);
-        assert_eq!(ack_of(&c), Some(&json!(0)));
+        assert_eq!(connect_ack(&ack), Some(json!(0)));
         ack.incoming(&message(
             "/meta/connect",
             Some(true),
@@ -193,18 +196,14 @@ mod tests {
             Some(false),
             Some(json!({"ack": 98})),
         ));
-        let mut c = message("/meta/connect", None, None);
-        ack.outgoing(&mut c);
-        assert_eq!(ack_of(&c), Some(&json!(7)));
+        assert_eq!(connect_ack(&ack), Some(json!(7)));
         // Other messages are not touched.
         let mut p = message("/a", None, None);
         ack.outgoing(&mut p);
         assert_eq!(p.ext, None);
         // A new handshake starts over.
         ack.outgoing(&mut message("/meta/handshake", None, None));
-        let mut c = message("/meta/connect", None, None);
-        ack.outgoing(&mut c);
-        assert_eq!(c.ext, None);
+        assert_eq!(connect_ack(&ack), None);
     }
 
     #[test]
@@ -213,18 +212,14 @@ mod tests {
         for reply in [None, Some(json!({})), Some(json!({"ack": false}))] {
             ack.outgoing(&mut message("/meta/handshake", None, None));
             ack.incoming(&message("/meta/handshake", Some(true), reply));
-            let mut c = message("/meta/connect", None, None);
-            ack.outgoing(&mut c);
-            assert_eq!(c.ext, None);
+            assert_eq!(connect_ack(&ack), None);
         }
         ack.incoming(&message(
             "/meta/handshake",
             Some(true),
             Some(json!({"ack": {"enabled": true, "size": 10}})),
         ));
-        let mut c = message("/meta/connect", None, None);
-        ack.outgoing(&mut c);
-        assert_eq!(ack_of(&c), Some(&json!(0)));
+        assert_eq!(connect_ack(&ack), Some(json!(0)));
     }
 
     #[derive(Debug, Default)]
