@@ -114,7 +114,9 @@ impl LongPollConnection {
     /// POSTs `body` with the session's cookies and headers, absorbs the
     /// response's cookies and returns it (any status). The whole exchange,
     /// connecting included, is bounded by `timeout`; after any failure the
-    /// connection is closed and the next call opens a new one.
+    /// connection is closed and the next call opens a new one. A request
+    /// that fails on a kept connection before any byte of an answer (the
+    /// server closed it as the request went out) goes once more on a new one.
     pub async fn post(
         &mut self,
         session: &HttpSession,
