@@ -125,7 +125,9 @@ impl LongPollConnection {
     /// POSTs `body` with the session's cookies and headers, absorbs the
     /// response's cookies and returns it (any status). The whole exchange,
     /// connecting included, is bounded by `timeout`; after any failure the
-    /// connection is closed and the next call opens a new one.
+    /// connection is closed and the next call opens a new one. A request
+    /// that fails on a kept connection before any byte of an answer (the
+    /// server closed it as the request went out) goes once more on a new one.
     pub async fn post(
         &mut self,
         session: &HttpSession,
@@ -162,17 +164,41 @@ impl LongPollConnection {
         content_type: &str,
         body: &[u8],
     ) -> Result<(HttpResponse, Option<Stream>), HttpError> {
-        let mut stream = match self.stream.take() {
-            Some(s) if s.still_open() => s,
-            _ => self.open().await?,
-        };
+        if let Some(kept) = self.stream.take().filter(Stream::still_open) {
+            match self.send(kept, session, content_type, body).await {
+                // The server closed the idle connection as the request went
+                // out (its keep-alive timer won the race): no byte of an
+                // answer came, so sending once more on a fresh connection is
+                // safe, as hyper and browsers do.
+                Err(Failure::Unanswered(_)) => {}
+                Err(Failure::Answered(e)) => return Err(e),
+                Ok(done) => return Ok(done),
+            }
+        }
+        let fresh = self.open().await?;
+        match self.send(fresh, session, content_type, body).await {
+            Err(Failure::Unanswered(e) | Failure::Answered(e)) => Err(e),
+            Ok(done) => Ok(done),
+        }
+    }
+
+    /// Writes the request on `stream` and reads its response.
+    async fn send(
+        &self,
+        mut stream: Stream,
+        session: &HttpSession,
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<(HttpResponse, Option<Stream>), Failure> {
         let request = self.request(session, content_type, body);
-        stream
-            .write_all(&request)
-            .await
-            .map_err(HttpError::from_io)?;
+        let written = stream.write_all(&request).await;
+        // Not kept through the hold: a held connect costs no request buffer.
         drop(request);
-        let (response, reusable) = read_response(&mut stream, self.max_body).await?;
+        written.map_err(|e| Failure::Unanswered(HttpError::from_io(e)))?;
+        let buf = first_read(&mut stream).await.map_err(Failure::Unanswered)?;
+        let (response, reusable) = read_response(&mut stream, buf, self.max_body)
+            .await
+            .map_err(Failure::Answered)?;
         Ok((response, reusable.then_some(stream)))
     }
 
@@ -305,14 +331,29 @@ enum Framing {
     Empty,
 }
 
-/// Reads one response with a body of at most `max_body` bytes; `true` when
-/// the connection can carry another.
-async fn read_response(
-    stream: &mut Stream,
-    max_body: usize,
-) -> Result<(HttpResponse, bool), HttpError> {
+/// How a request failed on one connection.
+enum Failure {
+    /// Writing it, or before the first byte of an answer.
+    Unanswered(HttpError),
+    /// While reading the answer.
+    Answered(HttpError),
+}
+
+/// Waits for the first bytes of the answer and reads them into a new buffer.
+async fn first_read(stream: &mut Stream) -> Result<BytesMut, HttpError> {
     stream.readable().await.map_err(HttpError::from_io)?;
     let mut buf = BytesMut::with_capacity(FIRST_READ);
+    stream.read_more(&mut buf, FIRST_READ).await?;
+    Ok(buf)
+}
+
+/// Reads one response with a body of at most `max_body` bytes, whose first
+/// bytes are in `buf`; `true` when the connection can carry another.
+async fn read_response(
+    stream: &mut Stream,
+    mut buf: BytesMut,
+    max_body: usize,
+) -> Result<(HttpResponse, bool), HttpError> {
     let head = loop {
         if let Some(head) = parse_head(&mut buf)? {
             // Interim answers (100 Continue) precede the real one.

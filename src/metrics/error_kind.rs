@@ -126,11 +126,13 @@ pub enum Cause {
     NotHandshaken,
     /// The server advised `reconnect: none`.
     ReconnectNone,
+    /// The server disconnected the client (a `/meta/disconnect` on its held connect); it stops.
+    ServerDisconnect,
 }
 
 impl Cause {
     /// Every cause, the parametrised ones with an example value.
-    pub const ALL: [Cause; 24] = [
+    pub const ALL: [Cause; 25] = [
         Cause::Timeout,
         Cause::Connect,
         Cause::Tls,
@@ -155,6 +157,7 @@ impl Cause {
         Cause::UnknownClient,
         Cause::NotHandshaken,
         Cause::ReconnectNone,
+        Cause::ServerDisconnect,
     ];
 
     /// The cause's part of an error-kind name (`http_503`, `gws_status_2`).
@@ -184,6 +187,7 @@ impl Cause {
             Cause::UnknownClient => "unknown_client",
             Cause::NotHandshaken => "not_handshaken",
             Cause::ReconnectNone => "reconnect_none",
+            Cause::ServerDisconnect => "server_disconnect",
         })
     }
 }

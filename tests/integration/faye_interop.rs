@@ -1,122 +1,23 @@
 //! Interop with Faye 1.4.3 (npm) on 127.0.0.1: our client against a third-party
 //! Bayeux server. Needs Node.js and npm; runs `npm ci` in tests/interop once.
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::support::bayeux::Seen;
 use agentload::bayeux::{BayeuxClient, ClientConfig, Delivery, ExchangeOutcome};
 use agentload::http::{HttpClient, HttpSession};
-use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_util::sync::CancellationToken;
 
-static NPM: Mutex<()> = Mutex::new(());
+use crate::support::bayeux::Seen;
+use crate::support::node::{NodeServer, ensure_installed};
 
-fn interop_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("interop")
-}
-
-/// Fails (not skips) without Node: the interop tests are part of the suite.
-fn ensure_faye_installed() {
-    let _one = NPM.lock().unwrap_or_else(|p| p.into_inner());
-    let node = Command::new("node").arg("--version").output();
-    assert!(
-        node.as_ref().is_ok_and(|o| o.status.success()),
-        "Node.js is needed for the Faye interop tests: install Node.js >= 18 and npm \
-         (e.g. `apt-get install nodejs npm`, or from https://nodejs.org), then rerun `cargo test faye`"
-    );
-    let dir = interop_dir();
-    if dir.join("node_modules").join("faye").exists() {
-        return;
-    }
-    let out = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(&dir)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run npm ({e}): install npm (it ships with Node.js), then rerun")
-        });
-    assert!(
-        out.status.success(),
-        "`npm ci` in {} failed: {}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A running Faye server; killed when dropped.
-struct Faye {
-    child: Child,
-    stdin: ChildStdin,
-    lines: UnboundedReceiver<String>,
-    url: String,
-}
-
-impl Drop for Faye {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Faye {
-    async fn start() -> Faye {
-        ensure_faye_installed();
-        let mut child = Command::new("node")
-            .arg("faye_server.js")
-            .current_dir(interop_dir())
-            .env("FAYE_TIMEOUT", "3")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start node faye_server.js");
-        let stdin = child.stdin.take().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = unbounded_channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut faye = Faye {
-            child,
-            stdin,
-            lines,
-            url: String::new(),
-        };
-        let port = faye.expect("PORT ").await;
-        faye.url = format!("http://127.0.0.1:{port}/bayeux");
-        faye
-    }
-
-    fn send(&mut self, command: &str) {
-        writeln!(self.stdin, "{command}").unwrap();
-        self.stdin.flush().unwrap();
-    }
-
-    /// The rest of the next line starting with `prefix`.
-    async fn expect(&mut self, prefix: &str) -> String {
-        let wait = async {
-            while let Some(line) = self.lines.recv().await {
-                assert!(!line.starts_with("ERROR"), "Faye side: {line}");
-                if let Some(rest) = line.strip_prefix(prefix) {
-                    return rest.to_owned();
-                }
-            }
-            panic!("Faye exited before printing {prefix:?}");
-        };
-        tokio::time::timeout(Duration::from_secs(30), wait)
-            .await
-            .unwrap_or_else(|_| panic!("Faye did not print {prefix:?} within 30 s"))
-    }
+/// Starts Faye (`tests/interop/faye_server.js`, 3 s timeout).
+async fn faye() -> (NodeServer, String) {
+    ensure_installed("interop", "faye");
+    let faye = NodeServer::start("interop", "faye_server.js", &[("FAYE_TIMEOUT", "3")]).await;
+    let url = format!("http://127.0.0.1:{}/bayeux", faye.port);
+    (faye, url)
 }
 
 fn client(url: &str) -> (BayeuxClient, UnboundedReceiver<Delivery>, Arc<Seen>) {
@@ -171,8 +72,8 @@ async fn receive(rx: &mut UnboundedReceiver<Delivery>, channel: &str, count: u64
 
 #[tokio::test]
 async fn faye_delivers_published_messages_and_latency_is_measured() {
-    let mut faye = Faye::start().await;
-    let (c, mut rx, seen) = client(&faye.url);
+    let (mut faye, url) = faye().await;
+    let (c, mut rx, seen) = client(&url);
     c.handshake().await.unwrap();
     let id = c.client_id().unwrap();
     c.subscribe("/load/*").await.unwrap();
@@ -212,8 +113,8 @@ async fn faye_delivers_published_messages_and_latency_is_measured() {
 
 #[tokio::test]
 async fn faye_forgetting_the_client_makes_it_rehandshake_and_resubscribe() {
-    let mut faye = Faye::start().await;
-    let (c, mut rx, seen) = client(&faye.url);
+    let (mut faye, url) = faye().await;
+    let (c, mut rx, seen) = client(&url);
     c.handshake().await.unwrap();
     let old = c.client_id().unwrap();
     c.subscribe("/r").await.unwrap();

@@ -12,6 +12,7 @@ mod support;
 mod bayeux_client;
 mod bayeux_http_tls;
 mod bayeux_server;
+mod cometd_interop;
 mod faye_interop;
 mod generator_hostile;
 mod http_long_poll;

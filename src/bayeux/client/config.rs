@@ -1,11 +1,15 @@
-//! Client timing.
+//! Client timing and extensions.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::Uri;
 use serde_json::Value;
 
-/// Where the Bayeux endpoint is and how patient the client is.
+use super::Extension;
+
+/// Where the Bayeux endpoint is, how patient the client is and which
+/// extensions it runs.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     /// The Bayeux endpoint, e.g. `http://host:8090/api/v2/notifications`.
@@ -21,11 +25,20 @@ pub struct ClientConfig {
     pub backoff_step: Duration,
     /// Longest wait between retries.
     pub max_backoff: Duration,
+    /// CometD's acknowledged-messages extension: asked for at handshake and,
+    /// when the server agrees, every connect acknowledges the last batch
+    /// received, so the server does not deliver it again. Each client keeps
+    /// its own acknowledgement state.
+    pub ack: bool,
+    /// Extensions that see every message sent and received (after the
+    /// acknowledgement extension going out, before it coming in). Shared
+    /// by every client made from this configuration.
+    pub extensions: Vec<Arc<dyn Extension>>,
 }
 
 impl ClientConfig {
     /// Defaults of the official CometD JavaScript client: 10 s allowance,
-    /// 30 s requests, +1 s backoff per failure up to 60 s.
+    /// 30 s requests, +1 s backoff per failure up to 60 s; no extensions.
     pub fn new(url: Uri) -> Self {
         Self {
             url,
@@ -34,6 +47,8 @@ impl ClientConfig {
             handshake_ext: None,
             backoff_step: Duration::from_secs(1),
             max_backoff: Duration::from_secs(60),
+            ack: false,
+            extensions: Vec::new(),
         }
     }
 }

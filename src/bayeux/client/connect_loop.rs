@@ -14,8 +14,9 @@ use super::reconnect::{
 use super::{BayeuxClient, ClientError, ExchangeKind};
 use crate::http::LongPollConnection;
 
-/// How the loop ends: asked to stop, or after a disconnect (`Ok`), or told
-/// by the server never to reconnect (`Err(ReconnectNone)`).
+/// How the loop ends: asked to stop, or after a disconnect (`Ok`), told
+/// by the server never to reconnect (`Err(ReconnectNone)`), or disconnected
+/// by the server (`Err(Disconnected)`).
 type End = Result<(), ClientError>;
 
 /// How a handshake step went, when the loop goes on.
@@ -28,8 +29,9 @@ enum Handshook {
 
 impl BayeuxClient {
     /// Keeps exactly one `/meta/connect` outstanding until `stop` is
-    /// cancelled (`Ok`) or the server advises `none` (`Err(ReconnectNone)`,
-    /// or `Ok` after [`BayeuxClient::disconnect`]). Handshakes first if
+    /// cancelled (`Ok`), the server advises `none` (`Err(ReconnectNone)`,
+    /// or `Ok` after [`BayeuxClient::disconnect`]) or the server disconnects
+    /// the client (`Err(Disconnected)`; the client is then not handshaken). Handshakes first if
     /// needed; re-handshakes and re-subscribes on `reconnect: handshake`, on
     /// unknown-client errors, and when no connect succeeded for
     /// `timeout + interval + maxInterval`, then sends [`super::Delivery::Rehandshaked`].
@@ -120,7 +122,7 @@ impl BayeuxClient {
         if !sleep_or_stop(stop, wait).await {
             return Break(Ok(()));
         }
-        let m = connect_message(&client_id, inner.next_id(), first);
+        let mut m = connect_message(&client_id, inner.next_id(), first);
         let hold = connect_hold(&advice, first);
         let start = Instant::now();
         if let Some(t) = attempts.last_reply {
@@ -136,7 +138,7 @@ impl BayeuxClient {
             }
             r = inner.exchange_held(
                 connection,
-                std::slice::from_ref(&m),
+                std::slice::from_mut(&mut m),
                 hold + inner.config.connect_allowance,
             ) => r,
         };
@@ -170,6 +172,16 @@ impl BayeuxClient {
                     Ok(())
                 } else {
                     Err(ClientError::ReconnectNone)
+                });
+            }
+            Next::Kicked => {
+                let mut st = inner.lock();
+                // The server forgot the session: nothing may use its clientId.
+                st.client_id = None;
+                return Break(if st.disconnecting {
+                    Ok(())
+                } else {
+                    Err(ClientError::Disconnected)
                 });
             }
             Next::Fail => {

@@ -34,6 +34,13 @@ pub enum ClientError {
     /// The server advised `reconnect: none` (or a negative interval).
     #[error("the server advised reconnect \"none\": the session is over and must not be retried")]
     ReconnectNone,
+    /// The server ended the session (a `/meta/disconnect` on the held
+    /// connect, e.g. CometD's server-side `session.disconnect()`).
+    #[error(
+        "the server disconnected this client (a /meta/disconnect reply on its connect): \
+         the session is over and is not resumed"
+    )]
+    Disconnected,
 }
 
 impl ClientError {
@@ -54,6 +61,7 @@ impl ClientError {
             ClientError::UnknownClient(_) => Cause::UnknownClient,
             ClientError::NotHandshaken => Cause::NotHandshaken,
             ClientError::ReconnectNone => Cause::ReconnectNone,
+            ClientError::Disconnected => Cause::ServerDisconnect,
         }
     }
 }

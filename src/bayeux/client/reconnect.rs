@@ -20,6 +20,9 @@ pub(super) enum Next {
     Fail,
     /// The server advised `reconnect: none`.
     Stop,
+    /// The server ended the session itself: a `/meta/disconnect` reply came
+    /// with the connect's (CometD's server-side `session.disconnect()`).
+    Kicked,
 }
 
 /// Advised timeout when the server gives none (CometD's default).
@@ -163,11 +166,13 @@ pub(super) fn read_reply(
         Ok(exchanged) => exchanged,
         Err(e) => return (Next::Fail, Err(e)),
     };
+    // Like CometD's own client (`_disconnectResponse`): the session is over,
+    // whatever the connect reply beside it says.
+    if kicked(&exchanged.replies) {
+        return (Next::Kicked, Ok(exchanged.events));
+    }
     match find_reply(exchanged.replies, "/meta/connect", ExchangeKind::Connect) {
-        Ok(reply) => {
-            let next = judge(&reply);
-            (next, observed(next, &reply, exchanged.events))
-        }
+        Ok(reply) => (judge(&reply), observed(&reply, exchanged.events)),
         Err(e) => (Next::Fail, Err(e)),
     }
 }
@@ -194,10 +199,19 @@ fn judge(reply: &Message) -> Next {
     }
 }
 
-/// A successful reply counts its events; any other reply is the error it means.
-fn observed(next: Next, reply: &Message, events: usize) -> Result<usize, ClientError> {
-    match (next, reply.successful) {
-        (Next::Connect | Next::Stop, Some(true)) => Ok(events),
+/// Whether the answer to a connect holds a successful `/meta/disconnect`.
+fn kicked(replies: &[Message]) -> bool {
+    replies
+        .iter()
+        .any(|r| r.channel == "/meta/disconnect" && r.successful == Some(true))
+}
+
+/// A successful reply counts its events, whatever it advises next (a
+/// `reconnect: handshake` on a successful reply delivered them all the
+/// same); any other reply is the error it means.
+fn observed(reply: &Message, events: usize) -> Result<usize, ClientError> {
+    match reply.successful {
+        Some(true) => Ok(events),
         _ if needs_handshake(reply) => Err(ClientError::UnknownClient(
             reply.error.clone().unwrap_or_default(),
         )),
@@ -282,12 +296,13 @@ mod tests {
 
     #[test]
     fn handshake_advice_or_an_unknown_client_asks_for_a_handshake() {
+        // A successful reply advising a handshake delivered its events.
         let (next, observed) = read_reply(exchanged(
             vec![reply(true, None, Some(Reconnect::Handshake))],
-            0,
+            2,
         ));
         assert_eq!(next, Next::Handshake("advice_handshake"));
-        assert_eq!(observed.unwrap_err().kind().name(), "unknown_client");
+        assert_eq!(observed.unwrap(), 2);
         let refused = reply(
             false,
             Some("402::Unknown client"),
@@ -307,6 +322,35 @@ mod tests {
                 "{error}"
             );
         }
+    }
+
+    #[test]
+    fn a_disconnect_reply_beside_the_connect_reply_ends_the_session() {
+        let disconnect = || {
+            let mut m = Message::new("/meta/disconnect");
+            m.successful = Some(true);
+            m
+        };
+        // Whatever the connect reply says, and in either order.
+        let (next, observed) =
+            read_reply(exchanged(vec![disconnect(), reply(true, None, None)], 1));
+        assert_eq!(next, Next::Kicked);
+        assert_eq!(observed.unwrap(), 1);
+        let unknown = reply(
+            false,
+            Some("402::session_unknown"),
+            Some(Reconnect::Handshake),
+        );
+        assert_eq!(
+            read_reply(exchanged(vec![unknown, disconnect()], 0)).0,
+            Next::Kicked
+        );
+        assert_eq!(read_reply(exchanged(vec![disconnect()], 0)).0, Next::Kicked);
+        // A refused disconnect is not the end of the session.
+        let mut refused = disconnect();
+        refused.successful = Some(false);
+        let (next, _) = read_reply(exchanged(vec![refused, reply(true, None, None)], 0));
+        assert_eq!(next, Next::Connect);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use hyper::Method;
 use serde_json::value::RawValue;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
+use super::ext::Extensions;
 use super::{ClientConfig, ClientError, ExchangeKind, ExchangeOutcome, Observer};
 use crate::bayeux::message::{Advice, Message, Reconnect, Subscription, decode_messages};
 use crate::http::{HttpClient, HttpError, HttpResponse, HttpSession, LongPollConnection};
@@ -51,6 +52,7 @@ pub(super) struct Inner {
     pub(super) session: Arc<HttpSession>,
     pub(super) config: ClientConfig,
     pub(super) observer: Arc<dyn Observer>,
+    extensions: Extensions,
     tx: UnboundedSender<Delivery>,
     state: Mutex<State>,
     next_id: AtomicU64,
@@ -87,6 +89,7 @@ impl BayeuxClient {
         let inner = Inner {
             http,
             session,
+            extensions: Extensions::new(&config),
             config,
             observer,
             tx,
@@ -125,7 +128,7 @@ impl BayeuxClient {
         let start = Instant::now();
         let result = self
             .inner
-            .exchange(&[m], self.inner.config.request_timeout)
+            .exchange(&mut [m], self.inner.config.request_timeout)
             .await;
         let result = result.and_then(|ex| {
             let reply = find_reply(ex.replies, "/meta/handshake", ExchangeKind::Handshake)?;
@@ -195,7 +198,7 @@ impl BayeuxClient {
         let start = Instant::now();
         let result = self
             .inner
-            .exchange(&[m], self.inner.config.request_timeout)
+            .exchange(&mut [m], self.inner.config.request_timeout)
             .await;
         let result = result.and_then(|ex| {
             let events = ex.events;
@@ -226,7 +229,7 @@ impl BayeuxClient {
         let start = Instant::now();
         let result = self
             .inner
-            .exchange(&[m], self.inner.config.request_timeout)
+            .exchange(&mut [m], self.inner.config.request_timeout)
             .await;
         let result = result.and_then(|ex| {
             let reply = find_reply(ex.replies, "/meta/disconnect", ExchangeKind::Disconnect)?;
@@ -249,7 +252,7 @@ impl BayeuxClient {
         if subs.is_empty() {
             return Ok(());
         }
-        let messages: Vec<Message> = subs
+        let mut messages: Vec<Message> = subs
             .iter()
             .map(|s| {
                 let mut m = Message::new("/meta/subscribe");
@@ -263,7 +266,7 @@ impl BayeuxClient {
         let start = Instant::now();
         let result = self
             .inner
-            .exchange(&messages, self.inner.config.request_timeout)
+            .exchange(&mut messages, self.inner.config.request_timeout)
             .await;
         let result = result.and_then(|ex| {
             let subs: Vec<&Message> = ex
@@ -317,7 +320,7 @@ impl Inner {
         m.id = Some(self.next_id());
         m.subscription = Some(Subscription::One(subscription.to_owned()));
         let start = Instant::now();
-        let result = self.exchange(&[m], self.config.request_timeout).await;
+        let result = self.exchange(&mut [m], self.config.request_timeout).await;
         let result = result.and_then(|ex| {
             let reply = find_reply(ex.replies, channel, kind)?;
             check(kind, &reply)
@@ -341,13 +344,15 @@ impl Inner {
         self.observer.exchange(kind, start.elapsed(), outcome);
     }
 
-    /// POSTs `messages` through the pool, decodes the answer, applies advice,
-    /// delivers events in order, and returns the remaining replies.
+    /// Passes `messages` through the extensions, POSTs them through the
+    /// pool, decodes the answer (each message through the extensions),
+    /// applies advice, delivers events in order, and returns the remaining replies.
     pub(super) async fn exchange(
         &self,
-        messages: &[Message],
+        messages: &mut [Message],
         timeout: Duration,
     ) -> Result<Exchanged, ClientError> {
+        self.extensions.outgoing(messages);
         let body = encode(messages)?;
         let resp = self
             .http
@@ -367,9 +372,10 @@ impl Inner {
     pub(super) async fn exchange_held(
         &self,
         connection: &mut LongPollConnection,
-        messages: &[Message],
+        messages: &mut [Message],
         timeout: Duration,
     ) -> Result<Exchanged, ClientError> {
+        self.extensions.outgoing(messages);
         let body = encode(messages)?;
         let resp = connection.post(&self.session, JSON, &body, timeout).await?;
         self.take_reply(resp)
@@ -391,7 +397,8 @@ impl Inner {
         let received_at = Instant::now();
         let mut replies = Vec::with_capacity(1);
         let mut events = 0;
-        for m in messages {
+        for mut m in messages {
+            self.extensions.incoming(&mut m);
             if m.is_event() {
                 if let Some(data) = m.data {
                     events += 1;

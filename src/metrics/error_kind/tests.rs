@@ -51,6 +51,7 @@ fn every_entry_has_its_stable_name() {
             "unknown_client",
             "not_handshaken",
             "reconnect_none",
+            "server_disconnect",
         ]
     );
     let standalone: Vec<String> = ErrorKind::STANDALONE
