@@ -4,7 +4,7 @@
 
 use crate::support::heavy;
 use crate::support::profile::{Behaviour, Profile};
-use crate::support::run::{Dir, Served, count, counter, run, sim_figure, sim_stats};
+use crate::support::run::{Dir, OUTPUT_FILES, Served, count, counter, run, sim_figure, sim_stats};
 use serde_json::Value;
 
 /// 50 agents, about 12 s of stages and a short drain, email and chat.
@@ -72,15 +72,7 @@ fn run_against_the_embedded_simulator_loses_nothing_and_counts_add_up() {
     assert_eq!(ran.code, 0, "{log}");
     assert_consistent(summary, log);
     assert_eq!(summary["schema"], "agentload.summary/1");
-    for file in [
-        "summary.json",
-        "summary.csv",
-        "timeseries.csv",
-        "histograms.hlog",
-        "report.html",
-        "junit.xml",
-        "summary.md",
-    ] {
+    for file in OUTPUT_FILES {
         assert!(dir.0.join("out").join(file).is_file(), "{file} missing");
     }
     assert!(log.contains("embedded simulator: injected"), "{log}");

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::support::heavy;
 use crate::support::profile::{Behaviour, Gate, NotReady, Profile, Report, Traffic};
-use crate::support::run::{BIN, Dir};
+use crate::support::run::{BIN, Dir, OUTPUT_FILES};
 
 /// What the plan would take without an interrupt: 60 s of stages + 5 s drain.
 const PLAN: Duration = Duration::from_secs(65);
@@ -152,15 +152,7 @@ fn read_summary(out: &Path) -> Value {
 
 /// Every output of a run is there and well formed.
 fn assert_complete_outputs(out: &Path, log: &str) -> Value {
-    for file in [
-        "summary.json",
-        "summary.csv",
-        "timeseries.csv",
-        "histograms.hlog",
-        "report.html",
-        "junit.xml",
-        "summary.md",
-    ] {
+    for file in OUTPUT_FILES {
         let path = out.join(file);
         assert!(
             std::fs::metadata(&path)

@@ -13,6 +13,17 @@ use super::profile::Profile;
 /// The built binary.
 pub const BIN: &str = env!("CARGO_BIN_EXE_agentload");
 
+/// Every file a completed run writes to its output folder.
+pub const OUTPUT_FILES: [&str; 7] = [
+    "summary.json",
+    "summary.csv",
+    "timeseries.csv",
+    "histograms.hlog",
+    "report.html",
+    "junit.xml",
+    "summary.md",
+];
+
 /// A temp folder removed when dropped.
 pub struct Dir(pub PathBuf);
 
