@@ -44,6 +44,16 @@ pub fn resolve_config(args: &ServeArgs) -> Result<SimulatorConfig, Error> {
             "the invite timeout must be above zero, e.g. --invite-timeout 30s",
         ));
     }
+    // The same bounds as a profile's [simulator] table, so serve refuses what it cannot do.
+    crate::profile::bounds::check_simulator(&config).map_err(|e| {
+        let origin = args
+            .config
+            .as_ref()
+            .map_or("the simulator settings".to_string(), |p| {
+                p.display().to_string()
+            });
+        Error::input(format!("{origin}: {e}"))
+    })?;
     Ok(config)
 }
 
@@ -191,5 +201,18 @@ mod tests {
         let missing =
             resolve_config(&args(Some(PathBuf::from("/nonexistent/x.toml")))).unwrap_err();
         assert!(missing.to_string().contains("cannot read"), "{missing}");
+    }
+
+    #[test]
+    fn a_config_out_of_bounds_is_refused_naming_the_field() {
+        let path = std::env::temp_dir().join(format!(
+            "agentload-serve-bounds-{}.toml",
+            std::process::id()
+        ));
+        std::fs::write(&path, "connect_timeout = \"500000000000y\"\n").unwrap();
+        let err = resolve_config(&args(Some(path.clone()))).unwrap_err();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("connect_timeout"), "{err}");
     }
 }

@@ -346,6 +346,12 @@ fn within(field: &str, d: Duration, (min, max): (Duration, Duration)) -> Result<
 
 /// The bounds of the simulator's settings, with field names under `prefix`
 /// (`simulator` in a profile).
+/// The bounds of a simulator's settings on their own (`agentload serve
+/// --config FILE` and its flags): `Err("field: what is wrong")`.
+pub fn check_simulator(s: &SimulatorConfig) -> Result<(), String> {
+    simulator("", s).map_err(|i| format!("{}: {}", i.field.trim_start_matches('.'), i.message))
+}
+
 pub(crate) fn simulator(prefix: &str, s: &SimulatorConfig) -> Result<(), Issue> {
     let field = |name: &str| format!("{prefix}.{name}");
     if s.users == 0 || u64::from(s.users) > MAX_SIMULATOR_USERS {
