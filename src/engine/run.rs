@@ -169,7 +169,7 @@ impl Schedules {
     fn of(profile: &Profile, seed: u64) -> Schedules {
         let per_media = [(Media::Email, Channel::Email), (Media::Chat, Channel::Chat)]
             .map(|(media, channel)| (media, Arrivals::for_channel(profile, channel, seed)));
-        // The schedules are deterministic for a seed: count them once to size the ledger.
+        // Sized from the rates (an upper bound), never by counting arrivals one by one.
         let planned = per_media.iter().map(|(_, s)| s.upper_bound()).sum();
         Schedules { per_media, planned }
     }
