@@ -1,5 +1,5 @@
 //! The run-wide record of which injected interactions reached an agent, so
-//! the engine can count `interactions_lost` at the end. One bit per
+//! the engine can count `interactions_lost` (and its two parts) at the end. One bit per
 //! interaction, set with an atomic OR: no lock on the invite path.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,12 +34,20 @@ impl OfferLedger {
         (0..injected).filter(|&seq| !self.was_offered(seq)).count() as u64
     }
 
-    /// How many of `0..injected` were never offered, not counting those
-    /// marked in `excused` (e.g. interactions whose creation failed).
-    pub fn never_offered_except(&self, injected: u64, excused: &OfferLedger) -> u64 {
-        (0..injected)
-            .filter(|&seq| !self.was_offered(seq) && !excused.was_offered(seq))
-            .count() as u64
+    /// Of `0..sent` never offered: how many are marked in `failed` (their
+    /// creation failed) and how many are not (created, never offered). One
+    /// marked failed but offered all the same was created after all, and
+    /// is neither.
+    pub fn never_offered_split(&self, sent: u64, failed: &OfferLedger) -> (u64, u64) {
+        let (mut not_created, mut never_offered) = (0, 0);
+        for seq in (0..sent).filter(|&seq| !self.was_offered(seq)) {
+            if failed.was_offered(seq) {
+                not_created += 1;
+            } else {
+                never_offered += 1;
+            }
+        }
+        (not_created, never_offered)
     }
 
     fn was_offered(&self, seq: u64) -> bool {
@@ -68,6 +76,7 @@ mod tests {
         let failed = OfferLedger::new(130);
         failed.offered(5);
         failed.offered(0);
-        assert_eq!(ledger.never_offered_except(130, &failed), 127);
+        // 0 failed but was offered: created after all.
+        assert_eq!(ledger.never_offered_split(130, &failed), (1, 127));
     }
 }

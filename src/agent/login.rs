@@ -28,7 +28,9 @@ impl Rest {
             match attempt {
                 Ok(()) => return true,
                 Err(failure) => {
-                    self.sink.apply(failure);
+                    if let Some(failure) = failure {
+                        self.sink.apply(failure);
+                    }
                     tokio::select! {
                         _ = stop.cancelled() => return false,
                         _ = tokio::time::sleep(backoff) => {}
@@ -39,29 +41,27 @@ impl Rest {
         }
     }
 
+    /// One attempt; its failure, unless already counted. A failed handshake
+    /// or subscribe was counted by the Bayeux observer under its cause
+    /// (`handshake_refused`, `timeout`), like every exchange: counting it
+    /// again here would count one failure twice.
     async fn try_log_in(
         &self,
         client: &BayeuxClient,
         joined: &mut bool,
-    ) -> Result<(), Measurement> {
+    ) -> Result<(), Option<Measurement>> {
         let gws = &self.deps.gws;
         gws.get_me(&self.session)
             .await
-            .map_err(|e| Measurement::error(Step::Login, e.kind()))?;
+            .map_err(|e| Some(Measurement::error(Step::Login, e.kind())))?;
         // Until every subscribe succeeded, a retry does them all again: an
         // agent missing a topic would run without invites or channel notices.
         if !*joined {
             if client.client_id().is_none() {
-                client
-                    .handshake()
-                    .await
-                    .map_err(|e| Measurement::error(Step::Handshake, e.kind()))?;
+                client.handshake().await.map_err(|_| None)?;
             }
             for topic in TOPICS {
-                client
-                    .subscribe(topic)
-                    .await
-                    .map_err(|e| Measurement::error(Step::Subscribe, e.kind()))?;
+                client.subscribe(topic).await.map_err(|_| None)?;
             }
             *joined = true;
         }
@@ -72,7 +72,7 @@ impl Rest {
             gws.start_session(&self.session, &run.channels, place.as_deref())
                 .await,
         )
-        .map_err(|e| Measurement::error(Step::SessionStart, e.kind()))?;
+        .map_err(|e| Some(Measurement::error(Step::SessionStart, e.kind())))?;
         self.sink.apply(Measurement::Record(
             Measure::SessionStart,
             started.elapsed(),

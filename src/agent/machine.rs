@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 
-use super::effect::{Action, Call, Done, Effect, Measurement};
+use super::effect::{Action, Done, Effect, Measurement};
 use super::ledger::OfferLedger;
 use super::marker::Marker;
 use super::notice::Notice;
@@ -24,7 +24,7 @@ use super::settings::SharedSettings;
 use crate::gws::OperationName;
 use crate::gws::StatusCode as GwsStatus;
 use crate::gws::calls::CallError;
-use crate::metrics::{Counter, ErrorKind, Gauge, Measure, Step};
+use crate::metrics::{Cause, Counter, Gauge, Measure, Step};
 use crate::profile::{Answer, OnStop};
 
 /// How long after a successful Accept the agent waits for the `Accepted`
@@ -60,12 +60,19 @@ enum Phase {
     },
     /// Being handled; a finishing action runs.
     Handling,
+    /// Its answer failed with `cause` while it was still held: the server
+    /// may have revoked it meanwhile (the `Revoked` notice racing the
+    /// refusal), so its outcome waits for that notice until `until`.
+    Refused { cause: Cause, until: Instant },
 }
 
 /// One interaction offered to this agent.
 #[derive(Debug)]
 struct Held {
     chat: bool,
+    /// Not this run's (another run's marker, or none): answered and handled
+    /// as the behaviour says, but kept out of the run's counts and latencies.
+    foreign: bool,
     phase: Phase,
 }
 
@@ -151,11 +158,7 @@ impl Agent {
     pub fn on_notice(&mut self, notice: Notice<'_>, at: Instant, fx: &mut Vec<Effect>) {
         match notice {
             Notice::Invited { id, chat, marker } => self.invited(id, chat, marker, at, fx),
-            Notice::Revoked { id } => {
-                if self.interactions.remove(id).is_some() {
-                    count(fx, Counter::InvitesRevoked);
-                }
-            }
+            Notice::Revoked { id } => self.revoked(id, fx),
             Notice::Accepted { id } => self.accept_notified(id, at, fx),
             Notice::ChannelReady { channel } => self.channel_ready(channel, at, fx),
         }
@@ -169,12 +172,16 @@ impl Agent {
                 self.answered(id, op == OperationName::Accept, call, fx);
             }
             Done::Finished { id, call } => {
-                self.interactions.remove(&id);
+                let foreign = self
+                    .interactions
+                    .remove(&id)
+                    .is_some_and(|held| held.foreign);
                 if self.handling > 0 {
                     self.handling -= 1;
                     gauge(fx, Gauge::InteractionsInProgress, -1);
                 }
                 match call.result {
+                    Ok(()) if foreign => {}
                     Ok(()) => {
                         record(fx, Measure::Complete, call.took());
                         count(fx, Counter::InteractionsCompleted);
@@ -264,6 +271,7 @@ impl Agent {
     /// work, a grace that ran out, a connect loop that ended), taking the
     /// ones being handled off the in-progress gauge.
     pub fn abandon(&mut self, fx: &mut Vec<Effect>) {
+        self.settle_refused(None, fx);
         if self.in_flight > 0 {
             fx.push(Effect::AbortActions);
         }
@@ -314,11 +322,21 @@ impl Agent {
         at: Instant,
         fx: &mut Vec<Effect>,
     ) {
-        if self.interactions.contains_key(id) {
-            count(fx, Counter::InvitesDuplicate);
+        let foreign = marker.is_none();
+        if let Some(held) = self.interactions.get(id) {
+            if !held.foreign {
+                count(fx, Counter::InvitesDuplicate);
+            }
             return;
         }
-        count(fx, Counter::InvitesOffered);
+        count(
+            fx,
+            if foreign {
+                Counter::InvitesForeign
+            } else {
+                Counter::InvitesOffered
+            },
+        );
         // Delivery is measured on an interaction's first offer only: a
         // re-offer after a reject or revoke would add the first agent's
         // answer time to what is meant to be the server's delivery latency.
@@ -340,8 +358,12 @@ impl Agent {
         let (op, phase) = match behaviour.answer(&mut self.rng) {
             Answer::NoAnswer => {
                 let phase = Phase::Ignored;
-                self.interactions
-                    .insert(id.to_owned(), Held { chat, phase });
+                let held = Held {
+                    chat,
+                    foreign,
+                    phase,
+                };
+                self.interactions.insert(id.to_owned(), held);
                 return;
             }
             Answer::Accept => (
@@ -354,8 +376,12 @@ impl Agent {
             Answer::Reject => (OperationName::Reject, Phase::Rejecting),
         };
         let after = behaviour.answer_delay.sample(&mut self.rng);
-        self.interactions
-            .insert(id.to_owned(), Held { chat, phase });
+        let held = Held {
+            chat,
+            foreign,
+            phase,
+        };
+        self.interactions.insert(id.to_owned(), held);
         let id = id.to_owned();
         self.start_action(Action::Answer { id, op, after }, fx);
     }
@@ -374,94 +400,20 @@ impl Agent {
         }
     }
 
-    fn answered(&mut self, id: String, accept: bool, call: Call, fx: &mut Vec<Effect>) {
-        if let Err(e) = &call.result {
-            self.answer_failed(&id, e, fx);
-            return;
-        }
-        if !accept {
-            record(fx, Measure::Reject, call.took());
-            count(fx, Counter::InvitesRejected);
-            self.interactions.remove(&id);
-            return;
-        }
-        let sent = call.sent;
-        match self.interactions.get_mut(&id).map(|h| &mut h.phase) {
-            Some(Phase::Accepting {
-                notified: Some(at), ..
-            }) => {
-                let latency = at.saturating_duration_since(sent);
-                self.handle(&id, Some(latency), fx);
-            }
-            Some(Phase::Accepting { sent: s, .. }) => {
-                *s = Some(sent);
-                let due = sent + ACCEPT_CONFIRM_WAIT;
-                if self.accept_check.is_none_or(|armed| due < armed) {
-                    self.accept_check = Some(due);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// An answer that failed: after a revoke the server rightly refuses it,
-    /// which is the profile's answer delay racing the invite timeout, not a
-    /// server error.
-    fn answer_failed(&mut self, id: &str, e: &CallError, fx: &mut Vec<Effect>) {
-        if self.interactions.remove(id).is_none() {
-            error(fx, Measurement::Error(ErrorKind::AnswerAfterRevoke));
-        } else {
-            error(fx, Measurement::error(Step::Answer, e.kind()));
-        }
-    }
-
-    /// Accepts whose Accept call succeeded at least [`ACCEPT_CONFIRM_WAIT`]
-    /// before `now` but whose `Accepted` notification never came (lost with a
-    /// forgotten Bayeux session or a reset connect) are handled anyway: the
-    /// server holds them as accepted, so leaving them would keep them open
-    /// until the agent logs out. Counted as `accept_unconfirmed`, and without
-    /// an `accept` latency, which was never observed.
-    fn confirm_overdue_accepts(&mut self, now: Instant, fx: &mut Vec<Effect>) {
-        let mut overdue = Vec::new();
-        let mut next: Option<Instant> = None;
-        for (id, held) in &self.interactions {
-            if let Phase::Accepting {
-                sent: Some(sent),
-                notified: None,
-            } = held.phase
-            {
-                let due = sent + ACCEPT_CONFIRM_WAIT;
-                if due <= now {
-                    overdue.push(id.clone());
-                } else {
-                    next = Some(next.map_or(due, |n| n.min(due)));
-                }
-            }
-        }
-        // In a fixed order, so a seed's draws of handle times do not depend
-        // on the table's hashing.
-        overdue.sort_unstable();
-        for id in overdue {
-            error(fx, Measurement::Error(ErrorKind::AcceptUnconfirmed));
-            self.handle(&id, None, fx);
-        }
-        self.accept_check = next;
-    }
-
     /// An accepted interaction: counts it and handles it; `latency` is the
     /// `accept` measurement when the confirmation was observed.
     fn handle(&mut self, id: &str, latency: Option<Duration>, fx: &mut Vec<Effect>) {
-        if let Some(latency) = latency {
-            record(fx, Measure::Accept, latency);
-        }
-        count(fx, Counter::InvitesAccepted);
-        let chat = match self.interactions.get_mut(id) {
-            Some(held) => {
-                held.phase = Phase::Handling;
-                held.chat
-            }
-            None => return,
+        let Some(held) = self.interactions.get_mut(id) else {
+            return;
         };
+        held.phase = Phase::Handling;
+        let chat = held.chat;
+        if !held.foreign {
+            if let Some(latency) = latency {
+                record(fx, Measure::Accept, latency);
+            }
+            count(fx, Counter::InvitesAccepted);
+        }
         self.handling += 1;
         gauge(fx, Gauge::InteractionsInProgress, 1);
         let behaviour = &self.run.behaviour;
@@ -550,5 +502,6 @@ fn error(fx: &mut Vec<Effect>, error: Measurement) {
     fx.push(Effect::Measured(error));
 }
 
+mod answers;
 #[cfg(test)]
 mod tests;

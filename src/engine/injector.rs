@@ -56,8 +56,12 @@ pub struct Injector {
     start: Instant,
     start_unix_us: u64,
     next_seq: AtomicU64,
-    /// Sequence numbers whose creation request failed.
+    /// Sequence numbers whose creation request failed or got no answer.
     failed: OfferLedger,
+    /// Sequence numbers whose outcome was counted, by the request's task
+    /// or, for one still unanswered, by [`Injector::settle`]: whichever
+    /// marks it first counts it, so each creation counts once.
+    settled: OfferLedger,
     metrics: Arc<Metrics>,
     in_flight: Arc<Semaphore>,
     timeout: Duration,
@@ -84,6 +88,7 @@ impl Injector {
             start_unix_us,
             next_seq: AtomicU64::new(0),
             failed: OfferLedger::new(planned),
+            settled: OfferLedger::new(planned),
             metrics,
             in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
             timeout: Duration::from_secs(30),
@@ -92,18 +97,25 @@ impl Injector {
 
     /// Waits (at most `within`) until no creation request is in flight, so
     /// each is counted as injected or failed before the run's totals are
-    /// settled: one still running would otherwise count as lost.
+    /// settled. One still unanswered then is an error (`inject_unanswered`)
+    /// and not created; its answer, should it still come, is not counted.
     pub async fn settle(&self, within: Duration) {
         let all = u32::try_from(MAX_IN_FLIGHT).unwrap_or(u32::MAX);
         let _ = tokio::time::timeout(within, self.in_flight.acquire_many(all)).await;
+        for seq in 0..self.sent() {
+            if self.settled.offered(seq) {
+                self.failed.offered(seq);
+                self.metrics.error(ErrorKind::InjectUnanswered);
+            }
+        }
     }
 
     /// Creation requests sent so far (each got a sequence number).
-    pub fn injected(&self) -> u64 {
+    pub fn sent(&self) -> u64 {
         self.next_seq.load(Ordering::Relaxed)
     }
 
-    /// The sequence numbers whose creation request failed.
+    /// The sequence numbers whose creation request failed or got no answer.
     pub fn failed(&self) -> &OfferLedger {
         &self.failed
     }
@@ -166,6 +178,10 @@ impl Injector {
                     Ok(resp) => Some(Cause::HttpStatus(resp.status.as_u16())),
                     Err(e) => Some(e.kind()),
                 };
+                if !this.settled.offered(seq) {
+                    // Already counted as unanswered when the run settled.
+                    return;
+                }
                 match failure {
                     None => this.metrics.count(Counter::InteractionsInjected, 1),
                     Some(cause) => {

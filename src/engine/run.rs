@@ -266,14 +266,17 @@ impl Injection {
     }
 
     /// Waits for creations still in flight (an interrupted run skipped the
-    /// drain), then counts the injected interactions no agent was ever
-    /// offered. Interactions whose creation failed never existed: they are
-    /// errors (counted by the injector), not lost interactions.
+    /// drain), then counts what no agent was ever offered: split into
+    /// interactions never created (their creation failed or got no answer,
+    /// each also an `inject_*` error) and created but never offered;
+    /// `interactions_lost` is both.
     async fn settle_lost(&self, ledger: &OfferLedger, metrics: &Metrics) {
         self.injector.settle(SETTLE_INJECTIONS).await;
-        let injected = self.injector.injected().min(self.planned);
-        let lost = ledger.never_offered_except(injected, self.injector.failed());
-        metrics.count(Counter::InteractionsLost, lost);
+        let sent = self.injector.sent().min(self.planned);
+        let (not_created, never_offered) = ledger.never_offered_split(sent, self.injector.failed());
+        metrics.count(Counter::InteractionsNotCreated, not_created);
+        metrics.count(Counter::InteractionsNeverOffered, never_offered);
+        metrics.count(Counter::InteractionsLost, not_created + never_offered);
     }
 }
 

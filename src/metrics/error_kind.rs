@@ -13,15 +13,12 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// A step of an agent's (or the injector's) work whose failure is counted
-/// as `<step>_<cause>`.
+/// as `<step>_<cause>`. The log-in's handshake and subscribes are not steps:
+/// they are Bayeux exchanges, counted once by their cause alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Step {
     /// `GET /api/v2/me` with the agent's credentials.
     Login,
-    /// The Bayeux handshake of the log-in.
-    Handshake,
-    /// One of the log-in's Bayeux subscribes.
-    Subscribe,
     /// `StartContactCenterSession` (channels, place).
     SessionStart,
     /// Accepting or rejecting an invite.
@@ -42,10 +39,8 @@ pub enum Step {
 
 impl Step {
     /// Every step, in the README's order.
-    pub const ALL: [Step; 11] = [
+    pub const ALL: [Step; 9] = [
         Step::Login,
-        Step::Handshake,
-        Step::Subscribe,
         Step::SessionStart,
         Step::Answer,
         Step::Complete,
@@ -60,8 +55,6 @@ impl Step {
     pub fn name(self) -> &'static str {
         match self {
             Step::Login => "login",
-            Step::Handshake => "handshake",
-            Step::Subscribe => "subscribe",
             Step::SessionStart => "session_start",
             Step::Answer => "answer",
             Step::Complete => "complete",
@@ -218,11 +211,14 @@ pub enum ErrorKind {
     BadNotificationsUrl,
     /// The injector's creation URL derived from the target is not a valid URL.
     InjectBadUrl,
+    /// An interaction's creation request still had no answer when the run
+    /// settled its totals (the injection API stalled): not created.
+    InjectUnanswered,
 }
 
 impl ErrorKind {
     /// The kinds that stand alone (neither a step nor an exchange).
-    pub const STANDALONE: [ErrorKind; 7] = [
+    pub const STANDALONE: [ErrorKind; 8] = [
         ErrorKind::AnswerAfterRevoke,
         ErrorKind::AcceptUnconfirmed,
         ErrorKind::BadNotification,
@@ -230,6 +226,7 @@ impl ErrorKind {
         ErrorKind::AgentStopTimeout,
         ErrorKind::BadNotificationsUrl,
         ErrorKind::InjectBadUrl,
+        ErrorKind::InjectUnanswered,
     ];
 
     /// The stable name under `errors` in every output and in gates.
@@ -246,6 +243,7 @@ impl ErrorKind {
             ErrorKind::AgentStopTimeout => "agent_stop_timeout",
             ErrorKind::BadNotificationsUrl => "bad_notifications_url",
             ErrorKind::InjectBadUrl => "inject_bad_url",
+            ErrorKind::InjectUnanswered => "inject_unanswered",
         })
     }
 }

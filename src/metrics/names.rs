@@ -93,8 +93,18 @@ pub enum Counter {
     InvitesRevoked,
     /// A second invite for an interaction the agent already had.
     InvitesDuplicate,
-    /// Injected, but never offered to any agent by the end of the drain period.
+    /// Asked for and never offered to any agent: `interactions_not_created`
+    /// plus `interactions_never_offered`.
     InteractionsLost,
+    /// Creation requests that failed or got no answer (each also an
+    /// `inject_*` error), and that no agent was offered either.
+    InteractionsNotCreated,
+    /// Created (injected), but never offered to any agent by the end of the drain period.
+    InteractionsNeverOffered,
+    /// Invites whose marker belongs to another run, or that have none
+    /// (left queued on the target by someone else): answered as the
+    /// behaviour says, but kept out of this run's offers, answers and latencies.
+    InvitesForeign,
     /// Interactions finished with `StopProcessing`/`Complete`.
     InteractionsCompleted,
     /// Bayeux re-handshakes (server forgot the session, transport failures).
@@ -103,7 +113,7 @@ pub enum Counter {
 
 impl Counter {
     /// Every counter, in report order.
-    pub const ALL: [Counter; 9] = [
+    pub const ALL: [Counter; 12] = [
         Counter::InteractionsInjected,
         Counter::InvitesOffered,
         Counter::InvitesAccepted,
@@ -111,6 +121,9 @@ impl Counter {
         Counter::InvitesRevoked,
         Counter::InvitesDuplicate,
         Counter::InteractionsLost,
+        Counter::InteractionsNotCreated,
+        Counter::InteractionsNeverOffered,
+        Counter::InvitesForeign,
         Counter::InteractionsCompleted,
         Counter::Rehandshakes,
     ];
@@ -125,6 +138,9 @@ impl Counter {
             Counter::InvitesRevoked => "invites_revoked",
             Counter::InvitesDuplicate => "invites_duplicate",
             Counter::InteractionsLost => "interactions_lost",
+            Counter::InteractionsNotCreated => "interactions_not_created",
+            Counter::InteractionsNeverOffered => "interactions_never_offered",
+            Counter::InvitesForeign => "invites_foreign",
             Counter::InteractionsCompleted => "interactions_completed",
             Counter::Rehandshakes => "rehandshakes",
         }

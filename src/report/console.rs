@@ -55,6 +55,12 @@ pub fn summary(r: &RunResults) -> String {
         .map(|&c| format!("{} {}", c.name(), r.counter(c)))
         .collect();
     let _ = writeln!(out, "counters: {}", counters.join(", "));
+    if let Some(parts) = r.lost_parts() {
+        let _ = writeln!(out, "lost: {parts}");
+    }
+    if let Some(warning) = r.foreign_warning() {
+        let _ = writeln!(out, "warning: {warning}");
+    }
     if r.errors.is_empty() {
         let _ = writeln!(out, "errors: none");
     } else {

@@ -74,6 +74,9 @@ pub fn render(r: &RunResults) -> String {
     let mut out = String::with_capacity(4096);
     verdict(&mut out, r);
     saturation_warning(&mut out, r);
+    if let Some(warning) = r.foreign_warning() {
+        let _ = writeln!(out, "> [!WARNING]\n> {warning}\n");
+    }
     key_figures(&mut out, r);
     gates(&mut out, r);
     baseline(&mut out, r);
@@ -147,7 +150,8 @@ fn key_figures(out: &mut String, r: &RunResults) {
         lat(cycle.count, cycle.p99_us),
         format::rate(r.counter(Counter::InvitesOffered) as f64 / r.seconds()),
         format::count(lost),
-        if lost > 0 { " ❌" } else { "" },
+        r.lost_parts()
+            .map_or_else(String::new, |parts| format!(" ❌ ({parts})")),
         format::count(r.error_total()),
         format::percent(r.error_ratio()),
     );

@@ -314,17 +314,23 @@ impl Inner {
         channel: &'static str,
         subscription: &str,
     ) -> Result<(), ClientError> {
-        let client_id = self.current_id()?;
-        let mut m = Message::new(channel);
-        m.client_id = Some(client_id.to_string());
-        m.id = Some(self.next_id());
-        m.subscription = Some(Subscription::One(subscription.to_owned()));
         let start = Instant::now();
-        let result = self.exchange(&mut [m], self.config.request_timeout).await;
-        let result = result.and_then(|ex| {
-            let reply = find_reply(ex.replies, channel, kind)?;
-            check(kind, &reply)
-        });
+        // A request before any handshake is observed too, so every failed
+        // exchange reaches the observer (which counts it) exactly once.
+        let result = match self.current_id() {
+            Ok(client_id) => {
+                let mut m = Message::new(channel);
+                m.client_id = Some(client_id.to_string());
+                m.id = Some(self.next_id());
+                m.subscription = Some(Subscription::One(subscription.to_owned()));
+                let result = self.exchange(&mut [m], self.config.request_timeout).await;
+                result.and_then(|ex| {
+                    let reply = find_reply(ex.replies, channel, kind)?;
+                    check(kind, &reply)
+                })
+            }
+            Err(e) => Err(e),
+        };
         self.observe(kind, start, &result, 0);
         result
     }

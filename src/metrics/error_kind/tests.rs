@@ -11,8 +11,6 @@ fn every_entry_has_its_stable_name() {
         steps,
         [
             "login",
-            "handshake",
-            "subscribe",
             "session_start",
             "answer",
             "complete",
@@ -68,6 +66,7 @@ fn every_entry_has_its_stable_name() {
             "agent_stop_timeout",
             "bad_notifications_url",
             "inject_bad_url",
+            "inject_unanswered",
         ]
     );
 }

@@ -173,7 +173,14 @@ fn run_facts(out: &mut String, r: &RunResults) {
         ),
         ("Invites offered", counted(Counter::InvitesOffered), false),
         ("Accepted", counted(Counter::InvitesAccepted), false),
-        ("Lost", format::count(lost), lost > 0),
+        (
+            "Lost",
+            r.lost_parts().map_or_else(
+                || format::count(lost),
+                |parts| format!("{} ({parts})", format::count(lost)),
+            ),
+            lost > 0,
+        ),
         (
             "Errors",
             format!(
@@ -212,6 +219,13 @@ fn doubtful_warning(out: &mut String, r: &RunResults) {
 fn notes(out: &mut String, r: &RunResults) {
     if r.generator.doubtful {
         doubtful_warning(out, r);
+    }
+    if let Some(warning) = r.foreign_warning() {
+        let _ = write!(
+            out,
+            "<div class=\"warning\" role=\"alert\"><strong>⚠ Invites of another run.</strong> {}</div>",
+            escape(&warning)
+        );
     }
     if !r.notes.is_empty() {
         out.push_str("<section class=\"notes\"><h2>Notes</h2><ul class=\"notes\">");

@@ -10,8 +10,10 @@
 //! - [`interval`]: one interval, summarised;
 //! - [`verdict`]: what was decided about the run: gates, the baseline
 //!   comparison, drift;
-//! - [`accumulator`]: building the results interval by interval.
+//! - [`accumulator`]: building the results interval by interval;
+//! - [`accounting`]: how the interaction counters read (lost, foreign).
 
+pub mod accounting;
 pub mod accumulator;
 pub mod interval;
 pub mod percentiles;

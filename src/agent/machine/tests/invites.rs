@@ -47,7 +47,10 @@ fn accept_confirmed_before_its_reply_is_measured_from_the_accept_sent() {
     let chat = Notice::Invited {
         id: "C",
         chat: true,
-        marker: None,
+        marker: Some(Marker {
+            seq: 0,
+            created_us: START_UNIX_US,
+        }),
     };
     desk.notice(chat, 40);
     let fx = desk.notice(Notice::Accepted { id: "C" }, 355);
@@ -155,12 +158,44 @@ fn an_answer_refused_after_its_revoke_is_not_a_server_error() {
     let fx = desk.answer_failed("A", OperationName::Accept, refused);
     assert_eq!(errors(&fx), vec!["answer_after_revoke"]);
 
-    // The same failure on an invite still held is the server's.
+    // The same failure on an invite still held is the server's; the invite
+    // is held on so that its revoke, when it comes, is still counted.
     desk.invite("B", 1, 400);
     let fx = desk.answer_failed("B", OperationName::Accept, http(503));
     assert_eq!(errors(&fx), vec!["answer_http_503"]);
     let fx = desk.notice(Notice::Revoked { id: "B" }, 900);
-    assert!(fx.is_empty(), "a failed answer forgets the invite");
+    assert_eq!(counted(&fx, Counter::InvitesRevoked), 1);
+    assert!(errors(&fx).is_empty(), "counted once, when refused");
+}
+
+#[test]
+fn an_answer_refused_as_gone_before_its_revoke_arrives_is_the_revokes() {
+    let mut desk = Desk::working(accepting());
+    desk.invite("A", 0, 40);
+    // The 404 outruns the `Revoked` notice of the same revoke.
+    let fx = desk.answer_failed("A", OperationName::Accept, http(404));
+    assert!(
+        errors(&fx).is_empty(),
+        "named when the notice comes: {fx:?}"
+    );
+    assert_eq!(
+        desk.agent.next_deadline(),
+        Some(desk.at(310) + ACCEPT_CONFIRM_WAIT)
+    );
+    let fx = desk.notice(Notice::Revoked { id: "A" }, 400);
+    assert_eq!(counted(&fx, Counter::InvitesRevoked), 1);
+    assert_eq!(errors(&fx), vec!["answer_after_revoke"]);
+    let fx = desk.timer(310 + 5_000);
+    assert!(fx.is_empty(), "counted once: {fx:?}");
+
+    // No revoke by the wait: the refusal was the server's.
+    desk.invite("B", 1, 6_000);
+    desk.answer_failed("B", OperationName::Accept, http(404));
+    let fx = desk.timer(310 + 5_000);
+    assert_eq!(errors(&fx), vec!["answer_http_404"]);
+    assert_eq!(counted(&fx, Counter::InvitesRevoked), 0);
+    let fx = desk.notice(Notice::Revoked { id: "B" }, 20_000);
+    assert!(fx.is_empty(), "settled already: {fx:?}");
 }
 
 #[test]
@@ -175,17 +210,41 @@ fn a_second_invite_for_an_interaction_in_hand_is_a_duplicate() {
 }
 
 #[test]
-fn foreign_invites_are_answered_but_not_measured() {
+fn foreign_invites_are_answered_but_kept_out_of_the_runs_counts() {
     let mut desk = Desk::working(accepting());
-    let foreign = Notice::Invited {
-        id: "F",
+    let foreign = |id| Notice::Invited {
+        id,
         chat: false,
         marker: None,
     };
-    let fx = desk.notice(foreign, 40);
-    assert_eq!(counted(&fx, Counter::InvitesOffered), 1);
+    let fx = desk.notice(foreign("F"), 40);
+    assert_eq!(counted(&fx, Counter::InvitesForeign), 1);
+    assert_eq!(counted(&fx, Counter::InvitesOffered), 0);
     assert!(recorded(&fx, Measure::InviteDelivery).is_empty());
     assert_eq!(actions(&fx), vec![answer("F", OperationName::Accept)]);
+    let fx = desk.notice(foreign("F"), 50);
+    assert!(fx.is_empty(), "not a duplicate of the run's: {fx:?}");
+
+    // Accepted and handled as the behaviour says, counted nowhere.
+    let mut fx = desk.answered("F", OperationName::Accept, 340, 360);
+    fx.extend(desk.notice(Notice::Accepted { id: "F" }, 390));
+    assert_eq!(actions(&fx), vec![finish("F", 0)]);
+    assert_eq!(moved(&fx, Gauge::InteractionsInProgress), 1);
+    fx.extend(desk.finished("F", Ok(())));
+    assert_eq!(counted(&fx, Counter::InvitesAccepted), 0);
+    assert_eq!(counted(&fx, Counter::InteractionsCompleted), 0);
+    assert!(recorded(&fx, Measure::Accept).is_empty());
+    assert!(recorded(&fx, Measure::Complete).is_empty());
+
+    // Rejected or revoked: neither counted.
+    let mut desk = Desk::working(rejecting());
+    desk.notice(foreign("G"), 40);
+    let fx = desk.answered("G", OperationName::Reject, 340, 360);
+    assert!(fx.is_empty(), "{fx:?}");
+    let mut desk = Desk::working(ignoring());
+    desk.notice(foreign("H"), 40);
+    let fx = desk.notice(Notice::Revoked { id: "H" }, 15_000);
+    assert!(fx.is_empty(), "{fx:?}");
 }
 
 #[test]
