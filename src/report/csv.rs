@@ -1,5 +1,6 @@
 //! `summary.csv`: one row per measurement, the same columns as
-//! `summary.json`'s `metrics`.
+//! `summary.json`'s `metrics`; a measurement without samples has count 0
+//! and empty cells (as `null` in JSON), not 0 µs.
 
 use std::fmt::Write as _;
 
@@ -25,23 +26,27 @@ impl Export for SummaryCsv {
         out.push_str(HEADER);
         out.push('\n');
         for m in Measure::ALL {
-            let p = results.percentiles(m);
             // Writing into a String cannot fail.
-            let _ = writeln!(
-                out,
-                "{},{},{},{:.1},{},{},{},{},{},{}",
-                m.name(),
-                p.count,
-                p.min_us,
-                p.mean_us,
-                p.p50_us,
-                p.p90_us,
-                p.p95_us,
-                p.p99_us,
-                p.p999_us,
-                p.max_us
-            );
+            let _ = writeln!(out, "{},{}", m.name(), results.percentiles(m).csv_cells());
         }
         Ok(out.into_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::Percentiles;
+
+    #[test]
+    fn a_measurement_without_samples_has_empty_cells() {
+        let mut r = RunResults::example();
+        r.measures[Measure::Reject.index()] = Percentiles::default();
+        let text = String::from_utf8(SummaryCsv.render(&r).unwrap()).unwrap();
+        assert!(text.lines().any(|l| l == "reject,0,,,,,,,,"), "{text}");
+        let columns = HEADER.split(',').count();
+        assert!(text.lines().all(|l| l.split(',').count() == columns));
+        let delivery = text.lines().find(|l| l.starts_with("invite_delivery,"));
+        assert!(delivery.is_some_and(|l| !l.contains(",,")), "{text}");
     }
 }

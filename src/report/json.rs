@@ -182,4 +182,24 @@ mod tests {
         assert_eq!(err.exit_code(), 2);
         assert!(Summary::parse(b"{", "f").is_err());
     }
+
+    #[test]
+    fn a_measurement_without_samples_has_null_statistics_and_reads_back() {
+        let mut r = RunResults::example();
+        r.measures[Measure::Reject.index()] = Percentiles::default();
+        let bytes = SummaryJson.render(&r).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let reject = &v["metrics"]["reject"];
+        assert_eq!(reject["count"], 0);
+        for stat in ["min_us", "mean_us", "p50_us", "p99_us", "max_us"] {
+            assert!(reject[stat].is_null(), "{stat}: {reject}");
+        }
+        let back = Summary::parse(&bytes, "summary.json").unwrap();
+        assert_eq!(back.percentiles(Measure::Reject), Percentiles::default());
+        assert_eq!(back, Summary::of(&r));
+        // Older summaries wrote zeros: they still read.
+        let old = r#"{"count":0,"min_us":0,"mean_us":0.0,"p50_us":0,"p90_us":0,"p95_us":0,"p99_us":0,"p999_us":0,"max_us":0}"#;
+        let p: Percentiles = serde_json::from_str(old).unwrap();
+        assert_eq!(p, Percentiles::default());
+    }
 }

@@ -1,6 +1,7 @@
 //! `timeseries.csv`: one row per interval. Written incrementally during the
 //! run ([`header`] once, then [`row`] per interval, appended and flushed),
-//! so a killed run keeps every completed interval.
+//! so a killed run keeps every completed interval. A latency column of an
+//! interval without samples is an empty cell (no value, not 0 µs).
 
 use std::fmt::Write as _;
 
@@ -62,7 +63,13 @@ pub fn row(i: &IntervalSummary) -> String {
     }
     for m in LATENCY_COLUMNS {
         let p = i.measure(m);
-        let _ = write!(out, ",{},{},{}", p.p50_us, p.p95_us, p.p99_us);
+        let _ = write!(
+            out,
+            ",{},{},{}",
+            p.csv_cell(p.p50_us),
+            p.csv_cell(p.p95_us),
+            p.csv_cell(p.p99_us)
+        );
     }
     let _ = writeln!(
         out,
@@ -89,5 +96,33 @@ impl Export for TimeseriesCsv {
             out.push_str(&row(i));
         }
         Ok(out.into_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::Percentiles;
+
+    #[test]
+    fn an_interval_without_samples_has_empty_latency_cells() {
+        let r = RunResults::example();
+        let mut quiet = r.intervals[0].clone();
+        for p in &mut quiet.measures {
+            *p = Percentiles::default();
+        }
+        let line = row(&quiet);
+        let cells: Vec<&str> = line.trim_end().split(',').collect();
+        let names: Vec<String> = header().trim_end().split(',').map(str::to_owned).collect();
+        assert_eq!(cells.len(), names.len());
+        for (name, cell) in names.iter().zip(&cells) {
+            if name.ends_with("_us") && name != "scheduler_lag_p99_us" {
+                assert_eq!(*cell, "", "{name} in {line}");
+            } else {
+                assert!(!cell.is_empty(), "{name} in {line}");
+            }
+        }
+        let busy = row(&r.intervals[0]);
+        assert!(!busy.contains(",,"), "{busy}");
     }
 }
