@@ -299,6 +299,39 @@ fn a_login_answered_by_an_html_page_is_a_login_bad_reply() {
 }
 
 #[test]
+fn a_refused_handshake_is_counted_once_under_its_cause() {
+    let server = Server::start(|path, sock| {
+        let body = if path.starts_with("/api/v2/notifications") {
+            r#"[{"channel":"/meta/handshake","successful":false,"error":"403::refused","advice":{"reconnect":"handshake"}}]"#
+        } else {
+            r#"{"statusCode":0}"#
+        };
+        write!(
+            sock,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    });
+    let ran = run_against(&server, "refused-handshake");
+    let summary = ran.summary();
+    let refused = crate::support::run::errors(summary, "handshake_refused");
+    assert!(refused > 0, "{}\n{}", summary["errors"], ran.log);
+    let handshakes = server
+        .heads
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|h| h.starts_with("POST /api/v2/notifications"))
+        .count() as u64;
+    assert_eq!(refused, handshakes, "one error per refused handshake");
+    let kinds: Vec<&String> = summary["errors"]
+        .as_object()
+        .map(|e| e.keys().collect())
+        .unwrap_or_default();
+    assert_eq!(kinds, ["handshake_refused"], "counted once, under one kind");
+}
+
+#[test]
 fn a_huge_login_reply_is_a_login_body_too_large() {
     let server = Server::start(|_, sock| stream_body(sock, Framing::Chunked, 100 << 20));
     let ran = run_against(&server, "huge-me");

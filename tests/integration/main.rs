@@ -24,6 +24,7 @@ mod report_cli;
 mod report_html;
 mod report_rebuild;
 mod report_writers;
+mod run_accounting;
 mod run_e2e;
 mod run_faults;
 mod run_gates;
