@@ -258,9 +258,9 @@ impl Agent {
         self.spell = None;
         if self.run.behaviour.on_stop == OnStop::Finish {
             // Answers and handling in flight run to their end; invites left
-            // unanswered are the server's to revoke.
-            self.interactions
-                .retain(|_, held| !matches!(held.phase, Phase::Ignored));
+            // unanswered are the server's to revoke (or to requeue at the
+            // log-out), no longer this agent's to count.
+            self.let_go(|held| !matches!(held.phase, Phase::Ignored), fx);
         } else {
             self.abandon(fx);
         }
@@ -279,7 +279,27 @@ impl Agent {
             gauge(fx, Gauge::InteractionsInProgress, -(self.handling as i64));
             self.handling = 0;
         }
-        self.interactions.clear();
+        self.let_go(|_| false, fx);
+    }
+
+    /// Drops the interactions `keep` does not keep; each of the run's own
+    /// that had no outcome yet (not accepted) counts as `invites_abandoned`,
+    /// so every offer ends counted once.
+    fn let_go(&mut self, keep: impl Fn(&Held) -> bool, fx: &mut Vec<Effect>) {
+        let mut abandoned = 0;
+        self.interactions.retain(|_, held| {
+            let kept = keep(held);
+            if !kept && !held.foreign && !matches!(held.phase, Phase::Handling) {
+                abandoned += 1;
+            }
+            kept
+        });
+        if abandoned > 0 {
+            fx.push(Effect::Measured(Measurement::Count(
+                Counter::InvitesAbandoned,
+                abandoned,
+            )));
+        }
     }
 
     /// Logged out: no channel is Ready any more.
@@ -352,6 +372,9 @@ impl Agent {
         }
         if self.is_stopping() {
             // Leave it: the server revokes it and offers it to a working agent.
+            if !foreign {
+                count(fx, Counter::InvitesAbandoned);
+            }
             return;
         }
         let behaviour = &self.run.behaviour;

@@ -93,6 +93,10 @@ pub enum Counter {
     InvitesRevoked,
     /// A second invite for an interaction the agent already had.
     InvitesDuplicate,
+    /// Offered invites an agent let go of with no other outcome: invited
+    /// while it stopped, unanswered at its stop, work abandoned at the
+    /// grace's end, or an answer that failed with no revoke following.
+    InvitesAbandoned,
     /// Asked for and never offered to any agent: `interactions_not_created`
     /// plus `interactions_never_offered`.
     InteractionsLost,
@@ -113,13 +117,14 @@ pub enum Counter {
 
 impl Counter {
     /// Every counter, in report order.
-    pub const ALL: [Counter; 12] = [
+    pub const ALL: [Counter; 13] = [
         Counter::InteractionsInjected,
         Counter::InvitesOffered,
         Counter::InvitesAccepted,
         Counter::InvitesRejected,
         Counter::InvitesRevoked,
         Counter::InvitesDuplicate,
+        Counter::InvitesAbandoned,
         Counter::InteractionsLost,
         Counter::InteractionsNotCreated,
         Counter::InteractionsNeverOffered,
@@ -137,6 +142,7 @@ impl Counter {
             Counter::InvitesRejected => "invites_rejected",
             Counter::InvitesRevoked => "invites_revoked",
             Counter::InvitesDuplicate => "invites_duplicate",
+            Counter::InvitesAbandoned => "invites_abandoned",
             Counter::InteractionsLost => "interactions_lost",
             Counter::InteractionsNotCreated => "interactions_not_created",
             Counter::InteractionsNeverOffered => "interactions_never_offered",

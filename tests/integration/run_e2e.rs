@@ -32,8 +32,10 @@ fn assert_consistent(summary: &Value, log: &str) {
     assert_eq!(counter(summary, "interactions_lost"), 0, "{log}");
     // Every interaction's first offer is measured, once.
     assert_eq!(count(summary, "invite_delivery"), injected, "{log}");
-    // Every invite was answered (no_answer_probability = 0) or revoked.
-    assert_eq!(offered, accepted + rejected + revoked, "{log}");
+    // Every invite was answered (no_answer_probability = 0), revoked, or
+    // let go of (invited while its agent stopped).
+    let abandoned = counter(summary, "invites_abandoned");
+    assert_eq!(offered, accepted + rejected + revoked + abandoned, "{log}");
     assert_eq!(count(summary, "accept"), accepted, "{log}");
     assert_eq!(count(summary, "reject"), rejected, "{log}");
     assert_eq!(

@@ -1,8 +1,8 @@
 //! How an invite's answer ends: a reject counted, an accept waiting for its
 //! `Accepted` notification (or handled anyway when it never comes), and a
 //! failed answer waiting for the server's `Revoked` notice, so that each
-//! offered invite ends counted once: accepted, rejected or revoked (or, when
-//! its answer failed for good, an error alone).
+//! offered invite ends counted once: accepted, rejected, revoked, or
+//! abandoned (its answer failed for good, or the agent let it go).
 
 use std::time::Instant;
 
@@ -96,7 +96,8 @@ impl Agent {
     }
 
     /// Refused answers whose revoke did not come by `now` (every one when
-    /// `now` is `None`: work abandoned) failed for good and are dropped; one
+    /// `now` is `None`: work abandoned) failed for good and are dropped
+    /// (`invites_abandoned`); one
     /// refused as gone is counted now as the answer's error (`answer_http_404`),
     /// the others were counted when refused. Returns the earliest deadline
     /// of those still waiting.
@@ -118,7 +119,13 @@ impl Agent {
         }
         failed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         for (id, cause) in failed {
-            self.interactions.remove(&id);
+            if self
+                .interactions
+                .remove(&id)
+                .is_some_and(|held| !held.foreign)
+            {
+                count(fx, Counter::InvitesAbandoned);
+            }
             if gone(cause) {
                 error(fx, Measurement::error(Step::Answer, cause));
             }

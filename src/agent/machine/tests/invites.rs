@@ -194,6 +194,11 @@ fn an_answer_refused_as_gone_before_its_revoke_arrives_is_the_revokes() {
     let fx = desk.timer(310 + 5_000);
     assert_eq!(errors(&fx), vec!["answer_http_404"]);
     assert_eq!(counted(&fx, Counter::InvitesRevoked), 0);
+    assert_eq!(
+        counted(&fx, Counter::InvitesAbandoned),
+        1,
+        "its one outcome"
+    );
     let fx = desk.notice(Notice::Revoked { id: "B" }, 20_000);
     assert!(fx.is_empty(), "settled already: {fx:?}");
 }
@@ -326,4 +331,28 @@ fn each_agent_draws_from_its_own_stream_of_the_run_seed() {
         .collect();
     assert_eq!(delays(1), expected);
     assert_ne!(delays(0), expected);
+}
+
+#[test]
+fn offers_let_go_without_an_outcome_are_abandoned_once() {
+    // Unanswered at the stop: the server's to revoke or requeue.
+    let mut desk = Desk::working(ignoring());
+    desk.invite("N", 0, 40);
+    let fx = desk.stop(1_000);
+    assert_eq!(counted(&fx, Counter::InvitesAbandoned), 1);
+    // Invited while stopping: left alone.
+    let fx = desk.invite("M", 1, 1_100);
+    assert_eq!(counted(&fx, Counter::InvitesOffered), 1);
+    assert_eq!(counted(&fx, Counter::InvitesAbandoned), 1);
+    let fx = desk.notice(Notice::Revoked { id: "N" }, 3_000);
+    assert_eq!(counted(&fx, Counter::InvitesRevoked), 0, "counted already");
+
+    // Work in hand when the grace ran out: the accept never confirmed is
+    // abandoned, the one being handled was accepted already.
+    let mut desk = Desk::working(accepting());
+    desk.handling("H", 0);
+    desk.invite("A", 1, 50);
+    let fx = desk.abandon();
+    assert_eq!(counted(&fx, Counter::InvitesAbandoned), 1);
+    assert_eq!(moved(&fx, Gauge::InteractionsInProgress), -1);
 }
