@@ -15,6 +15,21 @@ fn latency(us: u64) -> String {
     format::latency_us(us as f64)
 }
 
+/// Every counter, how the lost split, and the foreign-invites warning.
+fn counters(out: &mut String, r: &RunResults) {
+    let counters: Vec<String> = Counter::ALL
+        .iter()
+        .map(|&c| format!("{} {}", c.name(), r.counter(c)))
+        .collect();
+    let _ = writeln!(out, "counters: {}", counters.join(", "));
+    if let Some(parts) = r.lost_parts() {
+        let _ = writeln!(out, "lost: {parts}");
+    }
+    if let Some(warning) = r.foreign_warning() {
+        let _ = writeln!(out, "warning: {warning}");
+    }
+}
+
 /// The run's summary: latency table, counters, errors, generator health,
 /// drift, gates and the verdict.
 pub fn summary(r: &RunResults) -> String {
@@ -50,17 +65,7 @@ pub fn summary(r: &RunResults) -> String {
         let _ = writeln!(out, " {:>9}", latency(p.max_us));
     }
     out.push('\n');
-    let counters: Vec<String> = Counter::ALL
-        .iter()
-        .map(|&c| format!("{} {}", c.name(), r.counter(c)))
-        .collect();
-    let _ = writeln!(out, "counters: {}", counters.join(", "));
-    if let Some(parts) = r.lost_parts() {
-        let _ = writeln!(out, "lost: {parts}");
-    }
-    if let Some(warning) = r.foreign_warning() {
-        let _ = writeln!(out, "warning: {warning}");
-    }
+    counters(&mut out, r);
     if r.errors.is_empty() {
         let _ = writeln!(out, "errors: none");
     } else {
