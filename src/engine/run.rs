@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::arrivals::Arrivals;
 use super::injector::{Injector, Media};
 use super::plan::{Event, Plan};
-use super::signals::StopSignals;
+use super::signals::{Stop, StopSignals};
 use crate::agent::{self, AgentDeps, AgentExit, AgentSettings, MetricsObserver, OfferLedger};
 use crate::bayeux::ClientConfig;
 use crate::gws::calls::{GwsCalls, GwsEndpoints};
@@ -283,8 +283,14 @@ impl Injection {
 struct Roster {
     agents: JoinSet<AgentExit>,
     tokens: HashMap<u32, CancellationToken>,
+    /// Which agent each task runs.
+    ids: HashMap<tokio::task::Id, u32>,
     /// Most agents running at once.
     peak: u32,
+    /// Agents started in all.
+    started: u32,
+    /// Agents that ended on their own before the plan stopped them.
+    died: u32,
 }
 
 impl Roster {
@@ -293,8 +299,11 @@ impl Roster {
             Event::Start(index) => {
                 let token = graceful.child_token();
                 self.tokens.insert(index, token.clone());
-                self.agents
+                let task = self
+                    .agents
                     .spawn(agent::run_agent(index, deps.clone(), token));
+                self.ids.insert(task.id(), index);
+                self.started += 1;
                 self.peak = self.peak.max(self.tokens.len() as u32);
             }
             Event::Stop(index) => {
@@ -303,6 +312,30 @@ impl Roster {
                 }
             }
         }
+    }
+
+    /// Takes the exit of an agent that ended during the ramp: one the plan
+    /// had not stopped died (the server ended its session, `reconnect: none`).
+    fn reap(&mut self, joined: Result<(tokio::task::Id, AgentExit), tokio::task::JoinError>, metrics: &Metrics) {
+        let (id, failed) = match joined {
+            Ok((id, exit)) => (id, matches!(exit, AgentExit::Failed(_))),
+            Err(e) => (e.id(), true),
+        };
+        if failed {
+            metrics.error(ErrorKind::AgentFailed);
+        }
+        let Some(index) = self.ids.remove(&id) else {
+            return;
+        };
+        if self.tokens.remove(&index).is_some() {
+            self.died += 1;
+        }
+    }
+
+    /// True when every agent the plan starts has started and every one of
+    /// them died: nothing more can happen in this run.
+    fn all_died(&self, planned: u32) -> bool {
+        self.died > 0 && self.started == planned && self.died == self.started
     }
 
     /// Asks every agent still running to stop and waits for all of them, at
@@ -319,7 +352,7 @@ impl Roster {
             }
             _ = async {
                 while let Some(exit) = self.agents.join_next().await {
-                    if let Ok(AgentExit::Failed(_)) = exit {
+                    if let Ok(AgentExit::Failed(_)) | Err(_) = exit {
                         metrics.error(ErrorKind::AgentFailed);
                     }
                 }
@@ -329,7 +362,8 @@ impl Roster {
 }
 
 /// Starts and stops agents at the plan's instants (from `start`) until the
-/// stages end; `true` when a graceful stop was asked first.
+/// stages end; `true` when a graceful stop was asked first (or every agent
+/// died, which asks for one).
 async fn ramp(
     plan: &Plan,
     start: Instant,
@@ -338,6 +372,7 @@ async fn ramp(
     signals: &StopSignals,
 ) -> bool {
     let stages_end = start + plan.stages_end();
+    let planned = plan.agent_starts().count() as u32;
     let mut events = plan.events().into_iter().peekable();
     loop {
         let next = events
@@ -346,6 +381,16 @@ async fn ramp(
         tokio::select! {
             _ = signals.graceful.cancelled() => return true,
             _ = tokio::time::sleep_until(next.into()) => {}
+            Some(joined) = roster.agents.join_next_with_id(), if !roster.agents.is_empty() => {
+                roster.reap(joined, &deps.metrics);
+                if roster.all_died(planned) {
+                    signals.stop(Stop::AllDied(format!(
+                        "every agent ({}) ended before the plan stopped it (the server ended their sessions; see the errors)",
+                        roster.died
+                    )));
+                    return true;
+                }
+            }
         }
         while let Some((_, event)) = events.next_if(|(at, _)| start + *at <= Instant::now()) {
             roster.apply(event, deps, &signals.graceful);

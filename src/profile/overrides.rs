@@ -59,7 +59,7 @@ impl Profile {
                 .map_err(|e| Error::input(format!("--gate: {e}")))?;
         }
         self.gates
-            .extend(o.gates.iter().map(|rule| Gate { rule: rule.clone() }));
+            .extend(o.gates.iter().map(Gate::plain));
         validate::validate(self).map_err(|issue| {
             Error::input(format!(
                 "with the command-line flags applied, `{}`: {}",
