@@ -316,7 +316,11 @@ impl Roster {
 
     /// Takes the exit of an agent that ended during the ramp: one the plan
     /// had not stopped died (the server ended its session, `reconnect: none`).
-    fn reap(&mut self, joined: Result<(tokio::task::Id, AgentExit), tokio::task::JoinError>, metrics: &Metrics) {
+    fn reap(
+        &mut self,
+        joined: Result<(tokio::task::Id, AgentExit), tokio::task::JoinError>,
+        metrics: &Metrics,
+    ) {
         let (id, failed) = match joined {
             Ok((id, exit)) => (id, matches!(exit, AgentExit::Failed(_))),
             Err(e) => (e.id(), true),

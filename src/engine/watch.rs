@@ -15,7 +15,12 @@ use crate::report::{IntervalAccumulator, RunInfo};
 use crate::units::format;
 
 /// The steps of a log-in: an error of one of them is a failed attempt.
-const LOGIN_STEPS: [Step; 4] = [Step::Login, Step::Handshake, Step::Subscribe, Step::SessionStart];
+const LOGIN_STEPS: [Step; 4] = [
+    Step::Login,
+    Step::Handshake,
+    Step::Subscribe,
+    Step::SessionStart,
+];
 
 /// A gate judged during the run.
 #[derive(Debug, Clone)]
@@ -200,7 +205,10 @@ mod tests {
         let Some(Stop::NotRun(why)) = feed(&mut watch, &interval(2, 1, 0)) else {
             panic!("20 failed attempts, none logged in: not run");
         };
-        assert!(why.contains("first 20 log-in attempts") && why.contains("login_connect x20"), "{why}");
+        assert!(
+            why.contains("first 20 log-in attempts") && why.contains("login_connect x20"),
+            "{why}"
+        );
     }
 
     #[test]
@@ -231,7 +239,7 @@ mod tests {
                 after: Duration::ZERO,
             },
             AbortGate {
-                gate: Gate::parse("errors.total == 0").unwrap(),
+                gate: Gate::parse("errors == 0").unwrap(),
                 after: Duration::from_secs(3),
             },
         ];
@@ -241,6 +249,6 @@ mod tests {
         let Some(Stop::Aborted(why)) = feed(&mut watch, &interval(3, 1, 0)) else {
             panic!("errors after the grace abort");
         };
-        assert!(why.contains("gate errors.total == 0 failed"), "{why}");
+        assert!(why.contains("gate errors == 0 failed"), "{why}");
     }
 }

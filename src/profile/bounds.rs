@@ -311,7 +311,11 @@ fn rates(p: &Profile) -> Result<(), Issue> {
             ),
         );
     }
-    within("ramp.login_deadline", p.ramp.login_deadline.0, LOGIN_DEADLINES)?;
+    within(
+        "ramp.login_deadline",
+        p.ramp.login_deadline.0,
+        LOGIN_DEADLINES,
+    )?;
     if p.ramp.failed_logins_to_stop > MAX_FAILED_LOGINS_TO_STOP {
         return issue(
             "ramp.failed_logins_to_stop",

@@ -10,7 +10,9 @@ use crate::engine::run::Execution;
 use crate::engine::signals::Stop;
 use crate::error::{Error, Outcome};
 use crate::metrics::{Counter, Measure};
-use crate::report::{self, GateResult, IntervalAccumulator, RunInfo, RunResults, Verdict, compare, gate};
+use crate::report::{
+    self, GateResult, IntervalAccumulator, RunInfo, RunResults, Verdict, compare, gate,
+};
 use crate::sim::SimStats;
 
 /// Writes `summary.json` with verdict `running`, the run's identity and its
@@ -136,13 +138,13 @@ fn nobody_logged_in(results: &RunResults, stop: Option<&Stop>) -> String {
     } else {
         top.join(", ")
     };
-    let cause = match stop {
+    let what = match stop {
         // The watch's reason says how it stopped (deadline, failed attempts).
-        Some(Stop::NotRun(why)) => format!("{why}; "),
-        _ => String::new(),
+        Some(Stop::NotRun(why)) => format!("{why}, so the run stopped early"),
+        _ => format!("no agent could log in to {} ({top})", results.run.target),
     };
     format!(
-        "{cause}no agent could log in to {} ({top}); check the target URL, the agents' username and password, \
+        "{what}; check the target URL ({}), the agents' username and password, \
          and for https the TLS options (--insecure, --ca-file)",
         results.run.target,
     )

@@ -18,8 +18,8 @@ use crate::engine::signals::StopSignals;
 use crate::engine::watch::{AbortGate, Watch};
 use crate::error::{Error, Outcome};
 use crate::http::{HttpClient, TlsOptions};
-use crate::metrics::health::{PROBE_TICK, spawn_scheduler_probe};
 use crate::metrics::Metrics;
+use crate::metrics::health::{PROBE_TICK, spawn_scheduler_probe};
 use crate::profile::{Overrides, Profile};
 use crate::progress::{Announcer, Mode, Progress};
 use crate::report::gate::Gate;
@@ -40,12 +40,21 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     )?;
     let http = http_client(&prepared.profile)?;
     let signals = StopSignals::default();
-    let live = open_outputs(args, &prepared, &target, started_ms, &stamp, &out_dir, &signals)?;
+    let live = open_outputs(
+        args, &prepared, &target, started_ms, &stamp, &out_dir, &signals,
+    )?;
     write_starting_summary(&prepared, &live.info, &out_dir)?;
     let setup = run_setup(&prepared, &target, http, &live.info.id, signals.clone());
     let record = execute_on_own_runtime(&prepared.profile, setup, live.outputs, live.announcer)?;
     let sim_stats = target.stop();
-    conclude(prepared, live.info, record, signals.cause(), sim_stats, &out_dir)
+    conclude(
+        prepared,
+        live.info,
+        record,
+        signals.cause(),
+        sim_stats,
+        &out_dir,
+    )
 }
 
 /// Everything the input decides, checked before anything starts.

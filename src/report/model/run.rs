@@ -224,7 +224,11 @@ impl RunResults {
     pub fn set_verdicts(&mut self, gates: Vec<GateResult>, baseline: Option<BaselineComparison>) {
         let held = gates.iter().all(|g| g.passed) && baseline.as_ref().is_none_or(|b| b.passed);
         if !self.verdict.stopped_the_run() {
-            let verdict = if held { Verdict::Passed } else { Verdict::Failed };
+            let verdict = if held {
+                Verdict::Passed
+            } else {
+                Verdict::Failed
+            };
             self.conclude(verdict, judged_reason(&gates, baseline.as_ref()));
         }
         self.gates = gates;
@@ -247,6 +251,16 @@ impl RunResults {
             .max()
             .unwrap_or(0);
         seen.max(self.run.agents_connected_peak)
+    }
+
+    /// The agents planned and those that came: `200 agents planned, 0
+    /// connected at peak` (so a run nobody logged in to never reads as 200).
+    pub fn agents_text(&self) -> String {
+        format!(
+            "{} agents planned, {} connected at peak",
+            crate::units::format::count(u64::from(self.run.agents)),
+            crate::units::format::count(u64::from(self.agents_connected_peak()))
+        )
     }
 
     /// Requests measured over the run (the values of [`REQUEST_MEASURES`]).

@@ -168,7 +168,11 @@ pub fn judged_reason(gates: &[GateResult], baseline: Option<&BaselineComparison>
             "{} {} failed{}",
             if rules.len() == 1 { "gate" } else { "gates" },
             rules.join(", "),
-            if slower { "; slower than the baseline" } else { "" }
+            if slower {
+                "; slower than the baseline"
+            } else {
+                ""
+            }
         ),
     }
 }
