@@ -79,7 +79,10 @@ impl Summary {
     pub fn of(r: &RunResults) -> Summary {
         Summary {
             schema: SCHEMA.to_string(),
-            run: r.run.clone(),
+            run: RunInfo {
+                agents_connected_peak: r.agents_connected_peak(),
+                ..r.run.clone()
+            },
             verdict: r.verdict,
             reason: r.reason.clone(),
             passed: r.passed,

@@ -129,7 +129,7 @@ fn header(out: &mut String, r: &RunResults) {
     let word = r.verdict.headline();
     let _ = write!(
         out,
-        "<header class=\"run\"><div><h1>{}</h1><p class=\"sub\">agentload run <code>{}</code> against {}</p></div><div class=\"verdict {class}\" role=\"status\">{word}<small>{}</small></div><p class=\"reason {class}\" id=\"verdict\" data-verdict=\"{}\">{}</p><dl class=\"facts\">",
+        "<header class=\"run\"><div><h1>{}</h1><p class=\"sub\">agentload run <code>{}</code> against {}</p></div><div class=\"verdict {class}\" role=\"status\">{word}<small>{}</small></div><p class=\"reason reason-{class}\" id=\"reason\" data-verdict=\"{}\">{}</p><dl class=\"facts\">",
         escape(&run.profile),
         escape(&run.id),
         escape(&run.target),
