@@ -435,3 +435,24 @@ async fn collect<S: IntervalSink>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roster(started: u32, died: u32) -> Roster {
+        Roster {
+            started,
+            died,
+            ..Roster::default()
+        }
+    }
+
+    #[test]
+    fn all_died_only_when_every_planned_agent_started_and_died() {
+        assert!(roster(3, 3).all_died(3));
+        assert!(!roster(3, 2).all_died(3), "one still runs");
+        assert!(!roster(2, 2).all_died(3), "one more is yet to start");
+        assert!(!roster(0, 0).all_died(0), "nobody died in a run of none");
+    }
+}

@@ -170,10 +170,7 @@ mod tests {
             text.trim_end()
                 .ends_with("FAILED: gate invite_delivery.p99 < 80ms over 5s failed")
         );
-        assert!(
-            text.contains("30 agents planned, 30 connected at peak"),
-            "{text}"
-        );
+        assert!(text.contains("30 agents, 30 connected at peak"), "{text}");
     }
 
     #[test]

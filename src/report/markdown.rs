@@ -258,7 +258,7 @@ mod tests {
 
 **failed**: gate invite\_delivery.p99 &lt; 80ms over 5s failed
 
-**1 of 2 gates failed** · baseline held · run `smoke-20261124T140000Z` · 12 s · 30 agents planned, 30 connected at peak · started 2026-11-24 14:00:00 UTC
+**1 of 2 gates failed** · baseline held · run `smoke-20261124T140000Z` · 12 s · 30 agents, 30 connected at peak · started 2026-11-24 14:00:00 UTC
 
 | invite_delivery p50 | invite_delivery p99 | connect_cycle p99 | offered | lost | errors |
 |---:|---:|---:|---:|---:|---:|

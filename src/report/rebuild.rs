@@ -59,14 +59,15 @@ pub fn rebuild(dir: &Path, extra: &[Gate]) -> Result<RunResults, Error> {
     let gates = gates_to_judge(summary.as_ref(), &summary_file, extra)?;
     let verdicts = gate::evaluate_all(&gates, &results);
     let baseline = results.baseline.take();
-    keep_how_it_ended(&mut results, summary.as_ref());
     results.set_verdicts(verdicts, baseline);
+    keep_how_it_ended(&mut results, summary.as_ref());
     Ok(results)
 }
 
-/// A run that stopped the run early (aborted, interrupted, not run) keeps
-/// that verdict; one that never wrote its final summary (killed) is
-/// interrupted. Passed or failed is judged again from the gates.
+/// A run that stopped early (aborted, interrupted, not run) keeps that
+/// verdict, and so does one that failed for no gate (every agent died); one
+/// that never wrote its final summary (killed) is interrupted. Otherwise the
+/// gates just judged decide.
 fn keep_how_it_ended(results: &mut RunResults, summary: Option<&Summary>) {
     match summary {
         Some(s) if s.verdict == Verdict::Running => results.conclude(
@@ -75,6 +76,12 @@ fn keep_how_it_ended(results: &mut RunResults, summary: Option<&Summary>) {
         ),
         Some(s) if s.verdict.stopped_the_run() => {
             results.conclude(s.verdict, s.reason.clone());
+        }
+        Some(s) if s.verdict == Verdict::Failed && s.gates.iter().all(|g| g.passed) => {
+            let baseline_held = s.baseline.as_ref().is_none_or(|b| b.passed);
+            if baseline_held && results.verdict == Verdict::Passed {
+                results.conclude(Verdict::Failed, s.reason.clone());
+            }
         }
         Some(_) => {}
         None => results.conclude(

@@ -253,11 +253,11 @@ impl RunResults {
         seen.max(self.run.agents_connected_peak)
     }
 
-    /// The agents planned and those that came: `200 agents planned, 0
+    /// The agents started and those that came: `200 agents, 0
     /// connected at peak` (so a run nobody logged in to never reads as 200).
     pub fn agents_text(&self) -> String {
         format!(
-            "{} agents planned, {} connected at peak",
+            "{} agents, {} connected at peak",
             crate::units::format::count(u64::from(self.run.agents)),
             crate::units::format::count(u64::from(self.agents_connected_peak()))
         )
@@ -293,5 +293,21 @@ mod tests {
         bad.passed = false;
         r.set_verdicts(vec![bad], None);
         assert!(!r.passed);
+    }
+
+    #[test]
+    fn a_run_stopped_early_keeps_its_verdict_whatever_the_gates() {
+        let mut r = RunResults::example();
+        r.set_verdicts(Vec::new(), None);
+        assert_eq!(r.verdict, Verdict::Passed);
+        assert!(r.passed);
+        r.conclude(Verdict::Interrupted, "interrupted by SIGINT");
+        r.set_verdicts(Vec::new(), None);
+        assert_eq!(r.verdict, Verdict::Interrupted);
+        assert!(!r.passed);
+        assert_eq!(r.reason, "interrupted by SIGINT");
+        r.conclude(Verdict::Failed, "every agent died");
+        r.set_verdicts(Vec::new(), None);
+        assert_eq!(r.verdict, Verdict::Passed, "failed is judged again");
     }
 }
