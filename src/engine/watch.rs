@@ -100,7 +100,7 @@ impl Watch {
         let stop_at = self.failed_logins_to_stop;
         if stop_at > 0 && self.failed_logins >= stop_at {
             return Some(Stop::NotRun(format!(
-                "the first {} log-in attempts all failed ({}); no agent logged in",
+                "the first {} log-in attempts all failed ({})",
                 self.failed_logins,
                 self.top_login_errors()
             )));

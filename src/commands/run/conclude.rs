@@ -140,7 +140,9 @@ fn nobody_logged_in(results: &RunResults, stop: Option<&Stop>) -> String {
     };
     let what = match stop {
         // The watch's reason says how it stopped (deadline, failed attempts).
-        Some(Stop::NotRun(why)) => format!("{why}, so the run stopped early"),
+        Some(Stop::NotRun(why)) => {
+            format!("{why}: no agent could log in, so the run stopped early")
+        }
         _ => format!("no agent could log in to {} ({top})", results.run.target),
     };
     format!(
