@@ -122,3 +122,44 @@ fn a_failing_abort_gate_stops_the_run_after_its_grace() {
         "{log}"
     );
 }
+
+/// A target that accepts connections and never answers: every log-in hangs,
+/// none fails, so only the login deadline can stop the run.
+#[test]
+fn nobody_logged_in_by_the_login_deadline_is_not_run() {
+    let _heavy = heavy::slot();
+    let dir = Dir::new("verdict-deadline");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    // Holds every accepted socket, for 60 s at most (the run ends far sooner).
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let until = Instant::now() + Duration::from_secs(60);
+        let mut held = Vec::new();
+        while Instant::now() < until && held.len() < 500 {
+            match listener.accept() {
+                Ok((stream, _)) => held.push(stream),
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    });
+    let file = dir.join("deadline.toml");
+    Profile::bounded("deadline", 5, "1s", "60s").write(&file);
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str("\n[ramp]\nlogin_deadline = \"3s\"\n");
+    std::fs::write(&file, text).unwrap();
+    let out = dir.join("out");
+    let started = Instant::now();
+    let output = run_file(&file, &out, &["--target", &url, "--quiet"]);
+    let took = started.elapsed();
+    let log = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{log}");
+    // Far less than the plan's 61 s: the deadline plus the graceful stop.
+    assert!(took < Duration::from_secs(40), "took {took:?}:\n{log}");
+    let summary = read_summary(&out);
+    assert_eq!(summary["verdict"], "not_run", "{summary}");
+    let reason = summary["reason"].as_str().unwrap();
+    assert!(reason.contains("ramp.login_deadline"), "{reason}");
+    assert_run_case_fails(&out, "not_run");
+}
