@@ -78,9 +78,9 @@ pub(super) fn conclude(
     }
 }
 
-/// The run's results with their verdict: how it stopped first (a signal,
-/// fail fast, an abort gate, every agent dead), then whether it did any
-/// work, then the gates and the baseline comparison.
+/// The run's results with their verdict: a signal first, then whether it
+/// did any work, then how else it stopped (fail fast, an abort gate, every
+/// agent dead), then the gates and the baseline comparison.
 fn judge(
     prepared: Prepared,
     mut info: RunInfo,
@@ -103,10 +103,13 @@ fn judge(
         .baseline
         .map(|(base, label)| compare::compare(&base, &results, &label, &prepared.compare_options));
     results.set_verdicts(gate_results, comparison);
-    if let Some(why) = nothing_done(&results, stop) {
-        results.conclude(Verdict::NotRun, why);
-    } else if let Some(stop) = stop {
-        results.conclude(stop.verdict(), stop.reason());
+    // A user's interrupt says the most; then a run that did nothing.
+    let why = match stop {
+        Some(signal @ Stop::Signal { .. }) => Some((signal.verdict(), signal.reason())),
+        _ => nothing_done(&results, stop).map(|why| (Verdict::NotRun, why)),
+    };
+    if let Some((verdict, why)) = why.or_else(|| stop.map(|s| (s.verdict(), s.reason()))) {
+        results.conclude(verdict, why);
     }
     results
 }
