@@ -139,11 +139,17 @@ pub struct CheckArgs {
 /// `agentload report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// A run's output folder.
+    /// A run's output folder (read only, unless --in-place).
     pub run_dir: PathBuf,
     /// Extra pass/fail rules to evaluate; repeatable.
     #[arg(long = "gate")]
     pub gates: Vec<String>,
+    /// Write the rebuilt outputs into this folder (default: only print the summary).
+    #[arg(long, conflicts_with = "in_place")]
+    pub out: Option<PathBuf>,
+    /// Rewrite the run's own outputs in RUN_DIR (its original verdict is replaced).
+    #[arg(long)]
+    pub in_place: bool,
 }
 
 /// `agentload compare`.

@@ -1,9 +1,10 @@
 //! The tool's top-level error and how it maps to exit codes.
 //!
 //! Exit codes are part of the interface CI relies on: `0` ran and every gate
-//! passed, `1` a gate or a baseline comparison failed, `2` invalid input
-//! (flags, profile, config), `3` the run could not be carried out (target
-//! unreachable, I/O failure).
+//! passed, `1` a gate or a baseline comparison failed (or an abort gate
+//! stopped the run), `2` invalid input (flags, profile, config), `3` the run
+//! could not be carried out (target unreachable, no agent logged in, I/O
+//! failure), `130`/`143` a SIGINT/SIGTERM stopped it before its plan ended.
 
 use std::fmt;
 
@@ -12,8 +13,12 @@ use std::fmt;
 pub enum Outcome {
     /// Everything ran and every gate passed.
     Passed,
-    /// Everything ran, but at least one gate or comparison failed.
+    /// Everything ran, but at least one gate or comparison failed (or an
+    /// abort gate stopped the run, or every agent died).
     GateFailed,
+    /// A signal stopped the run before its plan ended: 130 after SIGINT,
+    /// 143 after SIGTERM (128 + the signal's number, as shells report it).
+    Interrupted(u8),
 }
 
 impl From<Outcome> for std::process::ExitCode {
@@ -21,6 +26,7 @@ impl From<Outcome> for std::process::ExitCode {
         match outcome {
             Outcome::Passed => std::process::ExitCode::SUCCESS,
             Outcome::GateFailed => std::process::ExitCode::from(1),
+            Outcome::Interrupted(code) => std::process::ExitCode::from(code),
         }
     }
 }

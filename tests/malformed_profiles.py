@@ -239,6 +239,11 @@ def report():
     case("gate-empty", table('[[gates]]\nrule = ""'), "gates[0].rule", "rule")
     case("gate-unknown-metric", table('[[gates]]\nrule = "invite_dleivery.p99 < 2s"'), "gates[0].rule", "rule")
     case("gate-no-rule", table("[[gates]]"), "gates[0].rule", "[[gates]]")
+    case("gate-abort-after-alone", table('[[gates]]\nrule = "errors == 0"\nabort_after = "30s"'), "gates[0].abort_after", "abort_after")
+    case("gate-abort-after-huge", table('[[gates]]\nrule = "errors == 0"\nabort_on_fail = true\nabort_after = "900h"'), "gates[0].abort_after", "abort_after")
+    case("gate-abort-on-fail-string", table('[[gates]]\nrule = "errors == 0"\nabort_on_fail = "yes"'), "gates[0].abort_on_fail", "abort_on_fail")
+    case("login-deadline-zero", table('[ramp]\nlogin_deadline = "0s"'), "ramp.login_deadline", "login_deadline")
+    case("failed-logins-huge", table('[ramp]\nfailed_logins_to_stop = 99999999'), "ramp.failed_logins_to_stop", "failed_logins_to_stop")
 
 
 def target():

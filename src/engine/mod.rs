@@ -7,3 +7,4 @@ pub mod outputs;
 pub mod plan;
 pub mod run;
 pub mod signals;
+pub mod watch;

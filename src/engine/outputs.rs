@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use super::plan::Plan;
 use super::run::IntervalSink;
+use super::signals::StopSignals;
+use super::watch::Watch;
 use crate::error::Error;
 use crate::metrics::{IntervalSnapshot, Measure};
 use crate::progress::Progress;
@@ -29,17 +31,24 @@ pub struct LiveOutputs {
     /// Nominal interval length: shorter intervals (the last one, cut by the
     /// stop) are too short to judge the generator's health live.
     interval_ms: u64,
+    /// Judges the run live (fail fast, abort gates); `None` once it decided.
+    watch: Option<Watch>,
+    /// How the watch stops the run.
+    signals: StopSignals,
+    info: RunInfo,
 }
 
 impl LiveOutputs {
     /// Starts the incremental files in `dir` for the run `info`; keeps what
-    /// `gates` need to be judged at the end.
+    /// `gates` need to be judged at the end; `watch` stops the run through
+    /// `signals` when it decides to.
     pub fn create(
         dir: &Path,
         info: &RunInfo,
         gates: &[Gate],
         plan: Plan,
         progress: Progress,
+        (watch, signals): (Watch, StopSignals),
     ) -> Result<LiveOutputs, Error> {
         Ok(LiveOutputs {
             live: Some(LiveFiles::create(dir, info)?),
@@ -48,7 +57,28 @@ impl LiveOutputs {
             accumulator: IntervalAccumulator::for_gates(gates),
             warned_saturation: false,
             interval_ms: info.interval_ms,
+            watch: Some(watch).filter(|w| !w.is_idle()),
+            signals,
+            info: info.clone(),
         })
+    }
+
+    /// Lets the watch judge the interval just added; stops the run when it
+    /// decides to (once).
+    fn judge_live(&mut self, snapshot: &IntervalSnapshot) {
+        // After a stop (any), nothing more is decided live.
+        if self.signals.graceful.is_cancelled() {
+            self.watch = None;
+        }
+        let Some(watch) = self.watch.as_mut() else {
+            return;
+        };
+        if let Some(stop) = watch.interval(snapshot, &self.accumulator, &self.info) {
+            self.progress
+                .warn(&format!("stopping the run: {}", stop.reason()));
+            self.signals.stop(stop);
+            self.watch = None;
+        }
     }
 
     /// Ends the live view and hands over everything kept.
@@ -64,6 +94,7 @@ const NO_HISTOGRAMS: [bool; Measure::ALL.len()] = [false; Measure::ALL.len()];
 impl IntervalSink for LiveOutputs {
     fn interval(&mut self, snapshot: IntervalSnapshot) {
         self.accumulator.add(&snapshot);
+        self.judge_live(&snapshot);
         // The live view goes on even when the interval files cannot.
         let summary = match self.live.as_mut().map(|live| live.append(&snapshot)) {
             Some(Ok(summary)) => summary,
@@ -113,7 +144,9 @@ mod tests {
         let info = example_run_info(); // 1 s intervals
         let quiet = Progress::new(Mode::Quiet, Duration::from_secs(12), 30, false);
         let plan = Plan::from_profile(&profile);
-        let mut outputs = LiveOutputs::create(&dir, &info, &[], plan, quiet).unwrap();
+        let watch = Watch::new(&plan, &profile.ramp, Vec::new());
+        let stop = (watch, StopSignals::default());
+        let mut outputs = LiveOutputs::create(&dir, &info, &[], plan, quiet, stop).unwrap();
         // The stop's short last interval, full of logouts: no warning.
         outputs.interval(lagging(0, Duration::from_millis(200)));
         assert!(!outputs.warned_saturation);

@@ -362,6 +362,7 @@ mod tests {
         Ramp {
             max_handshakes_per_second: rate,
             stampede,
+            ..Ramp::default()
         }
     }
 

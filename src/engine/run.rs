@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::arrivals::Arrivals;
 use super::injector::{Injector, Media};
 use super::plan::{Event, Plan};
-use super::signals::StopSignals;
+use super::signals::{Stop, StopSignals};
 use crate::agent::{self, AgentDeps, AgentExit, AgentSettings, MetricsObserver, OfferLedger};
 use crate::bayeux::ClientConfig;
 use crate::gws::calls::{GwsCalls, GwsEndpoints};
@@ -286,8 +286,14 @@ impl Injection {
 struct Roster {
     agents: JoinSet<AgentExit>,
     tokens: HashMap<u32, CancellationToken>,
+    /// Which agent each task runs.
+    ids: HashMap<tokio::task::Id, u32>,
     /// Most agents running at once.
     peak: u32,
+    /// Agents started in all.
+    started: u32,
+    /// Agents that ended on their own before the plan stopped them.
+    died: u32,
 }
 
 impl Roster {
@@ -296,8 +302,11 @@ impl Roster {
             Event::Start(index) => {
                 let token = graceful.child_token();
                 self.tokens.insert(index, token.clone());
-                self.agents
+                let task = self
+                    .agents
                     .spawn(agent::run_agent(index, deps.clone(), token));
+                self.ids.insert(task.id(), index);
+                self.started += 1;
                 self.peak = self.peak.max(self.tokens.len() as u32);
             }
             Event::Stop(index) => {
@@ -306,6 +315,34 @@ impl Roster {
                 }
             }
         }
+    }
+
+    /// Takes the exit of an agent that ended during the ramp: one the plan
+    /// had not stopped died (the server ended its session, `reconnect: none`).
+    fn reap(
+        &mut self,
+        joined: Result<(tokio::task::Id, AgentExit), tokio::task::JoinError>,
+        metrics: &Metrics,
+    ) {
+        let (id, failed) = match joined {
+            Ok((id, exit)) => (id, matches!(exit, AgentExit::Failed(_))),
+            Err(e) => (e.id(), true),
+        };
+        if failed {
+            metrics.error(ErrorKind::AgentFailed);
+        }
+        let Some(index) = self.ids.remove(&id) else {
+            return;
+        };
+        if self.tokens.remove(&index).is_some() {
+            self.died += 1;
+        }
+    }
+
+    /// True when every agent the plan starts has started and every one of
+    /// them died: nothing more can happen in this run.
+    fn all_died(&self, planned: u32) -> bool {
+        self.died > 0 && self.started == planned && self.died == self.started
     }
 
     /// Asks every agent still running to stop and waits for all of them, at
@@ -322,7 +359,7 @@ impl Roster {
             }
             _ = async {
                 while let Some(exit) = self.agents.join_next().await {
-                    if let Ok(AgentExit::Failed(_)) = exit {
+                    if let Ok(AgentExit::Failed(_)) | Err(_) = exit {
                         metrics.error(ErrorKind::AgentFailed);
                     }
                 }
@@ -332,7 +369,8 @@ impl Roster {
 }
 
 /// Starts and stops agents at the plan's instants (from `start`) until the
-/// stages end; `true` when a graceful stop was asked first.
+/// stages end; `true` when a graceful stop was asked first (or every agent
+/// died, which asks for one).
 async fn ramp(
     plan: &Plan,
     start: Instant,
@@ -341,6 +379,7 @@ async fn ramp(
     signals: &StopSignals,
 ) -> bool {
     let stages_end = start + plan.stages_end();
+    let planned = plan.agent_starts().count() as u32;
     let mut events = plan.events().into_iter().peekable();
     loop {
         let next = events
@@ -349,6 +388,16 @@ async fn ramp(
         tokio::select! {
             _ = signals.graceful.cancelled() => return true,
             _ = tokio::time::sleep_until(next.into()) => {}
+            Some(joined) = roster.agents.join_next_with_id(), if !roster.agents.is_empty() => {
+                roster.reap(joined, &deps.metrics);
+                if roster.all_died(planned) {
+                    signals.stop(Stop::AllDied(format!(
+                        "every agent ({}) ended before the plan stopped it (the server ended their sessions; see the errors)",
+                        roster.died
+                    )));
+                    return true;
+                }
+            }
         }
         while let Some((_, event)) = events.next_if(|(at, _)| start + *at <= Instant::now()) {
             roster.apply(event, deps, &signals.graceful);
@@ -387,5 +436,26 @@ async fn collect<S: IntervalSink>(
         if last {
             return sink;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roster(started: u32, died: u32) -> Roster {
+        Roster {
+            started,
+            died,
+            ..Roster::default()
+        }
+    }
+
+    #[test]
+    fn all_died_only_when_every_planned_agent_started_and_died() {
+        assert!(roster(3, 3).all_died(3));
+        assert!(!roster(3, 2).all_died(3), "one still runs");
+        assert!(!roster(2, 2).all_died(3), "one more is yet to start");
+        assert!(!roster(0, 0).all_died(0), "nobody died in a run of none");
     }
 }

@@ -31,6 +31,11 @@ pub const MAX_INTERACTIONS: f64 = 200_000_000.0;
 pub const HANDSHAKE_RATES: (f64, f64) = (0.01, 1_000_000.0);
 /// Longest delay of behaviour and simulator settings (answers, handling, NotReady, faults).
 pub const MAX_DELAY: Duration = Duration::from_secs(24 * 3600);
+/// Shortest and longest `ramp.login_deadline`.
+pub const LOGIN_DEADLINES: (Duration, Duration) =
+    (Duration::from_secs(1), Duration::from_secs(24 * 3600));
+/// Most `ramp.failed_logins_to_stop`.
+pub const MAX_FAILED_LOGINS_TO_STOP: u32 = 1_000_000;
 /// Shortest and longest `report.interval`.
 pub const INTERVALS: (Duration, Duration) = (Duration::from_millis(100), Duration::from_secs(3600));
 /// Shortest and longest `simulator.connect_timeout` (a held connect).
@@ -306,6 +311,20 @@ fn rates(p: &Profile) -> Result<(), Issue> {
             ),
         );
     }
+    within(
+        "ramp.login_deadline",
+        p.ramp.login_deadline.0,
+        LOGIN_DEADLINES,
+    )?;
+    if p.ramp.failed_logins_to_stop > MAX_FAILED_LOGINS_TO_STOP {
+        return issue(
+            "ramp.failed_logins_to_stop",
+            format!(
+                "{} is too many: expected 0 (never) to {MAX_FAILED_LOGINS_TO_STOP}",
+                p.ramp.failed_logins_to_stop
+            ),
+        );
+    }
     Ok(())
 }
 
@@ -421,6 +440,11 @@ fn report(p: &Profile) -> Result<(), Issue> {
                 p.report.percentiles.len()
             ),
         );
+    }
+    for (i, g) in p.gates.iter().enumerate() {
+        if let Some(after) = g.abort_after {
+            duration_at_most(&format!("gates[{i}].abort_after"), after.0, MAX_DELAY)?;
+        }
     }
     if p.gates.len() > MAX_GATES {
         return issue(

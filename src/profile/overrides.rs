@@ -58,8 +58,7 @@ impl Profile {
             crate::report::gate::Gate::parse(rule)
                 .map_err(|e| Error::input(format!("--gate: {e}")))?;
         }
-        self.gates
-            .extend(o.gates.iter().map(|rule| Gate { rule: rule.clone() }));
+        self.gates.extend(o.gates.iter().map(Gate::plain));
         validate::validate(self).map_err(|issue| {
             Error::input(format!(
                 "with the command-line flags applied, `{}`: {}",

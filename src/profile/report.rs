@@ -31,4 +31,23 @@ impl Default for ReportSettings {
 pub struct Gate {
     /// The rule.
     pub rule: String,
+    /// Stop the run (verdict `aborted`) as soon as the rule fails on the
+    /// figures measured so far (k6's `abortOnFail`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub abort_on_fail: bool,
+    /// With `abort_on_fail`: the rule is not judged live before this much
+    /// of the run has passed (a ramp's first seconds are no verdict).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abort_after: Option<HumanDuration>,
+}
+
+impl Gate {
+    /// A plain gate (`--gate RULE`): judged at the end only.
+    pub fn plain(rule: impl Into<String>) -> Gate {
+        Gate {
+            rule: rule.into(),
+            abort_on_fail: false,
+            abort_after: None,
+        }
+    }
 }

@@ -38,6 +38,12 @@ pub struct Ramp {
     /// Start all of a stage's new agents at its first instant, ignoring the
     /// handshake rate (a thundering herd).
     pub stampede: bool,
+    /// A run in which no agent has logged in this long after the first
+    /// agent's start stops, exit 3 (`not_run`).
+    pub login_deadline: HumanDuration,
+    /// A run whose first this many log-in attempts all failed (none logged
+    /// in) stops, exit 3; 0 never stops for it.
+    pub failed_logins_to_stop: u32,
 }
 
 /// Default ceiling on logins per second: steep enough for a quick ramp of a
@@ -45,11 +51,21 @@ pub struct Ramp {
 /// unless the profile asks for one.
 pub const DEFAULT_MAX_HANDSHAKES_PER_SECOND: f64 = 100.0;
 
+/// Default `ramp.login_deadline`: a login retried with backoff has had
+/// several tries by then, and no real deployment takes a minute for one.
+pub const DEFAULT_LOGIN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Default `ramp.failed_logins_to_stop`: enough attempts (across agents and
+/// retries) that a transient refusal does not stop a run.
+pub const DEFAULT_FAILED_LOGINS_TO_STOP: u32 = 50;
+
 impl Default for Ramp {
     fn default() -> Self {
         Ramp {
             max_handshakes_per_second: DEFAULT_MAX_HANDSHAKES_PER_SECOND,
             stampede: false,
+            login_deadline: HumanDuration(DEFAULT_LOGIN_DEADLINE),
+            failed_logins_to_stop: DEFAULT_FAILED_LOGINS_TO_STOP,
         }
     }
 }

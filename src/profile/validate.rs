@@ -403,6 +403,12 @@ fn report(p: &Profile) -> Result<(), Issue> {
         if let Err(e) = crate::report::gate::Gate::parse(&g.rule) {
             return issue(format!("gates[{i}].rule"), e.to_string());
         }
+        if g.abort_after.is_some() && !g.abort_on_fail {
+            return issue(
+                format!("gates[{i}].abort_after"),
+                "abort_after is the grace of an aborting gate: set abort_on_fail = true too, or remove it",
+            );
+        }
     }
     Ok(())
 }

@@ -36,11 +36,13 @@ pub fn summary(r: &RunResults) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "run {} (profile {}) against {}: {} agents, {}, {} intervals",
+        "{}: {}\nrun {} (profile {}) against {}: {}, {}, {} intervals",
+        r.verdict.headline(),
+        r.reason,
         r.run.id,
         r.run.profile,
         r.run.target,
-        r.run.agents,
+        r.agents_text(),
         format::duration_ms(r.run.duration_ms),
         r.intervals.len()
     );
@@ -120,7 +122,7 @@ pub fn summary(r: &RunResults) -> String {
         out.push('\n');
         out.push_str(&comparison(b));
     }
-    let _ = writeln!(out, "\n{}", if r.passed { "PASSED" } else { "FAILED" });
+    let _ = writeln!(out, "\n{}: {}", r.verdict.headline(), r.reason);
     out
 }
 
@@ -174,7 +176,12 @@ mod tests {
         assert!(text.contains("FAIL invite_delivery.p99 < 80ms over 5s"));
         assert!(text.contains("PASS interactions_lost == 0"));
         assert!(text.contains("http_503 3"));
-        assert!(text.trim_end().ends_with("FAILED"));
+        assert!(text.starts_with("FAILED: gate invite_delivery.p99 < 80ms over 5s failed\n"));
+        assert!(
+            text.trim_end()
+                .ends_with("FAILED: gate invite_delivery.p99 < 80ms over 5s failed")
+        );
+        assert!(text.contains("30 agents, 30 connected at peak"), "{text}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::metrics::{Counter, Measure};
 use super::export::Export;
 use super::model::{
     BaselineComparison, Drift, GateResult, GeneratorSummary, Percentiles, RunInfo, RunResults,
+    Verdict,
 };
 
 /// The schema tag of the current summary format.
@@ -25,8 +26,20 @@ pub struct Summary {
     pub schema: String,
     /// Facts about the run.
     pub run: RunInfo,
-    /// True when every gate and the baseline comparison passed.
+    /// What the run came to: `passed`, `failed`, `aborted`, `interrupted`,
+    /// `not_run`, or `running` (the summary written when the run starts).
+    /// Summaries from before it was written read as `passed`/`failed`.
+    #[serde(default)]
+    pub verdict: Verdict,
+    /// Why, in one line.
+    #[serde(default)]
+    pub reason: String,
+    /// True only when `verdict` is `passed`.
     pub passed: bool,
+    /// The process of a run still going (only while `verdict` is `running`),
+    /// so `agentload report` can tell a live run from a killed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
     /// Percentiles per measurement name (every measurement, zeros when unused).
     pub metrics: BTreeMap<String, Percentiles>,
     /// Counter totals by name.
@@ -66,8 +79,14 @@ impl Summary {
     pub fn of(r: &RunResults) -> Summary {
         Summary {
             schema: SCHEMA.to_string(),
-            run: r.run.clone(),
+            run: RunInfo {
+                agents_connected_peak: r.agents_connected_peak(),
+                ..r.run.clone()
+            },
+            verdict: r.verdict,
+            reason: r.reason.clone(),
             passed: r.passed,
+            pid: (r.verdict == Verdict::Running).then(std::process::id),
             metrics: Measure::ALL
                 .iter()
                 .map(|&m| (m.name().to_string(), r.percentiles(m)))
@@ -104,6 +123,20 @@ impl Summary {
         Ok(summary)
     }
 
+    /// The verdict, for a summary written before verdicts were: from `passed`.
+    fn verdict_or_passed(&self) -> Verdict {
+        match (self.verdict, self.passed) {
+            (Verdict::Passed, false) => Verdict::Failed,
+            (v, _) => v,
+        }
+    }
+
+    /// True while the run that wrote this summary is still going: it is the
+    /// summary of the run's start and its process is alive.
+    pub fn is_running(&self) -> bool {
+        self.verdict == Verdict::Running && self.pid.is_some_and(process_alive)
+    }
+
     /// Percentiles of one measurement (zeros when absent).
     pub fn percentiles(&self, m: Measure) -> Percentiles {
         self.metrics.get(m.name()).copied().unwrap_or_default()
@@ -134,7 +167,31 @@ impl Summary {
             notes: self.notes.clone(),
             profile_toml: self.profile_toml.clone(),
             passed: self.passed,
+            verdict: self.verdict_or_passed(),
+            reason: self.reason.clone(),
         }
+    }
+}
+
+/// True when a process with this id exists (a pid that is gone, from a
+/// killed run, is not "running").
+fn process_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        std::path::Path::new(&format!("/proc/{pid}")).exists()
+    }
+    #[cfg(all(unix, not(target_os = "linux")))]
+    {
+        // SAFETY: kill(2) with signal 0 only checks the pid; no memory is involved.
+        let rc = unsafe { libc::kill(pid as libc::pid_t, 0) };
+        rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    }
+    #[cfg(not(unix))]
+    {
+        false
     }
 }
 

@@ -35,11 +35,12 @@ pub fn render(results: &RunResults) -> String {
     let run = &results.run;
     let class = format!("agentload.{}", run.profile);
     let mut cases = String::new();
+    let run_failed = run_case(&mut cases, &class, results);
     for g in &results.gates {
         gate_case(&mut cases, &format!("{class}.gates"), g);
     }
-    let mut failures = results.gates.iter().filter(|g| !g.passed).count();
-    let mut tests = results.gates.len();
+    let mut failures = results.gates.iter().filter(|g| !g.passed).count() + usize::from(run_failed);
+    let mut tests = results.gates.len() + 1;
     if let Some(b) = &results.baseline {
         let class = format!("{class}.baseline");
         for row in &b.rows {
@@ -90,6 +91,12 @@ pub fn render(results: &RunResults) -> String {
         ("profile", run.profile.as_str()),
         ("target", run.target.as_str()),
         ("agents", &run.agents.to_string()),
+        (
+            "agents_connected_peak",
+            &results.agents_connected_peak().to_string(),
+        ),
+        ("verdict", results.verdict.name()),
+        ("reason", results.reason.as_str()),
         ("passed", if results.passed { "true" } else { "false" }),
         ("tool_version", run.tool_version.as_str()),
     ] {
@@ -103,6 +110,33 @@ pub fn render(results: &RunResults) -> String {
     out.push_str(&cases);
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
+}
+
+/// The `run` test case: fails when the run did not carry out its plan
+/// (not run, interrupted, aborted), so a cancelled CI job never looks green.
+/// True when it failed.
+fn run_case(out: &mut String, class: &str, r: &RunResults) -> bool {
+    let _ = write!(
+        out,
+        "    <testcase classname=\"{}\" name=\"run\" time=\"{:.3}\">",
+        escape(class),
+        r.run.duration_ms as f64 / 1000.0
+    );
+    let failed = r.verdict.stopped_the_run();
+    if failed {
+        let _ = write!(
+            out,
+            "\n      <failure type=\"{}\" message=\"{}: {}\">verdict: {}\nreason: {}\nagents: {}</failure>\n    ",
+            r.verdict.name(),
+            r.verdict.headline(),
+            escape(&r.reason),
+            r.verdict.name(),
+            escape(&r.reason),
+            escape(&r.agents_text())
+        );
+    }
+    out.push_str("</testcase>\n");
+    failed
 }
 
 /// JUnit's timestamp is ISO 8601 without a zone or fraction.
@@ -155,21 +189,26 @@ fn gate_case(out: &mut String, class: &str, g: &GateResult) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Verdict;
     use crate::report::fixtures::example;
 
     /// The example run's `junit.xml`, checked by hand: the passing gate is an
     /// empty case, the failing one carries observed, expected and window,
     /// the baseline row passes.
     const GOLDEN: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="agentload" tests="3" failures="1" errors="0" time="12.000">
-  <testsuite name="smoke-20261124T140000Z" tests="3" failures="1" errors="0" skipped="0" time="12.000" timestamp="2026-11-24T14:00:00">
+<testsuites name="agentload" tests="4" failures="1" errors="0" time="12.000">
+  <testsuite name="smoke-20261124T140000Z" tests="4" failures="1" errors="0" skipped="0" time="12.000" timestamp="2026-11-24T14:00:00">
     <properties>
       <property name="profile" value="smoke"/>
       <property name="target" value="http&#58;//127.0.0.1:8080"/>
       <property name="agents" value="30"/>
+      <property name="agents_connected_peak" value="30"/>
+      <property name="verdict" value="failed"/>
+      <property name="reason" value="gate invite_delivery.p99 &lt; 80ms over 5s failed"/>
       <property name="passed" value="false"/>
       <property name="tool_version" value="0.1.0"/>
     </properties>
+    <testcase classname="agentload.smoke" name="run" time="12.000"></testcase>
     <testcase classname="agentload.smoke.gates" name="interactions_lost == 0" time="0"></testcase>
     <testcase classname="agentload.smoke.gates" name="invite_delivery.p99 &lt; 80ms over 5s" time="0">
       <failure type="gate" message="observed 89.3 ms, expected &lt; 80ms in window 2 s – 7 s">rule: invite_delivery.p99 &lt; 80ms over 5s
@@ -212,7 +251,7 @@ first failed window: 2 s – 7 s</failure>
             .descendants()
             .find(|n| n.has_tag_name("testsuite"))
             .unwrap();
-        assert_eq!(suite.attribute("tests"), Some("3"));
+        assert_eq!(suite.attribute("tests"), Some("4"));
         assert_eq!(suite.attribute("failures"), Some("3"));
         let failures: Vec<_> = doc
             .descendants()
@@ -239,7 +278,7 @@ first failed window: 2 s – 7 s</failure>
     }
 
     #[test]
-    fn run_without_gates_is_an_empty_passing_suite() {
+    fn run_without_gates_is_one_passing_run_case() {
         let mut r = example();
         r.set_verdicts(Vec::new(), None);
         let xml = render(&r);
@@ -248,13 +287,36 @@ first failed window: 2 s – 7 s</failure>
             .descendants()
             .find(|n| n.has_tag_name("testsuite"))
             .unwrap();
-        assert_eq!(suite.attribute("tests"), Some("0"));
+        assert_eq!(suite.attribute("tests"), Some("1"));
         assert_eq!(suite.attribute("failures"), Some("0"));
-        assert_eq!(
-            doc.descendants()
-                .filter(|n| n.has_tag_name("testcase"))
-                .count(),
-            0
-        );
+        let cases: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
+        assert_eq!(cases.len(), 1);
+        assert_eq!(cases[0].attribute("name"), Some("run"));
+    }
+
+    #[test]
+    fn a_run_that_stopped_early_is_a_failing_run_case_whatever_the_gates() {
+        for verdict in [Verdict::NotRun, Verdict::Interrupted, Verdict::Aborted] {
+            let mut r = example();
+            r.set_verdicts(Vec::new(), None);
+            r.conclude(verdict, "stopped <early> & why");
+            let xml = render(&r);
+            let doc = parse(&xml);
+            let failure = doc
+                .descendants()
+                .find(|n| n.has_tag_name("failure"))
+                .unwrap_or_else(|| panic!("no failure for {verdict:?}:\n{xml}"));
+            assert_eq!(failure.parent().unwrap().attribute("name"), Some("run"));
+            assert_eq!(failure.attribute("type"), Some(verdict.name()));
+            assert!(
+                failure
+                    .attribute("message")
+                    .unwrap()
+                    .contains("stopped <early> & why")
+            );
+        }
     }
 }

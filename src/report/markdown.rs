@@ -91,10 +91,12 @@ fn verdict(out: &mut String, r: &RunResults) {
     let failed = r.gates.iter().filter(|g| !g.passed).count();
     let _ = writeln!(
         out,
-        "## {} agentload {}: {}\n",
+        "## {} agentload {}: {}\n\n**{}**: {}\n",
         mark(r.passed),
         cell(&run.profile),
-        if r.passed { "PASSED" } else { "FAILED" }
+        r.verdict.headline(),
+        r.verdict.name(),
+        cell(&r.reason)
     );
     let gates = match (r.gates.len(), failed) {
         (0, _) => "no gates".to_owned(),
@@ -108,10 +110,10 @@ fn verdict(out: &mut String, r: &RunResults) {
     };
     let _ = writeln!(
         out,
-        "{gates}{baseline} · run {} · {} · {} agents · started {} UTC\n",
+        "{gates}{baseline} · run {} · {} · {} · started {} UTC\n",
         code(&run.id),
         format::duration_ms(run.duration_ms),
-        run.agents,
+        r.agents_text(),
         cell(&format::readable_utc(&run.started_at)),
     );
 }
@@ -258,7 +260,9 @@ mod tests {
     /// baseline row, the eleven measurements.
     const GOLDEN: &str = r#"## ❌ agentload smoke: FAILED
 
-**1 of 2 gates failed** · baseline held · run `smoke-20261124T140000Z` · 12 s · 30 agents · started 2026-11-24 14:00:00 UTC
+**failed**: gate invite\_delivery.p99 &lt; 80ms over 5s failed
+
+**1 of 2 gates failed** · baseline held · run `smoke-20261124T140000Z` · 12 s · 30 agents, 30 connected at peak · started 2026-11-24 14:00:00 UTC
 
 | invite_delivery p50 | invite_delivery p99 | connect_cycle p99 | offered | lost | errors |
 |---:|---:|---:|---:|---:|---:|
@@ -320,7 +324,9 @@ Allowed slowdown 10.0%; changes under 1.00 ms never count.
         r.generator.doubtful = true;
         r.generator.scheduler_lag_p99_us = 75_000;
         let md = render(&r);
-        assert!(md.starts_with("## ✅ agentload smoke: PASSED\n\nno gates · run"));
+        assert!(md.starts_with(
+            "## ✅ agentload smoke: PASSED\n\n**passed**: the plan ran to its end; no gate was set\n\nno gates · run"
+        ));
         assert!(!md.contains("### Gates") && !md.contains("### Baseline"));
         assert!(md.contains(
             "> [!WARNING]\n> The load generator was saturated in 12 of 12 intervals (scheduler lag p99 up to 75.0 ms"

@@ -68,7 +68,7 @@ use crate::error::Error;
 pub use export::Export;
 pub use model::{
     BaselineComparison, ComparisonRow, Drift, FailedWindow, GateResult, GeneratorSummary,
-    IntervalAccumulator, IntervalSummary, Percentiles, RunInfo, RunResults,
+    IntervalAccumulator, IntervalSummary, Percentiles, RunInfo, RunResults, Verdict,
 };
 pub use rebuild::rebuild;
 
@@ -103,6 +103,12 @@ pub fn write_all(dir: &Path, results: &RunResults) -> Result<(), Error> {
 /// needed to write them again).
 pub fn write_final(dir: &Path, results: &RunResults) -> Result<(), Error> {
     write_some(dir, results, |name| !LIVE_FILES.contains(&name))
+}
+
+/// At a run's start: writes `summary.json` alone (verdict `running`, the
+/// run's identity and gates), replaced by the final one at the end.
+pub fn write_starting(dir: &Path, results: &RunResults) -> Result<(), Error> {
+    write_some(dir, results, |name| name == json::FILE_NAME)
 }
 
 /// Removes the outputs of an earlier run from `dir`, so a reused `--out`

@@ -11,7 +11,7 @@ use crate::error::Error;
 use super::gate::{self, Gate};
 use super::hlog::{self, HlogContents};
 use super::json::{self, Summary};
-use super::model::{IntervalAccumulator, RunInfo, RunResults};
+use super::model::{IntervalAccumulator, RunInfo, RunResults, Verdict};
 
 fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, Error> {
     match std::fs::read(path) {
@@ -60,7 +60,35 @@ pub fn rebuild(dir: &Path, extra: &[Gate]) -> Result<RunResults, Error> {
     let verdicts = gate::evaluate_all(&gates, &results);
     let baseline = results.baseline.take();
     results.set_verdicts(verdicts, baseline);
+    keep_how_it_ended(&mut results, summary.as_ref());
     Ok(results)
+}
+
+/// A run that stopped early (aborted, interrupted, not run) keeps that
+/// verdict, and so does one that failed for no gate (every agent died); one
+/// that never wrote its final summary (killed) is interrupted. Otherwise the
+/// gates just judged decide.
+fn keep_how_it_ended(results: &mut RunResults, summary: Option<&Summary>) {
+    match summary {
+        Some(s) if s.verdict == Verdict::Running => results.conclude(
+            Verdict::Interrupted,
+            "the run ended without concluding (killed?): rebuilt from what it wrote while running",
+        ),
+        Some(s) if s.verdict.stopped_the_run() => {
+            results.conclude(s.verdict, s.reason.clone());
+        }
+        Some(s) if s.verdict == Verdict::Failed && s.gates.iter().all(|g| g.passed) => {
+            let baseline_held = s.baseline.as_ref().is_none_or(|b| b.passed);
+            if baseline_held && results.verdict == Verdict::Passed {
+                results.conclude(Verdict::Failed, s.reason.clone());
+            }
+        }
+        Some(_) => {}
+        None => results.conclude(
+            Verdict::Interrupted,
+            "the run ended without writing summary.json (killed?): rebuilt from histograms.hlog alone",
+        ),
+    }
 }
 
 /// The results of a folder without a log: whole-run figures only.
@@ -87,6 +115,10 @@ fn from_log(summary: Option<&Summary>, log: HlogContents) -> RunResults {
         acc.add_histogram(m, &log.histograms[m.index()]);
     }
     let run = match summary {
+        Some(s) if s.verdict == Verdict::Running => RunInfo {
+            duration_ms: acc.span().0,
+            ..s.run.clone()
+        },
         Some(s) => s.run.clone(),
         None => run_info_from_log(log.start_unix_ms, &acc),
     };
@@ -96,6 +128,8 @@ fn from_log(summary: Option<&Summary>, log: HlogContents) -> RunResults {
         push_note(&mut notes, n);
     }
     match summary {
+        // The summary of the run's start: its identity, no figures.
+        Some(s) if s.verdict == Verdict::Running => r.profile_toml = s.profile_toml.clone(),
         Some(s) => settle_with_summary(&mut r, s, &mut notes),
         None => push_note(
             &mut notes,

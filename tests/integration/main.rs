@@ -32,6 +32,7 @@ mod run_profile_errors;
 mod run_progress;
 mod run_signals;
 mod run_tls;
+mod run_verdicts;
 mod secrets_redacted;
 mod sim_cometd;
 mod sim_faults;

@@ -87,17 +87,62 @@ fn report_on_a_summary_alone_keeps_its_figures_and_leaves_the_live_files_alone()
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Every file of a folder, by name.
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut all: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
 #[test]
-fn report_regenerates_and_exits_by_the_gates() {
+fn report_judges_gates_without_rewriting_the_run_unless_in_place() {
     let dir = run_folder("report", &passing());
     let (code, out, err) = agentload(&["report", s(&dir)]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("PASSED"));
+    let before = files(&dir);
 
     let (code, out, _) = agentload(&["report", s(&dir), "--gate", "invite_delivery.p99 < 1us"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("FAIL invite_delivery.p99 < 1us"));
-    // The gate is now part of the summary, so it stays judged.
+    assert!(out.contains("left as it is"), "{out}");
+    assert!(
+        files(&dir) == before,
+        "report --gate changed the run's files"
+    );
+    let (code, _, _) = agentload(&["report", s(&dir)]);
+    assert_eq!(code, 0, "the run's own verdict stands");
+
+    // --out writes the rebuilt outputs elsewhere.
+    let elsewhere = dir.with_extension("rebuilt");
+    let _ = std::fs::remove_dir_all(&elsewhere);
+    let gate = ["--gate", "invite_delivery.p99 < 1us"];
+    let (code, out, _) =
+        agentload(&[&["report", s(&dir)], &gate[..], &["--out", s(&elsewhere)]].concat());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        files(&dir) == before,
+        "report --out changed the run's files"
+    );
+    let rebuilt: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(elsewhere.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(rebuilt["verdict"], "failed", "{rebuilt}");
+    assert_eq!(rebuilt["passed"], false);
+    assert!(elsewhere.join("junit.xml").is_file() && elsewhere.join("report.html").is_file());
+
+    // --in-place rewrites the run: the gate is now part of its summary.
+    let (code, _, _) = agentload(&[&["report", s(&dir)], &gate[..], &["--in-place"]].concat());
+    assert_eq!(code, 1);
+    assert!(files(&dir) != before);
     let (code, _, _) = agentload(&["report", s(&dir)]);
     assert_eq!(code, 1);
 
@@ -106,5 +151,41 @@ fn report_regenerates_and_exits_by_the_gates() {
     assert!(err.contains("at column 21"), "{err}");
     let (code, _, _) = agentload(&["report", "/nonexistent/run"]);
     assert_eq!(code, 2);
+    std::fs::remove_dir_all(dir).unwrap();
+    std::fs::remove_dir_all(elsewhere).unwrap();
+}
+
+/// A run folder whose summary is the one written at the start, naming `pid`.
+fn running_folder(name: &str, pid: u32) -> PathBuf {
+    let dir = run_folder(name, &passing());
+    let path = dir.join("summary.json");
+    let mut summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    summary["verdict"] = "running".into();
+    summary["passed"] = false.into();
+    summary["pid"] = pid.into();
+    std::fs::write(&path, serde_json::to_vec(&summary).unwrap()).unwrap();
+    dir
+}
+
+#[test]
+fn report_refuses_a_run_still_going_but_not_a_killed_one() {
+    let mut live = Command::new("sleep").arg("30").spawn().unwrap();
+    let dir = running_folder("running", live.id());
+    let before = files(&dir);
+    let (code, out, err) = agentload(&["report", s(&dir), "--in-place"]);
+    let _ = live.kill();
+    let _ = live.wait();
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("still going"), "{err}");
+    assert!(files(&dir) == before);
+
+    // The same folder once its process is gone: a killed run, interrupted.
+    let (code, out, err) = agentload(&["report", s(&dir)]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.starts_with("INTERRUPTED: the run ended without concluding"),
+        "{out}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }

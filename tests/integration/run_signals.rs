@@ -64,11 +64,16 @@ impl Run {
     fn start(dir: &Dir, handle_time: &'static str) -> Run {
         let file = dir.0.join("profile.toml");
         profile(handle_time).write(&file);
+        Run::of_profile(dir, &file)
+    }
+
+    /// `agentload run PROFILE --out DIR/out`, logging to DIR/log.txt.
+    fn of_profile(dir: &Dir, file: &Path) -> Run {
         let log = dir.0.join("log.txt");
         let log_file = std::fs::File::create(&log).unwrap();
         let child = Command::new(BIN)
             .arg("run")
-            .arg(&file)
+            .arg(file)
             .arg("--out")
             .arg(dir.join("out"))
             .stdin(Stdio::null())
@@ -210,6 +215,25 @@ fn assert_complete_outputs(out: &Path, log: &str) -> Value {
     summary
 }
 
+/// The verdict of an interrupted run in summary.json, junit.xml and
+/// summary.md: never passed, whatever its gates.
+fn assert_is_interrupted(out: &Path, summary: &Value, signal: &str) {
+    assert_eq!(summary["verdict"], "interrupted", "{summary}");
+    assert_eq!(summary["passed"], Value::Bool(false), "{summary}");
+    let reason = summary["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains(signal), "{summary}");
+    let junit = std::fs::read_to_string(out.join("junit.xml")).unwrap();
+    let doc = roxmltree::Document::parse(&junit).unwrap();
+    let failure = doc
+        .descendants()
+        .find(|n| n.has_tag_name("failure"))
+        .unwrap_or_else(|| panic!("no failure in junit.xml:\n{junit}"));
+    assert_eq!(failure.parent().unwrap().attribute("name"), Some("run"));
+    assert_eq!(failure.attribute("type"), Some("interrupted"));
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(md.contains("INTERRUPTED") && md.contains(signal), "{md}");
+}
+
 fn note_says_interrupted(summary: &Value) -> bool {
     summary["notes"].as_array().is_some_and(|notes| {
         notes
@@ -235,8 +259,8 @@ fn sigint_stops_gracefully_and_writes_every_output() {
     );
     assert_eq!(
         status.code(),
-        Some(0),
-        "the gate passes (took {took:?}):\n{log}"
+        Some(130),
+        "interrupted by SIGINT, though its gate passes (took {took:?}):\n{log}"
     );
     // Work in hand lasts at most 1 s: agents log out without waiting out the
     // 10 s grace (a pending NotReady break is no work in hand).
@@ -247,12 +271,43 @@ fn sigint_stops_gracefully_and_writes_every_output() {
     assert!(log.contains("stopping gracefully"), "{log}");
     let summary = assert_complete_outputs(&dir.join("out"), &log);
     assert!(note_says_interrupted(&summary), "{summary}");
-    assert_eq!(summary["passed"], Value::Bool(true), "{summary}");
+    assert_is_interrupted(&dir.join("out"), &summary, "SIGINT");
     // The graceful stop let the agents end their sessions: no stop timeout.
     assert!(
         summary["errors"]["agent_stop_timeout"].is_null(),
         "{summary}"
     );
+}
+
+/// The acceptance line: SIGINT 8 s into the shipped smoke run.
+#[test]
+fn sigint_8s_into_a_smoke_run_is_interrupted_not_passed() {
+    let _heavy = heavy::slot();
+    let dir = Dir::new("signals-smoke");
+    let smoke = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/smoke.toml");
+    let mut run = Run::of_profile(&dir, &smoke);
+    run.wait_for_rows(&dir.join("out"), 1, Duration::from_secs(8));
+    run.signal(libc::SIGINT);
+    let (status, _) = run.wait_at_most(Duration::from_secs(25));
+    let log = run.log();
+    assert_eq!(status.code(), Some(130), "{log}");
+    let summary = read_summary(&dir.join("out"));
+    assert_is_interrupted(&dir.join("out"), &summary, "SIGINT");
+    assert!(log.contains("INTERRUPTED: interrupted by SIGINT"), "{log}");
+}
+
+#[test]
+fn sigterm_stops_gracefully_and_exits_143() {
+    let _heavy = heavy::slot();
+    let dir = Dir::new("signals-term");
+    let mut run = Run::start(&dir, "300ms..1s");
+    run.wait_for_rows(&dir.join("out"), 2, Duration::from_secs(3));
+    run.signal(libc::SIGTERM);
+    let (status, _) = run.wait_at_most(Duration::from_secs(25));
+    let log = run.log();
+    assert_eq!(status.code(), Some(143), "{log}");
+    let summary = read_summary(&dir.join("out"));
+    assert_is_interrupted(&dir.join("out"), &summary, "SIGTERM");
 }
 
 #[test]
@@ -272,7 +327,7 @@ fn a_second_sigint_stops_at_once_and_still_writes_every_output() {
         took < Duration::from_secs(8),
         "an immediate stop took {took:?}, as long as a graceful one:\n{log}"
     );
-    assert_eq!(status.code(), Some(0), "{log}");
+    assert_eq!(status.code(), Some(130), "{log}");
     assert!(log.contains("stopping now"), "{log}");
     let summary = assert_complete_outputs(&dir.join("out"), &log);
     assert!(note_says_interrupted(&summary), "{summary}");
@@ -290,10 +345,11 @@ fn a_killed_run_keeps_its_intervals_and_report_rebuilds_the_rest() {
     assert_eq!(status.code(), None, "killed by a signal");
     let rows = data_rows(&out.join("timeseries.csv"));
     assert!(rows >= 4, "{rows} rows left by the killed run");
-    assert!(
-        !out.join("summary.json").exists(),
-        "a killed run writes no summary"
-    );
+    // The summary written at the start says who ran, and that it was running.
+    let started = read_summary(&out);
+    assert_eq!(started["verdict"], "running", "{started}");
+    assert_eq!(started["run"]["profile"], "signals", "{started}");
+    assert_eq!(started["run"]["agents"], 40, "{started}");
 
     let log_bytes = std::fs::read(out.join("histograms.hlog")).unwrap();
     let decoded = hlog::read(&log_bytes, "histograms.hlog").unwrap();
@@ -309,13 +365,25 @@ fn a_killed_run_keeps_its_intervals_and_report_rebuilds_the_rest() {
         decoded.histograms[agentload::metrics::Measure::InviteDelivery.index()].len();
     assert!(delivered > 0, "the kept intervals hold invite deliveries");
 
-    // Without summary.json the profile's gates are unknown: none is judged.
-    let rebuilt = Command::new(BIN).arg("report").arg(&out).output().unwrap();
+    // The starting summary names the run and its gates; a killed run never passes.
+    let rebuilt = Command::new(BIN)
+        .arg("report")
+        .arg(&out)
+        .arg("--in-place")
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&rebuilt.stdout).to_string()
         + &String::from_utf8_lossy(&rebuilt.stderr);
-    assert_eq!(rebuilt.status.code(), Some(0), "{text}");
+    assert_eq!(rebuilt.status.code(), Some(1), "{text}");
     let summary = read_summary(&out);
     assert_eq!(summary["schema"], "agentload.summary/1", "{summary}");
+    assert_eq!(summary["verdict"], "interrupted", "{summary}");
+    assert_eq!(summary["run"]["id"], started["run"]["id"], "{summary}");
+    assert_eq!(summary["run"]["agents"], 40, "{summary}");
+    assert_eq!(
+        summary["gates"][0]["rule"], "invite_delivery.p99 < 30s",
+        "{summary}"
+    );
     assert_eq!(
         summary["intervals"].as_u64(),
         Some(kept as u64),
@@ -337,12 +405,13 @@ fn a_killed_run_keeps_its_intervals_and_report_rebuilds_the_rest() {
         .arg("report")
         .arg(&out)
         .args(["--gate", "invite_delivery.count > 1000000"])
+        .arg("--in-place")
         .output()
         .unwrap();
     assert_eq!(
         judged.status.code(),
         Some(1),
-        "a failing gate on the rebuilt run: {}",
+        "a killed run with a failing gate: {}",
         String::from_utf8_lossy(&judged.stdout)
     );
 }

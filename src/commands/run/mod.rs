@@ -2,26 +2,28 @@
 //! simulator when no target is given, run the engine on its own runtime,
 //! then write every output, judge the gates and print the summary.
 
+mod conclude;
 mod target;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use self::conclude::{conclude, write_starting_summary};
 use self::target::{ResolvedTarget, TargetChoice};
 use crate::cli::RunArgs;
 use crate::engine::outputs::LiveOutputs;
 use crate::engine::plan::Plan;
 use crate::engine::run::{Execution, Launch, execute};
 use crate::engine::signals::StopSignals;
+use crate::engine::watch::{AbortGate, Watch};
 use crate::error::{Error, Outcome};
 use crate::http::{HttpClient, TlsOptions};
+use crate::metrics::Metrics;
 use crate::metrics::health::{PROBE_TICK, spawn_scheduler_probe};
-use crate::metrics::{Measure, Metrics};
 use crate::profile::{Overrides, Profile};
 use crate::progress::{Announcer, Mode, Progress};
 use crate::report::gate::Gate;
 use crate::report::{self, RunInfo, RunResults, compare, gate};
-use crate::sim::SimStats;
 
 /// Runs `agentload run`: prepare (every input checked), start the target,
 /// execute the plan on the generator's runtime, conclude (outputs, gates,
@@ -37,11 +39,22 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
         !args.quiet,
     )?;
     let http = http_client(&prepared.profile)?;
-    let live = open_outputs(args, &prepared, &target, started_ms, &stamp, &out_dir)?;
-    let setup = run_setup(&prepared, &target, http, &live.info.id);
+    let signals = StopSignals::default();
+    let live = open_outputs(
+        args, &prepared, &target, started_ms, &stamp, &out_dir, &signals,
+    )?;
+    write_starting_summary(&prepared, &live.info, &out_dir)?;
+    let setup = run_setup(&prepared, &target, http, &live.info.id, signals.clone());
     let record = execute_on_own_runtime(&prepared.profile, setup, live.outputs, live.announcer)?;
     let sim_stats = target.stop();
-    conclude(prepared, live.info, record, sim_stats, &out_dir)
+    conclude(
+        prepared,
+        live.info,
+        record,
+        signals.cause(),
+        sim_stats,
+        &out_dir,
+    )
 }
 
 /// Everything the input decides, checked before anything starts.
@@ -51,6 +64,8 @@ struct Prepared {
     /// What actually runs, for the report (see [`profile_as_run`]).
     profile_text: Option<String>,
     gates: Vec<Gate>,
+    /// The gates with `abort_on_fail`, judged during the run too.
+    aborting: Vec<AbortGate>,
     /// A previous run's results and how reports name it.
     baseline: Option<(RunResults, String)>,
     compare_options: compare::CompareOptions,
@@ -65,6 +80,7 @@ fn prepare(args: &RunArgs) -> Result<Prepared, Error> {
     let mut profile = Profile::load(&args.profile)?;
     profile.apply_overrides(&overrides(args))?;
     let gates = gate::parse_all(profile.gates.iter().map(|g| g.rule.as_str()))?;
+    let aborting = aborting_gates(&profile, &gates);
     let baseline = match &args.baseline {
         Some(path) => Some((compare::load(path)?, path.display().to_string())),
         None => None,
@@ -81,12 +97,27 @@ fn prepare(args: &RunArgs) -> Result<Prepared, Error> {
         profile,
         profile_text,
         gates,
+        aborting,
         baseline,
         compare_options,
         seed,
         plan,
         target,
     })
+}
+
+/// The parsed gates whose profile entry says `abort_on_fail`, with their grace.
+fn aborting_gates(profile: &Profile, gates: &[Gate]) -> Vec<AbortGate> {
+    profile
+        .gates
+        .iter()
+        .zip(gates)
+        .filter(|(entry, _)| entry.abort_on_fail)
+        .map(|(entry, gate)| AbortGate {
+            gate: gate.clone(),
+            after: entry.abort_after.map_or(Duration::ZERO, |d| d.0),
+        })
+        .collect()
 }
 
 /// The flags of `agentload run` that override profile values.
@@ -157,6 +188,7 @@ fn open_outputs(
     started_ms: u64,
     stamp: &str,
     out_dir: &Path,
+    signals: &StopSignals,
 ) -> Result<Live, Error> {
     let (profile, plan) = (&prepared.profile, &prepared.plan);
     let interval = profile.report.interval.0.max(Duration::from_millis(100));
@@ -176,7 +208,15 @@ fn open_outputs(
         args.verbose,
     );
     let announcer = progress.announcer();
-    let outputs = LiveOutputs::create(out_dir, &info, &prepared.gates, plan.clone(), progress)?;
+    let watch = Watch::new(plan, &profile.ramp, prepared.aborting.clone());
+    let outputs = LiveOutputs::create(
+        out_dir,
+        &info,
+        &prepared.gates,
+        plan.clone(),
+        progress,
+        (watch, signals.clone()),
+    )?;
     if !args.quiet {
         crate::errln!(
             "agentload: {} agents against {} for {}; outputs in {}",
@@ -199,6 +239,7 @@ fn run_setup(
     target: &ResolvedTarget,
     http: HttpClient,
     run_id: &str,
+    signals: StopSignals,
 ) -> Launch {
     let url = target.url().to_string();
     Launch {
@@ -207,7 +248,7 @@ fn run_setup(
         run_id: run_id.to_string(),
         seed: prepared.seed,
         http,
-        signals: StopSignals::default(),
+        signals,
     }
 }
 
@@ -235,77 +276,6 @@ fn execute_on_own_runtime(
     // Agents' leftover tasks (aborted HTTP exchanges) must not hold the exit.
     runtime.shutdown_timeout(Duration::from_secs(1));
     Ok(record)
-}
-
-/// Writes every output, prints the summary and turns the verdicts into the
-/// outcome; a run in which no agent could log in is a failure to run.
-fn conclude(
-    prepared: Prepared,
-    info: RunInfo,
-    record: Execution<LiveOutputs>,
-    sim_stats: Option<SimStats>,
-    out_dir: &Path,
-) -> Result<Outcome, Error> {
-    let results = judge(prepared, info, record);
-    // The summary is printed even when an output file could not be written.
-    let written = report::write_final(out_dir, &results);
-    crate::out!("{}", report::console::summary(&results));
-    if let Some(stats) = sim_stats {
-        crate::outln!("embedded simulator: {stats}");
-    }
-    written?;
-    crate::outln!("outputs written to {}", out_dir.display());
-    if results.run.agents > 0 && results.percentiles(Measure::Handshake).count == 0 {
-        return Err(nobody_logged_in(&results, out_dir));
-    }
-    Ok(if results.passed {
-        Outcome::Passed
-    } else {
-        Outcome::GateFailed
-    })
-}
-
-/// The run's results with the gates and the baseline comparison judged.
-fn judge(prepared: Prepared, mut info: RunInfo, record: Execution<LiveOutputs>) -> RunResults {
-    info.duration_ms = record.elapsed.as_millis() as u64;
-    info.agents = record.agents;
-    let mut results = record.sink.finish().finish(info);
-    results.profile_toml = prepared.profile_text;
-    if record.interrupted {
-        results.notes.push(
-            "The run was interrupted before its plan ended; figures cover the part that ran."
-                .into(),
-        );
-    }
-    let gate_results = gate::evaluate_all(&prepared.gates, &results);
-    let comparison = prepared
-        .baseline
-        .map(|(base, label)| compare::compare(&base, &results, &label, &prepared.compare_options));
-    results.set_verdicts(gate_results, comparison);
-    results
-}
-
-/// The error of a run whose agents all failed to log in, with its most
-/// frequent error kinds.
-fn nobody_logged_in(results: &RunResults, out_dir: &Path) -> Error {
-    let mut kinds: Vec<(&String, &u64)> = results.errors.iter().collect();
-    kinds.sort_by(|a, b| b.1.cmp(a.1));
-    let top: Vec<String> = kinds
-        .iter()
-        .take(3)
-        .map(|(k, n)| format!("{k} x{n}"))
-        .collect();
-    Error::run(format!(
-        "no agent could log in to {} ({}); check the target URL, the agents' username and password, \
-         and for https the TLS options (--insecure, --ca-file); what was measured is in {}",
-        results.run.target,
-        if top.is_empty() {
-            "no error recorded".to_string()
-        } else {
-            top.join(", ")
-        },
-        out_dir.display()
-    ))
 }
 
 fn unix_ms_now() -> u64 {

@@ -53,7 +53,7 @@ pub fn render(results: &RunResults, profile: Option<&str>) -> String {
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>{} · {} · agentload</title><style>{}</style></head><body><main>",
-        if results.passed { "PASSED" } else { "FAILED" },
+        results.verdict.headline(),
         escape(&run.profile),
         style::CSS
     );
@@ -125,18 +125,17 @@ fn header(out: &mut String, r: &RunResults) {
         Some(_) => format!("{detail}; baseline held"),
         None => detail,
     };
-    let (class, word) = if r.passed {
-        ("passed", "PASSED")
-    } else {
-        ("failed", "FAILED")
-    };
+    let class = if r.passed { "passed" } else { "failed" };
+    let word = r.verdict.headline();
     let _ = write!(
         out,
-        "<header class=\"run\"><div><h1>{}</h1><p class=\"sub\">agentload run <code>{}</code> against {}</p></div><div class=\"verdict {class}\" role=\"status\">{word}<small>{}</small></div><dl class=\"facts\">",
+        "<header class=\"run\"><div><h1>{}</h1><p class=\"sub\">agentload run <code>{}</code> against {}</p></div><div class=\"verdict {class}\" role=\"status\">{word}<small>{}</small></div><p class=\"reason reason-{class}\" id=\"reason\" data-verdict=\"{}\">{}</p><dl class=\"facts\">",
         escape(&run.profile),
         escape(&run.id),
         escape(&run.target),
         escape(&detail),
+        r.verdict.name(),
+        escape(&r.reason),
     );
     run_facts(out, r);
     out.push_str("</dl></header>");
@@ -165,7 +164,16 @@ fn run_facts(out: &mut String, r: &RunResults) {
             false,
         ),
         ("Duration", format::duration_ms(run.duration_ms), false),
-        ("Agents (peak)", format::count(u64::from(run.agents)), false),
+        (
+            "Agents planned",
+            format::count(u64::from(run.agents)),
+            false,
+        ),
+        (
+            "Agents connected (peak)",
+            format::count(u64::from(r.agents_connected_peak())),
+            r.agents_connected_peak() == 0 && run.agents > 0,
+        ),
         (
             "Interactions injected",
             counted(Counter::InteractionsInjected),

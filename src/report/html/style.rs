@@ -21,6 +21,9 @@ header.run .sub{color:var(--muted);margin:0}
 .verdict small{display:block;font-size:12px;font-weight:600;letter-spacing:0}
 .verdict.passed{color:var(--ok);background:var(--ok-bg);border-color:var(--ok)}
 .verdict.failed{color:var(--bad);background:var(--bad-bg);border-color:var(--bad)}
+p.reason{grid-column:1/-1;margin:0;padding:8px 12px;border-radius:6px;font-weight:600}
+p.reason.reason-passed{color:var(--ok);background:var(--ok-bg)}
+p.reason.reason-failed{color:var(--bad);background:var(--bad-bg)}
 dl.facts{grid-column:1/-1;display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:8px 16px;margin:4px 0 0}
 dl.facts div{border-left:3px solid var(--line);padding-left:8px;min-width:0}
 dl.facts dt{color:var(--muted);font-size:12px}

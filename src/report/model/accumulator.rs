@@ -11,6 +11,11 @@ use crate::units::format;
 use super::interval::IntervalSummary;
 use super::percentiles::Percentiles;
 use super::run::{GeneratorSummary, RunInfo, RunResults};
+use super::verdict::Verdict;
+
+/// Most recent intervals [`IntervalAccumulator::so_far`] copies: an hour of
+/// 1 s intervals, longer than any sensible gate window.
+pub const LIVE_INTERVALS: usize = 3600;
 
 /// Builds [`RunResults`] from the interval snapshots as they arrive, so the
 /// engine never keeps full histograms per interval.
@@ -111,6 +116,38 @@ impl IntervalAccumulator {
         )
     }
 
+    /// The results so far, for judging gates during the run (abort gates):
+    /// whole-run figures of every interval added, and of the intervals only
+    /// those starting at `since_offset_ms` or later (at most the last
+    /// [`LIVE_INTERVALS`]), so a windowed rule is judged on what came after
+    /// its grace. No drift, no notes; `run.duration_ms` is the span so far.
+    pub fn so_far(&self, mut run: RunInfo, since_offset_ms: u64) -> RunResults {
+        run.duration_ms = self.span().0;
+        let recent = self.intervals.len().saturating_sub(LIVE_INTERVALS);
+        let intervals = self.intervals[recent..]
+            .iter()
+            .filter(|i| i.start_offset_ms >= since_offset_ms)
+            .cloned()
+            .collect();
+        RunResults {
+            run,
+            measures: self.histograms.iter().map(Percentiles::of).collect(),
+            histograms: Some(self.histograms.clone()),
+            intervals,
+            counters: self.counters.clone(),
+            errors: self.errors.clone(),
+            generator: self.generator.clone(),
+            drift: Vec::new(),
+            gates: Vec::new(),
+            baseline: None,
+            notes: Vec::new(),
+            profile_toml: None,
+            passed: true,
+            verdict: Verdict::Running,
+            reason: String::new(),
+        }
+    }
+
     /// The results, without verdicts yet (`passed` is true until gates are set
     /// with [`RunResults::set_verdicts`]). Drift is computed here.
     pub fn finish(mut self, run: RunInfo) -> RunResults {
@@ -140,6 +177,8 @@ impl IntervalAccumulator {
             notes,
             profile_toml: None,
             passed: true,
+            verdict: Verdict::Passed,
+            reason: String::new(),
         }
     }
 }

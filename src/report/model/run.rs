@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::{Counter, Measure};
+use crate::metrics::{Counter, Gauge, Measure};
 
 use super::interval::IntervalSummary;
 use super::percentiles::Percentiles;
-use super::verdict::{BaselineComparison, Drift, GateResult};
+use super::verdict::{BaselineComparison, Drift, GateResult, Verdict, judged_reason};
 
 /// Facts about the run itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,6 +29,10 @@ pub struct RunInfo {
     pub duration_ms: u64,
     /// Peak number of agents the profile asked for.
     pub agents: u32,
+    /// Most agents connected (a live Bayeux session) at once: what `agents`
+    /// came to. 0 when none logged in.
+    #[serde(default)]
+    pub agents_connected_peak: u32,
     /// Length of one interval, in milliseconds.
     pub interval_ms: u64,
     /// `agentload` version that produced the run.
@@ -54,6 +58,7 @@ impl RunInfo {
             start_unix_ms,
             duration_ms,
             agents,
+            agents_connected_peak: 0,
             interval_ms,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
         }
@@ -138,8 +143,12 @@ pub struct RunResults {
     /// The profile the run used, as resolved TOML, when known (shown in
     /// `report.html`; kept in `summary.json` so `agentload report` has it).
     pub profile_toml: Option<String>,
-    /// True when every gate and the baseline comparison passed.
+    /// True only when [`RunResults::verdict`] is [`Verdict::Passed`].
     pub passed: bool,
+    /// What the run came to.
+    pub verdict: Verdict,
+    /// Why, in one line people read (`gate errors.total == 0 failed`).
+    pub reason: String,
 }
 
 impl RunResults {
@@ -195,10 +204,7 @@ impl RunResults {
     /// Errors per operation: errors / (requests + errors), as a fraction
     /// (0.001 = 0.1 %); requests are the values of [`REQUEST_MEASURES`].
     pub fn error_ratio(&self) -> f64 {
-        let ops: u64 = REQUEST_MEASURES
-            .iter()
-            .map(|&m| self.percentiles(m).count)
-            .sum();
+        let ops = self.requests();
         let errors = self.error_total();
         if ops + errors == 0 {
             0.0
@@ -212,11 +218,57 @@ impl RunResults {
         self.run.duration_ms.max(1) as f64 / 1000.0
     }
 
-    /// Sets the verdicts and recomputes [`RunResults::passed`].
+    /// Sets the verdicts of the gates and the baseline, and from them the
+    /// run's [`Verdict`] (passed or failed); a verdict that stopped the run
+    /// (aborted, interrupted, not run) stays.
     pub fn set_verdicts(&mut self, gates: Vec<GateResult>, baseline: Option<BaselineComparison>) {
-        self.passed = gates.iter().all(|g| g.passed) && baseline.as_ref().is_none_or(|b| b.passed);
+        let held = gates.iter().all(|g| g.passed) && baseline.as_ref().is_none_or(|b| b.passed);
+        if !self.verdict.stopped_the_run() {
+            let verdict = if held {
+                Verdict::Passed
+            } else {
+                Verdict::Failed
+            };
+            self.conclude(verdict, judged_reason(&gates, baseline.as_ref()));
+        }
         self.gates = gates;
         self.baseline = baseline;
+    }
+
+    /// Sets the run's verdict and its reason; `passed` follows.
+    pub fn conclude(&mut self, verdict: Verdict, reason: impl Into<String>) {
+        self.verdict = verdict;
+        self.reason = reason.into();
+        self.passed = verdict == Verdict::Passed;
+    }
+
+    /// Most agents connected at once, from the run's facts or its intervals.
+    pub fn agents_connected_peak(&self) -> u32 {
+        let seen = self
+            .intervals
+            .iter()
+            .map(|i| i.gauge(Gauge::AgentsConnected).max(0) as u32)
+            .max()
+            .unwrap_or(0);
+        seen.max(self.run.agents_connected_peak)
+    }
+
+    /// The agents started and those that came: `200 agents, 0
+    /// connected at peak` (so a run nobody logged in to never reads as 200).
+    pub fn agents_text(&self) -> String {
+        format!(
+            "{} agents, {} connected at peak",
+            crate::units::format::count(u64::from(self.run.agents)),
+            crate::units::format::count(u64::from(self.agents_connected_peak()))
+        )
+    }
+
+    /// Requests measured over the run (the values of [`REQUEST_MEASURES`]).
+    pub fn requests(&self) -> u64 {
+        REQUEST_MEASURES
+            .iter()
+            .map(|&m| self.percentiles(m).count)
+            .sum()
     }
 }
 
@@ -241,5 +293,21 @@ mod tests {
         bad.passed = false;
         r.set_verdicts(vec![bad], None);
         assert!(!r.passed);
+    }
+
+    #[test]
+    fn a_run_stopped_early_keeps_its_verdict_whatever_the_gates() {
+        let mut r = RunResults::example();
+        r.set_verdicts(Vec::new(), None);
+        assert_eq!(r.verdict, Verdict::Passed);
+        assert!(r.passed);
+        r.conclude(Verdict::Interrupted, "interrupted by SIGINT");
+        r.set_verdicts(Vec::new(), None);
+        assert_eq!(r.verdict, Verdict::Interrupted);
+        assert!(!r.passed);
+        assert_eq!(r.reason, "interrupted by SIGINT");
+        r.conclude(Verdict::Failed, "every agent died");
+        r.set_verdicts(Vec::new(), None);
+        assert_eq!(r.verdict, Verdict::Passed, "failed is judged again");
     }
 }

@@ -91,3 +91,88 @@ pub struct Drift {
     /// Number of intervals the estimate used.
     pub intervals: usize,
 }
+
+/// What a run came to, the first thing every output says (`summary.json`'s
+/// top-level `verdict`). Only [`Verdict::Passed`] passes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The plan ran to its end, it did work, and every gate and the baseline
+    /// comparison held.
+    #[default]
+    Passed,
+    /// The plan ran, but a gate or the baseline comparison failed, or every
+    /// agent died.
+    Failed,
+    /// A gate with `abort_on_fail` failed during the run, which was stopped.
+    Aborted,
+    /// A signal (SIGINT, SIGTERM) stopped the run before its plan ended, or
+    /// the process ended without concluding (a rebuilt killed run).
+    Interrupted,
+    /// The run could not get going (no agent logged in, no work done): exit 3.
+    NotRun,
+    /// The run is still going: only in the `summary.json` written at its start.
+    Running,
+}
+
+impl Verdict {
+    /// The schema name (`not_run`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Passed => "passed",
+            Verdict::Failed => "failed",
+            Verdict::Aborted => "aborted",
+            Verdict::Interrupted => "interrupted",
+            Verdict::NotRun => "not_run",
+            Verdict::Running => "running",
+        }
+    }
+
+    /// The headline people read (`NOT RUN`).
+    pub fn headline(self) -> &'static str {
+        match self {
+            Verdict::Passed => "PASSED",
+            Verdict::Failed => "FAILED",
+            Verdict::Aborted => "ABORTED",
+            Verdict::Interrupted => "INTERRUPTED",
+            Verdict::NotRun => "NOT RUN",
+            Verdict::Running => "RUNNING",
+        }
+    }
+
+    /// True for the verdicts that say the run itself did not complete its
+    /// plan (junit.xml gives them a failing `run` test case).
+    pub fn stopped_the_run(self) -> bool {
+        matches!(
+            self,
+            Verdict::Aborted | Verdict::Interrupted | Verdict::NotRun | Verdict::Running
+        )
+    }
+}
+
+/// Why the gates and the baseline decided as they did, in one line.
+pub fn judged_reason(gates: &[GateResult], baseline: Option<&BaselineComparison>) -> String {
+    let failed: Vec<&str> = gates
+        .iter()
+        .filter(|g| !g.passed)
+        .map(|g| g.rule.as_str())
+        .collect();
+    let slower = baseline.is_some_and(|b| !b.passed);
+    match (failed.as_slice(), slower) {
+        ([], false) if gates.is_empty() && baseline.is_none() => {
+            "the plan ran to its end; no gate was set".to_string()
+        }
+        ([], false) => "the plan ran to its end and every gate held".to_string(),
+        ([], true) => "slower than the baseline".to_string(),
+        (rules, slower) => format!(
+            "{} {} failed{}",
+            if rules.len() == 1 { "gate" } else { "gates" },
+            rules.join(", "),
+            if slower {
+                "; slower than the baseline"
+            } else {
+                ""
+            }
+        ),
+    }
+}
