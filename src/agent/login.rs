@@ -11,7 +11,7 @@ use super::effect::Measurement;
 use super::machine::session_started;
 use super::task::TOPICS;
 use crate::bayeux::BayeuxClient;
-use crate::metrics::{Measure, Step};
+use crate::metrics::{Counter, Measure, Step};
 
 impl Rest {
     /// Logs in, retrying with backoff while the target is unavailable. False
@@ -28,6 +28,8 @@ impl Rest {
             match attempt {
                 Ok(()) => return true,
                 Err(failure) => {
+                    self.sink
+                        .apply(Measurement::Count(Counter::LoginsFailed, 1));
                     if let Some(failure) = failure {
                         self.sink.apply(failure);
                     }

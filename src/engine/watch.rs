@@ -8,19 +8,11 @@ use std::time::Duration;
 
 use super::plan::Plan;
 use super::signals::Stop;
-use crate::metrics::{IntervalSnapshot, Measure, Step};
+use crate::metrics::{Counter, IntervalSnapshot, Measure};
 use crate::profile::Ramp;
 use crate::report::gate::{self, Gate};
 use crate::report::{IntervalAccumulator, RunInfo};
 use crate::units::format;
-
-/// The steps of a log-in: an error of one of them is a failed attempt.
-const LOGIN_STEPS: [Step; 4] = [
-    Step::Login,
-    Step::Handshake,
-    Step::Subscribe,
-    Step::SessionStart,
-];
 
 /// A gate judged during the run.
 #[derive(Debug, Clone)]
@@ -42,7 +34,6 @@ pub struct Watch {
     failed_logins: u64,
     login_errors: BTreeMap<String, u64>,
     aborting: Vec<AbortGate>,
-    login_prefixes: Vec<String>,
 }
 
 impl Watch {
@@ -57,10 +48,6 @@ impl Watch {
             failed_logins: 0,
             login_errors: BTreeMap::new(),
             aborting,
-            login_prefixes: LOGIN_STEPS
-                .iter()
-                .map(|s| format!("{}_", s.name()))
-                .collect(),
         }
     }
 
@@ -84,12 +71,14 @@ impl Watch {
     }
 
     fn count_logins(&mut self, s: &IntervalSnapshot) {
+        if self.logged_in > 0 {
+            return;
+        }
         self.logged_in += s.histogram(Measure::SessionStart).len();
+        self.failed_logins += s.counters[Counter::LoginsFailed.index()];
+        // Until someone logs in, every error is one of a failing log-in's.
         for (kind, n) in &s.errors {
-            if self.login_prefixes.iter().any(|p| kind.starts_with(p)) {
-                self.failed_logins += n;
-                *self.login_errors.entry(kind.clone()).or_insert(0) += n;
-            }
+            *self.login_errors.entry(kind.clone()).or_insert(0) += n;
         }
     }
 
@@ -159,7 +148,7 @@ impl Watch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::{Cause, ErrorKind, Metrics};
+    use crate::metrics::{Cause, ErrorKind, Metrics, Step};
     use crate::report::fixtures::example_run_info;
 
     fn plan() -> Plan {
@@ -183,6 +172,7 @@ mod tests {
         for _ in 0..failed {
             m.error(ErrorKind::Step(Step::Login, Cause::Connect));
         }
+        m.count(Counter::LoginsFailed, failed);
         for _ in 0..logged_in {
             m.record_micros(Measure::SessionStart, 2_000);
         }

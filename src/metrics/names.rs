@@ -113,11 +113,14 @@ pub enum Counter {
     InteractionsCompleted,
     /// Bayeux re-handshakes (server forgot the session, transport failures).
     Rehandshakes,
+    /// Log-in attempts that failed, at whichever step (`GET /me`, handshake,
+    /// subscribe, session start); each one's error is counted once, under its kind.
+    LoginsFailed,
 }
 
 impl Counter {
     /// Every counter, in report order.
-    pub const ALL: [Counter; 13] = [
+    pub const ALL: [Counter; 14] = [
         Counter::InteractionsInjected,
         Counter::InvitesOffered,
         Counter::InvitesAccepted,
@@ -131,6 +134,7 @@ impl Counter {
         Counter::InvitesForeign,
         Counter::InteractionsCompleted,
         Counter::Rehandshakes,
+        Counter::LoginsFailed,
     ];
 
     /// The schema name (`interactions_injected`, ...).
@@ -149,6 +153,7 @@ impl Counter {
             Counter::InvitesForeign => "invites_foreign",
             Counter::InteractionsCompleted => "interactions_completed",
             Counter::Rehandshakes => "rehandshakes",
+            Counter::LoginsFailed => "logins_failed",
         }
     }
 
