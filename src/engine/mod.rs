@@ -5,5 +5,6 @@ pub mod arrivals;
 pub mod injector;
 pub mod outputs;
 pub mod plan;
+mod pubsub;
 pub mod run;
 pub mod signals;

@@ -19,7 +19,7 @@ use crate::bayeux::ClientConfig;
 use crate::gws::calls::{GwsCalls, GwsEndpoints};
 use crate::http::HttpClient;
 use crate::metrics::{Counter, ErrorKind, IntervalSnapshot, Metrics};
-use crate::profile::{Channel, Profile};
+use crate::profile::{Channel, Profile, Scenario};
 
 /// Agents logging out at the same time at the end of a run (see
 /// `AgentDeps::stopping_at_once`).
@@ -78,6 +78,9 @@ pub async fn execute<S: IntervalSink>(
     metrics: Arc<Metrics>,
     sink: S,
 ) -> Execution<S> {
+    if profile.scenario == Scenario::Bayeux {
+        return super::pubsub::execute(profile, setup, metrics, sink).await;
+    }
     let origin = Origin::now();
     let plan = Plan::from_profile(profile);
     let interval = profile.report.interval.0.max(Duration::from_millis(100));
@@ -90,7 +93,11 @@ pub async fn execute<S: IntervalSink>(
     };
     let mut injection = Injection::start(profile, &setup, origin, &metrics, schedules);
     let mut roster = Roster::default();
-    let interrupted = ramp(&plan, origin.instant, &mut roster, &deps, &setup.signals).await;
+    let graceful = setup.signals.graceful.clone();
+    let interrupted = ramp(&plan, origin.instant, &setup.signals, |event| {
+        roster.apply(event, &deps, &graceful);
+    })
+    .await;
     injection.stop().await;
     if !interrupted {
         drain(profile.traffic.drain.0, &setup.signals.graceful).await;
@@ -107,14 +114,14 @@ pub async fn execute<S: IntervalSink>(
 /// The run's start, on both clocks: every offset of the plan and of the
 /// arrival schedules counts from it.
 #[derive(Debug, Clone, Copy)]
-struct Origin {
-    wall: SystemTime,
-    instant: Instant,
-    unix_us: u64,
+pub(super) struct Origin {
+    pub(super) wall: SystemTime,
+    pub(super) instant: Instant,
+    pub(super) unix_us: u64,
 }
 
 impl Origin {
-    fn now() -> Origin {
+    pub(super) fn now() -> Origin {
         let wall = SystemTime::now();
         Origin {
             wall,
@@ -128,20 +135,25 @@ impl Origin {
 }
 
 /// The interval collector's task and how to stop it.
-struct CollectorTask<S> {
+pub(super) struct CollectorTask<S> {
     task: JoinHandle<S>,
     stop: CancellationToken,
 }
 
 impl<S: IntervalSink> CollectorTask<S> {
-    fn start(metrics: Arc<Metrics>, interval: Duration, sink: S) -> CollectorTask<S> {
+    pub(super) fn start(metrics: Arc<Metrics>, interval: Duration, sink: S) -> CollectorTask<S> {
         let stop = CancellationToken::new();
         let task = tokio::spawn(collect(metrics, interval, sink, stop.clone()));
         CollectorTask { task, stop }
     }
 
     /// Takes the last snapshot and returns the run's record with the sink.
-    async fn finish(self, origin: Origin, interrupted: bool, agents: u32) -> Execution<S> {
+    pub(super) async fn finish(
+        self,
+        origin: Origin,
+        interrupted: bool,
+        agents: u32,
+    ) -> Execution<S> {
         self.stop.cancel();
         let sink = match self.task.await {
             Ok(sink) => sink,
@@ -203,7 +215,8 @@ fn agent_deps(
         profile.target.base_path
     );
     let notifications = format!("{base}{}", profile.target.notifications_path);
-    let bayeux = ClientConfig::new(notifications.parse().ok()?);
+    let mut bayeux = ClientConfig::new(notifications.parse().ok()?);
+    bayeux.ack = profile.bayeux.ack;
     Some(Arc::new(AgentDeps {
         http: setup.http.clone(),
         gws: GwsCalls::new(
@@ -328,14 +341,13 @@ impl Roster {
     }
 }
 
-/// Starts and stops agents at the plan's instants (from `start`) until the
-/// stages end; `true` when a graceful stop was asked first.
-async fn ramp(
+/// Starts and stops clients (`apply`) at the plan's instants (from `start`)
+/// until the stages end; `true` when a graceful stop was asked first.
+pub(super) async fn ramp(
     plan: &Plan,
     start: Instant,
-    roster: &mut Roster,
-    deps: &Arc<AgentDeps>,
     signals: &StopSignals,
+    mut apply: impl FnMut(Event),
 ) -> bool {
     let stages_end = start + plan.stages_end();
     let mut events = plan.events().into_iter().peekable();
@@ -348,7 +360,7 @@ async fn ramp(
             _ = tokio::time::sleep_until(next.into()) => {}
         }
         while let Some((_, event)) = events.next_if(|(at, _)| start + *at <= Instant::now()) {
-            roster.apply(event, deps, &signals.graceful);
+            apply(event);
         }
         if Instant::now() >= stages_end {
             return false;
@@ -358,7 +370,7 @@ async fn ramp(
 
 /// Agents keep working for `drain` so interactions in flight can finish; a
 /// graceful stop cuts it short.
-async fn drain(drain: Duration, graceful: &CancellationToken) {
+pub(super) async fn drain(drain: Duration, graceful: &CancellationToken) {
     tokio::select! {
         _ = graceful.cancelled() => {}
         _ = tokio::time::sleep(drain) => {}

@@ -30,11 +30,19 @@ pub enum Measure {
     /// The interaction's intended creation time -> its creation request sent
     /// (how far the injector fell behind its schedule).
     InjectionLag,
+    /// A pub/sub message's intended publish time -> received by a subscriber
+    /// (once per expected delivery).
+    MessageDelivery,
+    /// A publish sent -> its reply.
+    Publish,
+    /// A pub/sub message's first receipt -> its last (every expected
+    /// subscriber reached).
+    FanoutSpread,
 }
 
 impl Measure {
     /// Every measurement, in report order.
-    pub const ALL: [Measure; 12] = [
+    pub const ALL: [Measure; 15] = [
         Measure::InviteDelivery,
         Measure::ConnectCycle,
         Measure::ConnectHeld,
@@ -47,6 +55,9 @@ impl Measure {
         Measure::Subscribe,
         Measure::SessionStart,
         Measure::InjectionLag,
+        Measure::MessageDelivery,
+        Measure::Publish,
+        Measure::FanoutSpread,
     ];
 
     /// The schema name (`invite_delivery`, `connect_cycle`, ...).
@@ -64,6 +75,9 @@ impl Measure {
             Measure::Reject => "reject",
             Measure::Complete => "complete",
             Measure::InjectionLag => "injection_lag",
+            Measure::MessageDelivery => "message_delivery",
+            Measure::Publish => "publish",
+            Measure::FanoutSpread => "fanout_spread",
         }
     }
 
@@ -99,11 +113,21 @@ pub enum Counter {
     InteractionsCompleted,
     /// Bayeux re-handshakes (server forgot the session, transport failures).
     Rehandshakes,
+    /// Pub/sub messages whose publish the server acknowledged.
+    MessagesPublished,
+    /// Deliveries expected: the room's subscribers at each publish.
+    MessagesExpected,
+    /// Expected deliveries received (the first receipt of each).
+    MessagesDelivered,
+    /// Expected deliveries never received by the end of the run.
+    MessagesLost,
+    /// A message received again by a subscriber that already had it.
+    MessagesDuplicate,
 }
 
 impl Counter {
     /// Every counter, in report order.
-    pub const ALL: [Counter; 9] = [
+    pub const ALL: [Counter; 14] = [
         Counter::InteractionsInjected,
         Counter::InvitesOffered,
         Counter::InvitesAccepted,
@@ -113,6 +137,11 @@ impl Counter {
         Counter::InteractionsLost,
         Counter::InteractionsCompleted,
         Counter::Rehandshakes,
+        Counter::MessagesPublished,
+        Counter::MessagesExpected,
+        Counter::MessagesDelivered,
+        Counter::MessagesLost,
+        Counter::MessagesDuplicate,
     ];
 
     /// The schema name (`interactions_injected`, ...).
@@ -127,6 +156,11 @@ impl Counter {
             Counter::InteractionsLost => "interactions_lost",
             Counter::InteractionsCompleted => "interactions_completed",
             Counter::Rehandshakes => "rehandshakes",
+            Counter::MessagesPublished => "messages_published",
+            Counter::MessagesExpected => "messages_expected",
+            Counter::MessagesDelivered => "messages_delivered",
+            Counter::MessagesLost => "messages_lost",
+            Counter::MessagesDuplicate => "messages_duplicate",
         }
     }
 

@@ -1,0 +1,200 @@
+//! One subscriber's life: handshake, join its rooms, receive until asked to
+//! stop, leave its rooms, wait for deliveries still in flight, disconnect.
+//! Each receipt is matched in the run's [`super::Ledger`]; what it means is
+//! recorded through the sink.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio_util::sync::CancellationToken;
+
+use super::{PubSubDeps, Receipt, payload, rooms};
+use crate::agent::effect::Measurement;
+use crate::bayeux::{BayeuxClient, ClientError, Delivery};
+use crate::metrics::{Counter, ErrorKind, Gauge, Measure};
+
+/// How long a subscriber that left its rooms keeps receiving: messages
+/// published while it was a member may still be on their way.
+pub const LEAVE_LINGER: Duration = Duration::from_secs(2);
+
+/// Pause between failed attempts to handshake or subscribe.
+const RETRY: Duration = Duration::from_secs(1);
+
+/// How a subscriber's life ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubscriberExit {
+    /// Stopped when asked.
+    Stopped,
+    /// Asked to stop before it had joined its rooms.
+    StoppedBeforeJoining,
+    /// The connect loop ended by itself (server disconnect, `reconnect: none`).
+    Failed(String),
+}
+
+/// Runs subscriber `index` until `stop` is cancelled (or the server ends it).
+pub async fn run_subscriber(
+    index: u32,
+    deps: Arc<PubSubDeps>,
+    stop: CancellationToken,
+) -> SubscriberExit {
+    let (client, deliveries) = deps.client();
+    let rooms = rooms::rooms_of(index, &deps.settings, deps.seed);
+    if !join(&client, &deps, index, &rooms, &stop).await {
+        return SubscriberExit::StoppedBeforeJoining;
+    }
+    deps.measured(Measurement::Gauge(Gauge::AgentsConnected, 1));
+    let exit = receive(&client, &deps, index, &rooms, deliveries, &stop).await;
+    deps.measured(Measurement::Gauge(Gauge::AgentsConnected, -1));
+    exit
+}
+
+/// Handshakes and subscribes to every room, retrying until done or `stop`;
+/// a room is joined once the server confirmed the subscription.
+async fn join(
+    client: &BayeuxClient,
+    deps: &PubSubDeps,
+    index: u32,
+    rooms: &[u32],
+    stop: &CancellationToken,
+) -> bool {
+    // The observer counts each failed exchange as an error.
+    while client.client_id().is_none() {
+        if client.handshake().await.is_err() && !pause(stop).await {
+            return false;
+        }
+        if stop.is_cancelled() {
+            return false;
+        }
+    }
+    for &room in rooms {
+        let channel = deps.settings.room_channel(room);
+        loop {
+            if stop.is_cancelled() {
+                leave(deps, index, rooms);
+                return false;
+            }
+            match client.subscribe(&channel).await {
+                Ok(()) => break,
+                // Racing a re-handshake, the connect loop re-subscribes later.
+                Err(ClientError::UnknownClient(_)) if client.client_id().is_some() => break,
+                Err(_) if !pause(stop).await => {
+                    leave(deps, index, rooms);
+                    return false;
+                }
+                Err(_) => {
+                    if client.client_id().is_none() {
+                        let _ = client.handshake().await;
+                    }
+                }
+            }
+        }
+        deps.membership.join(room, index);
+    }
+    true
+}
+
+/// Sleeps [`RETRY`]; `false` when asked to stop meanwhile.
+async fn pause(stop: &CancellationToken) -> bool {
+    tokio::select! {
+        _ = stop.cancelled() => false,
+        _ = tokio::time::sleep(RETRY) => true,
+    }
+}
+
+fn leave(deps: &PubSubDeps, index: u32, rooms: &[u32]) {
+    for &room in rooms {
+        deps.membership.leave(room, index);
+    }
+}
+
+/// Runs the connect loop and takes every delivery until `stop`, then
+/// leaves, lingers and disconnects.
+async fn receive(
+    client: &BayeuxClient,
+    deps: &PubSubDeps,
+    index: u32,
+    rooms: &[u32],
+    mut deliveries: UnboundedReceiver<Delivery>,
+    stop: &CancellationToken,
+) -> SubscriberExit {
+    let connect_stop = CancellationToken::new();
+    // A subscriber aborted at the end of a run must not leave its connect
+    // loop polling and recording after the final snapshot.
+    let _connect_guard = connect_stop.clone().drop_guard();
+    let mut connect = {
+        let (client, token) = (client.clone(), connect_stop.clone());
+        tokio::spawn(async move { client.run_connect_loop(&token).await })
+    };
+    let mut exit = SubscriberExit::Stopped;
+    let (mut lingering, mut connect_done) = (false, false);
+    // Armed when the subscriber leaves its rooms.
+    let linger = tokio::time::sleep(Duration::ZERO);
+    tokio::pin!(linger);
+    loop {
+        tokio::select! {
+            biased;
+            Some(delivery) = deliveries.recv() => on_delivery(deps, index, delivery),
+            ended = &mut connect, if !connect_done => {
+                connect_done = true;
+                if !lingering {
+                    exit = SubscriberExit::Failed(loop_ended(ended));
+                    deps.measured(Measurement::Error(ErrorKind::AgentFailed));
+                }
+                break;
+            }
+            _ = stop.cancelled(), if !lingering => {
+                leave(deps, index, rooms);
+                lingering = true;
+                linger.as_mut().reset(tokio::time::Instant::now() + LEAVE_LINGER);
+            }
+            () = &mut linger, if lingering => break,
+            _ = deps.quiet.cancelled(), if lingering => break,
+        }
+    }
+    leave(deps, index, rooms);
+    while let Ok(delivery) = deliveries.try_recv() {
+        on_delivery(deps, index, delivery);
+    }
+    connect_stop.cancel();
+    if !connect_done {
+        // The loop notices the token between connects; a held connect is
+        // released by the disconnect.
+        let _ = client.disconnect().await;
+        let _ = tokio::time::timeout(Duration::from_millis(50), &mut connect).await;
+    }
+    exit
+}
+
+/// Matches one delivery in the ledger and records what it means.
+fn on_delivery(deps: &PubSubDeps, index: u32, delivery: Delivery) {
+    let Delivery::Message {
+        data, received_at, ..
+    } = delivery
+    else {
+        // Re-handshaken: the client re-subscribed to every room by itself.
+        return;
+    };
+    let Some(seq) = payload::decode(data.get(), &deps.run_id) else {
+        return;
+    };
+    match deps.ledger.receive(seq, index, received_at) {
+        Receipt::Delivered { latency, spread } => {
+            deps.measured(Measurement::Record(Measure::MessageDelivery, latency));
+            deps.measured(Measurement::Count(Counter::MessagesDelivered, 1));
+            if let Some(spread) = spread {
+                deps.measured(Measurement::Record(Measure::FanoutSpread, spread));
+            }
+        }
+        Receipt::Duplicate => deps.measured(Measurement::Count(Counter::MessagesDuplicate, 1)),
+        Receipt::Unexpected => {}
+    }
+}
+
+fn loop_ended(ended: Result<Result<(), ClientError>, tokio::task::JoinError>) -> String {
+    match ended {
+        Ok(Ok(())) => "connect loop ended".to_string(),
+        Ok(Err(e)) => format!("connect loop stopped: {e}"),
+        Err(e) => format!("connect loop task failed: {e}"),
+    }
+}
