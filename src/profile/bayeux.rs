@@ -40,6 +40,15 @@ pub enum Assignment {
     Random,
 }
 
+impl std::fmt::Display for Assignment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Assignment::Fixed => "fixed",
+            Assignment::Random => "random",
+        })
+    }
+}
+
 /// Which room a message goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -49,6 +58,15 @@ pub enum RoomChoice {
     RoundRobin,
     /// A room drawn per message from the run's seed.
     Random,
+}
+
+impl std::fmt::Display for RoomChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RoomChoice::RoundRobin => "round_robin",
+            RoomChoice::Random => "random",
+        })
+    }
 }
 
 /// `[bayeux]`: the Bayeux clients' options and the pub/sub scenario.
