@@ -6,5 +6,6 @@ pub mod injector;
 pub mod outputs;
 pub mod plan;
 mod pubsub;
+mod roster;
 pub mod run;
 pub mod signals;

@@ -3,15 +3,14 @@
 //! schedule, a drain for deliveries in flight, a graceful stop, and the
 //! expected deliveries never received counted as lost.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::arrivals::{Arrivals, segments_by};
-use super::plan::{Event, Plan};
+use super::plan::Plan;
+use super::roster::Roster;
 use super::run::{CollectorTask, Execution, IntervalSink, Launch, Origin, STOP_GRACE, drain, ramp};
 use crate::agent::{MetricsObserver, Sink};
 use crate::bayeux::ClientConfig;
@@ -44,10 +43,12 @@ pub(super) async fn execute<S: IntervalSink>(
     );
     let publishing = setup.signals.graceful.child_token();
     let publishers = tokio::spawn(run_publishers(deps.clone(), schedule, publishing.clone()));
-    let mut roster = Subscribers::default();
+    let mut roster = Roster::new();
     let graceful = setup.signals.graceful.clone();
     let interrupted = ramp(&plan, origin.instant, &setup.signals, |event| {
-        roster.apply(event, &deps, &graceful);
+        roster.apply(event, &graceful, |index, token| {
+            run_subscriber(index, deps.clone(), token)
+        });
     })
     .await;
     publishing.cancel();
@@ -57,11 +58,13 @@ pub(super) async fn execute<S: IntervalSink>(
     }
     deps.quiet.cancel();
     let peak = roster.peak;
+    let failed = |exit: &SubscriberExit| matches!(exit, SubscriberExit::Failed(_));
     roster
         .stop_all(
             &setup.signals.immediate,
             &metrics,
             STOP_GRACE + LEAVE_LINGER,
+            failed,
         )
         .await;
     metrics.count(Counter::MessagesLost, deps.ledger.missing());
@@ -94,50 +97,4 @@ fn deps(
         ledger: Ledger::default(),
         quiet: CancellationToken::new(),
     }))
-}
-
-/// The subscribers started so far, each with its own stop token so the
-/// ramp-down stops exactly the subscribers the plan names.
-#[derive(Default)]
-struct Subscribers {
-    tasks: JoinSet<SubscriberExit>,
-    tokens: HashMap<u32, CancellationToken>,
-    /// Most subscribers running at once.
-    peak: u32,
-}
-
-impl Subscribers {
-    fn apply(&mut self, event: Event, deps: &Arc<PubSubDeps>, graceful: &CancellationToken) {
-        match event {
-            Event::Start(index) => {
-                let token = graceful.child_token();
-                self.tokens.insert(index, token.clone());
-                self.tasks.spawn(run_subscriber(index, deps.clone(), token));
-                self.peak = self.peak.max(self.tokens.len() as u32);
-            }
-            Event::Stop(index) => {
-                if let Some(token) = self.tokens.remove(&index) {
-                    token.cancel();
-                }
-            }
-        }
-        // Subscribers stopped by a ramp-down are reaped as the run goes.
-        while self.tasks.try_join_next().is_some() {}
-    }
-
-    /// Asks every subscriber still running to stop and waits for all of
-    /// them, at most `bound`; an immediate stop aborts them at once.
-    async fn stop_all(mut self, immediate: &CancellationToken, metrics: &Metrics, bound: Duration) {
-        for token in self.tokens.values() {
-            token.cancel();
-        }
-        tokio::select! {
-            _ = immediate.cancelled() => self.tasks.abort_all(),
-            _ = tokio::time::sleep(bound) => {
-                metrics.error(ErrorKind::AgentStopTimeout);
-                self.tasks.abort_all();
-            }
-            _ = async { while self.tasks.join_next().await.is_some() {} } => {}
-        }
-    }
 }

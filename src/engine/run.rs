@@ -3,7 +3,6 @@
 //! period, a graceful stop, and the per-interval snapshots handed to a sink
 //! as they are taken (so a crash loses at most one interval).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -13,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::arrivals::Arrivals;
 use super::injector::{Injector, Media};
 use super::plan::{Event, Plan};
+use super::roster::Roster;
 use super::signals::StopSignals;
 use crate::agent::{self, AgentDeps, AgentExit, AgentSettings, MetricsObserver, OfferLedger};
 use crate::bayeux::ClientConfig;
@@ -92,10 +92,12 @@ pub async fn execute<S: IntervalSink>(
         return collector.finish(origin, true, 0).await;
     };
     let mut injection = Injection::start(profile, &setup, origin, &metrics, schedules);
-    let mut roster = Roster::default();
+    let mut roster = Roster::new();
     let graceful = setup.signals.graceful.clone();
     let interrupted = ramp(&plan, origin.instant, &setup.signals, |event| {
-        roster.apply(event, &deps, &graceful);
+        roster.apply(event, &graceful, |index, token| {
+            agent::run_agent(index, deps.clone(), token)
+        });
     })
     .await;
     injection.stop().await;
@@ -104,8 +106,9 @@ pub async fn execute<S: IntervalSink>(
     }
     let peak = roster.peak;
     let bound = deps.run.stop_grace + Duration::from_secs(10);
+    let failed = |exit: &AgentExit| matches!(exit, AgentExit::Failed(_));
     roster
-        .stop_all(&setup.signals.immediate, &metrics, bound)
+        .stop_all(&setup.signals.immediate, &metrics, bound, failed)
         .await;
     injection.settle_lost(&ledger, &metrics).await;
     collector.finish(origin, interrupted, peak).await
@@ -287,57 +290,6 @@ impl Injection {
         let injected = self.injector.injected().min(self.planned);
         let lost = ledger.never_offered_except(injected, self.injector.failed());
         metrics.count(Counter::InteractionsLost, lost);
-    }
-}
-
-/// The agents started so far, each with its own stop token so the ramp-down
-/// stops exactly the agents the plan names.
-#[derive(Default)]
-struct Roster {
-    agents: JoinSet<AgentExit>,
-    tokens: HashMap<u32, CancellationToken>,
-    /// Most agents running at once.
-    peak: u32,
-}
-
-impl Roster {
-    fn apply(&mut self, event: Event, deps: &Arc<AgentDeps>, graceful: &CancellationToken) {
-        match event {
-            Event::Start(index) => {
-                let token = graceful.child_token();
-                self.tokens.insert(index, token.clone());
-                self.agents
-                    .spawn(agent::run_agent(index, deps.clone(), token));
-                self.peak = self.peak.max(self.tokens.len() as u32);
-            }
-            Event::Stop(index) => {
-                if let Some(token) = self.tokens.remove(&index) {
-                    token.cancel();
-                }
-            }
-        }
-    }
-
-    /// Asks every agent still running to stop and waits for all of them, at
-    /// most `bound`; an immediate stop aborts them at once.
-    async fn stop_all(mut self, immediate: &CancellationToken, metrics: &Metrics, bound: Duration) {
-        for token in self.tokens.values() {
-            token.cancel();
-        }
-        tokio::select! {
-            _ = immediate.cancelled() => self.agents.abort_all(),
-            _ = tokio::time::sleep(bound) => {
-                metrics.error(ErrorKind::AgentStopTimeout);
-                self.agents.abort_all();
-            }
-            _ = async {
-                while let Some(exit) = self.agents.join_next().await {
-                    if let Ok(AgentExit::Failed(_)) = exit {
-                        metrics.error(ErrorKind::AgentFailed);
-                    }
-                }
-            } => {}
-        }
     }
 }
 

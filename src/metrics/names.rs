@@ -164,6 +164,23 @@ impl Counter {
         }
     }
 
+    /// True for the pub/sub scenario's counters (`messages_*`).
+    pub const fn is_pubsub(self) -> bool {
+        matches!(
+            self,
+            Counter::MessagesPublished
+                | Counter::MessagesExpected
+                | Counter::MessagesDelivered
+                | Counter::MessagesLost
+                | Counter::MessagesDuplicate
+        )
+    }
+
+    /// True for the GWS flow's counters (interactions and invites).
+    pub const fn is_gws(self) -> bool {
+        !self.is_pubsub() && !matches!(self, Counter::Rehandshakes)
+    }
+
     /// A dense index, `0..Counter::ALL.len()`.
     pub const fn index(self) -> usize {
         self as usize

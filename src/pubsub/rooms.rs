@@ -44,7 +44,7 @@ impl RoomPicker {
         RoomPicker {
             choice: settings.room_choice,
             rooms: settings.rooms.max(1),
-            rng: StdRng::seed_from_u64(seed ^ 0x5EED_0F_2007),
+            rng: StdRng::seed_from_u64(seed ^ 0x005E_ED0F_2007),
         }
     }
 

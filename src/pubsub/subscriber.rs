@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::{PubSubDeps, Receipt, payload, rooms};
 use crate::agent::effect::Measurement;
 use crate::bayeux::{BayeuxClient, ClientError, Delivery};
-use crate::metrics::{Counter, ErrorKind, Gauge, Measure};
+use crate::metrics::{Counter, Gauge, Measure};
 
 /// How long a subscriber that left its rooms keeps receiving: messages
 /// published while it was a member may still be on their way.
@@ -138,8 +138,8 @@ async fn receive(
             ended = &mut connect, if !connect_done => {
                 connect_done = true;
                 if !lingering {
+                    // Counted as `agent_failed` when the run reaps it.
                     exit = SubscriberExit::Failed(loop_ended(ended));
-                    deps.measured(Measurement::Error(ErrorKind::AgentFailed));
                 }
                 break;
             }

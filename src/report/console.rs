@@ -50,8 +50,13 @@ pub fn summary(r: &RunResults) -> String {
         let _ = writeln!(out, " {:>9}", latency(p.max_us));
     }
     out.push('\n');
+    // One scenario's counters: the pub/sub ones when a message was counted.
+    let pubsub = Counter::ALL
+        .iter()
+        .any(|&c| c.is_pubsub() && r.counter(c) > 0);
     let counters: Vec<String> = Counter::ALL
         .iter()
+        .filter(|&&c| if pubsub { !c.is_gws() } else { !c.is_pubsub() })
         .map(|&c| format!("{} {}", c.name(), r.counter(c)))
         .collect();
     let _ = writeln!(out, "counters: {}", counters.join(", "));
