@@ -41,8 +41,13 @@ pub(super) async fn execute<S: IntervalSink>(
         profile.bayeux.arrival,
         setup.seed ^ 0x0B5E_55ED_C0FF_EE00,
     );
-    let publishing = setup.signals.graceful.child_token();
-    let publishers = tokio::spawn(run_publishers(deps.clone(), schedule, publishing.clone()));
+    // The schedule ends with the stages; only a graceful stop cuts it short,
+    // so a generator running late still publishes every message planned.
+    let publishers = tokio::spawn(run_publishers(
+        deps.clone(),
+        schedule,
+        setup.signals.graceful.clone(),
+    ));
     let mut roster = Roster::new();
     let graceful = setup.signals.graceful.clone();
     let interrupted = ramp(&plan, origin.instant, &setup.signals, |event| {
@@ -51,7 +56,6 @@ pub(super) async fn execute<S: IntervalSink>(
         });
     })
     .await;
-    publishing.cancel();
     let _ = publishers.await;
     if !interrupted {
         drain(profile.traffic.drain.0, &setup.signals.graceful).await;

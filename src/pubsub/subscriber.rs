@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::{PubSubDeps, Receipt, payload, rooms};
@@ -39,59 +40,54 @@ pub async fn run_subscriber(
     stop: CancellationToken,
 ) -> SubscriberExit {
     let (client, deliveries) = deps.client();
-    let rooms = rooms::rooms_of(index, &deps.settings, deps.seed);
-    if !join(&client, &deps, index, &rooms, &stop).await {
+    if !handshake(&client, &stop).await {
+        return SubscriberExit::StoppedBeforeJoining;
+    }
+    // Connecting before subscribing, as CometD's own client does: a server
+    // slow to confirm subscriptions must not expire the session meanwhile.
+    let connect_stop = CancellationToken::new();
+    // A subscriber aborted at the end of a run must not leave its connect
+    // loop polling and recording after the final snapshot.
+    let _connect_guard = connect_stop.clone().drop_guard();
+    let connect = {
+        let (client, token) = (client.clone(), connect_stop.clone());
+        tokio::spawn(async move { client.run_connect_loop(&token).await })
+    };
+    let mut me = Member {
+        index,
+        rooms: rooms::rooms_of(index, &deps.settings, deps.seed),
+        client,
+        connect,
+        connect_done: false,
+    };
+    if !me.join(&deps, &stop).await {
+        me.leave(&deps);
+        connect_stop.cancel();
+        let _ = me.client.disconnect().await;
         return SubscriberExit::StoppedBeforeJoining;
     }
     deps.measured(Measurement::Gauge(Gauge::AgentsConnected, 1));
-    let exit = receive(&client, &deps, index, &rooms, deliveries, &stop).await;
+    let exit = me.receive(&deps, deliveries, &stop).await;
+    connect_stop.cancel();
+    if !me.connect_done {
+        // The loop notices the token between connects; a held connect is
+        // released by the disconnect.
+        let _ = me.client.disconnect().await;
+        let _ = tokio::time::timeout(Duration::from_millis(50), &mut me.connect).await;
+    }
     deps.measured(Measurement::Gauge(Gauge::AgentsConnected, -1));
     exit
 }
 
-/// Handshakes and subscribes to every room, retrying until done or `stop`;
-/// a room is joined once the server confirmed the subscription.
-async fn join(
-    client: &BayeuxClient,
-    deps: &PubSubDeps,
-    index: u32,
-    rooms: &[u32],
-    stop: &CancellationToken,
-) -> bool {
-    // The observer counts each failed exchange as an error.
+/// Handshakes, retrying until done; `false` when asked to stop first (the
+/// observer counts each failed exchange as an error).
+async fn handshake(client: &BayeuxClient, stop: &CancellationToken) -> bool {
     while client.client_id().is_none() {
-        if client.handshake().await.is_err() && !pause(stop).await {
-            return false;
-        }
-        if stop.is_cancelled() {
+        if stop.is_cancelled() || (client.handshake().await.is_err() && !pause(stop).await) {
             return false;
         }
     }
-    for &room in rooms {
-        let channel = deps.settings.room_channel(room);
-        loop {
-            if stop.is_cancelled() {
-                leave(deps, index, rooms);
-                return false;
-            }
-            match client.subscribe(&channel).await {
-                Ok(()) => break,
-                // Racing a re-handshake, the connect loop re-subscribes later.
-                Err(ClientError::UnknownClient(_)) if client.client_id().is_some() => break,
-                Err(_) if !pause(stop).await => {
-                    leave(deps, index, rooms);
-                    return false;
-                }
-                Err(_) => {
-                    if client.client_id().is_none() {
-                        let _ = client.handshake().await;
-                    }
-                }
-            }
-        }
-        deps.membership.join(room, index);
-    }
-    true
+    !stop.is_cancelled()
 }
 
 /// Sleeps [`RETRY`]; `false` when asked to stop meanwhile.
@@ -102,68 +98,83 @@ async fn pause(stop: &CancellationToken) -> bool {
     }
 }
 
-fn leave(deps: &PubSubDeps, index: u32, rooms: &[u32]) {
-    for &room in rooms {
-        deps.membership.leave(room, index);
-    }
+/// A handshaken subscriber, its rooms and its connect loop.
+struct Member {
+    index: u32,
+    rooms: Vec<u32>,
+    client: BayeuxClient,
+    connect: JoinHandle<Result<(), ClientError>>,
+    connect_done: bool,
 }
 
-/// Runs the connect loop and takes every delivery until `stop`, then
-/// leaves, lingers and disconnects.
-async fn receive(
-    client: &BayeuxClient,
-    deps: &PubSubDeps,
-    index: u32,
-    rooms: &[u32],
-    mut deliveries: UnboundedReceiver<Delivery>,
-    stop: &CancellationToken,
-) -> SubscriberExit {
-    let connect_stop = CancellationToken::new();
-    // A subscriber aborted at the end of a run must not leave its connect
-    // loop polling and recording after the final snapshot.
-    let _connect_guard = connect_stop.clone().drop_guard();
-    let mut connect = {
-        let (client, token) = (client.clone(), connect_stop.clone());
-        tokio::spawn(async move { client.run_connect_loop(&token).await })
-    };
-    let mut exit = SubscriberExit::Stopped;
-    let (mut lingering, mut connect_done) = (false, false);
-    // Armed when the subscriber leaves its rooms.
-    let linger = tokio::time::sleep(Duration::ZERO);
-    tokio::pin!(linger);
-    loop {
-        tokio::select! {
-            biased;
-            Some(delivery) = deliveries.recv() => on_delivery(deps, index, delivery),
-            ended = &mut connect, if !connect_done => {
-                connect_done = true;
-                if !lingering {
-                    // Counted as `agent_failed` when the run reaps it.
-                    exit = SubscriberExit::Failed(loop_ended(ended));
+impl Member {
+    /// Subscribes to every room, retrying until done or `stop`; a room is
+    /// joined once the server confirmed the subscription.
+    async fn join(&self, deps: &PubSubDeps, stop: &CancellationToken) -> bool {
+        for &room in &self.rooms {
+            let channel = deps.settings.room_channel(room);
+            loop {
+                if stop.is_cancelled() {
+                    return false;
                 }
-                break;
+                match self.client.subscribe(&channel).await {
+                    Ok(()) => break,
+                    // Racing a re-handshake: the connect loop re-subscribes.
+                    Err(ClientError::UnknownClient(_)) => break,
+                    Err(_) if !pause(stop).await => return false,
+                    Err(_) => {}
+                }
             }
-            _ = stop.cancelled(), if !lingering => {
-                leave(deps, index, rooms);
-                lingering = true;
-                linger.as_mut().reset(tokio::time::Instant::now() + LEAVE_LINGER);
-            }
-            () = &mut linger, if lingering => break,
-            _ = deps.quiet.cancelled(), if lingering => break,
+            deps.membership.join(room, self.index);
+        }
+        true
+    }
+
+    fn leave(&self, deps: &PubSubDeps) {
+        for &room in &self.rooms {
+            deps.membership.leave(room, self.index);
         }
     }
-    leave(deps, index, rooms);
-    while let Ok(delivery) = deliveries.try_recv() {
-        on_delivery(deps, index, delivery);
+
+    /// Takes every delivery until `stop`, then leaves and lingers.
+    async fn receive(
+        &mut self,
+        deps: &PubSubDeps,
+        mut deliveries: UnboundedReceiver<Delivery>,
+        stop: &CancellationToken,
+    ) -> SubscriberExit {
+        let mut exit = SubscriberExit::Stopped;
+        let mut lingering = false;
+        // Armed when the subscriber leaves its rooms.
+        let linger = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(linger);
+        loop {
+            tokio::select! {
+                biased;
+                Some(delivery) = deliveries.recv() => on_delivery(deps, self.index, delivery),
+                ended = &mut self.connect, if !self.connect_done => {
+                    self.connect_done = true;
+                    if !lingering {
+                        // Counted as `agent_failed` when the run reaps it.
+                        exit = SubscriberExit::Failed(loop_ended(ended));
+                    }
+                    break;
+                }
+                _ = stop.cancelled(), if !lingering => {
+                    self.leave(deps);
+                    lingering = true;
+                    linger.as_mut().reset(tokio::time::Instant::now() + LEAVE_LINGER);
+                }
+                () = &mut linger, if lingering => break,
+                _ = deps.quiet.cancelled(), if lingering => break,
+            }
+        }
+        self.leave(deps);
+        while let Ok(delivery) = deliveries.try_recv() {
+            on_delivery(deps, self.index, delivery);
+        }
+        exit
     }
-    connect_stop.cancel();
-    if !connect_done {
-        // The loop notices the token between connects; a held connect is
-        // released by the disconnect.
-        let _ = client.disconnect().await;
-        let _ = tokio::time::timeout(Duration::from_millis(50), &mut connect).await;
-    }
-    exit
 }
 
 /// Matches one delivery in the ledger and records what it means.
