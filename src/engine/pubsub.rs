@@ -98,7 +98,7 @@ fn deps(
         sink: Sink::new(metrics.clone()),
         observer: Arc::new(MetricsObserver::new(metrics.clone())),
         membership: Membership::new(profile.bayeux.rooms),
-        ledger: Ledger::default(),
+        ledger: Ledger::new(profile.agents.count),
         quiet: CancellationToken::new(),
     }))
 }

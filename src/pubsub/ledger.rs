@@ -4,6 +4,7 @@
 //! deliveries are whatever is still expected at the end.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -38,6 +39,9 @@ pub enum Receipt {
 #[derive(Debug)]
 pub struct Ledger {
     shards: Vec<Mutex<Book>>,
+    /// Per subscriber: deliveries expected and not yet received (a
+    /// subscriber that left its rooms waits for these before it goes).
+    outstanding: Vec<AtomicU32>,
 }
 
 #[derive(Debug, Default)]
@@ -60,15 +64,32 @@ struct Pending {
     first: Option<Instant>,
 }
 
-impl Default for Ledger {
-    fn default() -> Self {
+impl Ledger {
+    /// An empty ledger for subscribers `0..subscribers`.
+    pub fn new(subscribers: u32) -> Ledger {
         Ledger {
             shards: (0..SHARDS).map(|_| Mutex::new(Book::default())).collect(),
+            outstanding: (0..subscribers).map(|_| AtomicU32::new(0)).collect(),
         }
     }
-}
 
-impl Ledger {
+    fn owe(&self, who: u32, delta: i32) {
+        if let Some(n) = self.outstanding.get(who as usize) {
+            if delta > 0 {
+                n.fetch_add(1, Ordering::Relaxed);
+            } else {
+                let _ = n.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| v.checked_sub(1));
+            }
+        }
+    }
+
+    /// Deliveries subscriber `who` is expected to receive and has not yet.
+    pub fn outstanding(&self, who: u32) -> u32 {
+        self.outstanding
+            .get(who as usize)
+            .map_or(0, |n| n.load(Ordering::Relaxed))
+    }
+
     fn book(&self, seq: u64) -> MutexGuard<'_, Book> {
         self.shards[(seq % SHARDS as u64) as usize]
             .lock()
@@ -80,6 +101,9 @@ impl Ledger {
     pub fn expect(&self, seq: u64, intended: Instant, members: Vec<u32>) {
         if members.is_empty() {
             return;
+        }
+        for &who in &members {
+            self.owe(who, 1);
         }
         let mut book = self.book(seq);
         book.forget_before(intended);
@@ -121,6 +145,7 @@ impl Ledger {
             return Receipt::Duplicate;
         }
         pending.left -= 1;
+        self.owe(who, -1);
         let first = *pending.first.get_or_insert(at);
         let latency = at.saturating_duration_since(pending.intended);
         let spread = (pending.left == 0).then(|| at.saturating_duration_since(first));
@@ -179,7 +204,7 @@ mod tests {
 
     #[test]
     fn each_member_counts_once_and_the_last_gives_the_spread() {
-        let ledger = Ledger::default();
+        let ledger = Ledger::new(10);
         let t0 = Instant::now();
         ledger.expect(3, t0, vec![1, 4]);
         let first = ledger.receive(3, 4, t0 + Duration::from_millis(5));
@@ -193,6 +218,7 @@ mod tests {
         assert_eq!(ledger.receive(3, 4, t0), Receipt::Duplicate);
         assert_eq!(ledger.receive(3, 2, t0), Receipt::Unexpected);
         assert_eq!(ledger.missing(), 1);
+        assert_eq!((ledger.outstanding(1), ledger.outstanding(4)), (1, 0));
         let last = ledger.receive(3, 1, t0 + Duration::from_millis(8));
         assert_eq!(
             last,
@@ -213,7 +239,7 @@ mod tests {
 
     #[test]
     fn what_never_arrives_is_missing_and_withdrawn_publishes_expect_nothing() {
-        let ledger = Ledger::default();
+        let ledger = Ledger::new(10);
         let t0 = Instant::now();
         ledger.expect(1, t0, vec![0, 1, 2]);
         ledger.expect(2, t0, vec![0]);
@@ -224,6 +250,8 @@ mod tests {
         ));
         assert_eq!(ledger.missing(), 3);
         assert_eq!(ledger.withdraw(2), 0);
+        assert_eq!(ledger.outstanding(0), 0);
+        assert_eq!(ledger.outstanding(2), 1);
         assert_eq!(ledger.missing(), 2);
         assert_eq!(ledger.receive(7, 0, t0), Receipt::Unexpected);
         assert_eq!(ledger.receive(100, 0, t0), Receipt::Unexpected);

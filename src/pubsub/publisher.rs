@@ -61,10 +61,15 @@ pub async fn run_publishers(deps: Arc<PubSubDeps>, schedule: Arrivals, stop: Can
     })
     .await;
     in_flight.abort_all();
-    loops.cancel();
+    // Disconnected first, so the server itself ends each held connect.
     for client in &clients {
         let _ = client.disconnect().await;
     }
+    loops.cancel();
+    let _ = tokio::time::timeout(Duration::from_millis(200), async {
+        while background.join_next().await.is_some() {}
+    })
+    .await;
     background.abort_all();
 }
 

@@ -15,9 +15,14 @@ use crate::agent::effect::Measurement;
 use crate::bayeux::{BayeuxClient, ClientError, Delivery};
 use crate::metrics::{Counter, Gauge, Measure};
 
-/// How long a subscriber that left its rooms keeps receiving: messages
-/// published while it was a member may still be on their way.
-pub const LEAVE_LINGER: Duration = Duration::from_secs(2);
+/// Longest a subscriber that left its rooms keeps receiving the messages
+/// published while it was a member (it goes as soon as it has them all).
+pub const LEAVE_LINGER: Duration = Duration::from_secs(30);
+
+/// After leaving, a subscriber waits at least this long (a publish that
+/// counted it a member just before it left is then in the ledger), then
+/// checks this often whether it still expects anything.
+const LEAVE_CHECK: Duration = Duration::from_millis(200);
 
 /// Pause between failed attempts to handshake or subscribe.
 const RETRY: Duration = Duration::from_secs(1);
@@ -144,11 +149,10 @@ impl Member {
         stop: &CancellationToken,
     ) -> SubscriberExit {
         let mut exit = SubscriberExit::Stopped;
-        let mut lingering = false;
-        // Armed when the subscriber leaves its rooms.
-        let linger = tokio::time::sleep(Duration::ZERO);
-        tokio::pin!(linger);
+        let mut left_at: Option<tokio::time::Instant> = None;
+        let mut check = tokio::time::interval(LEAVE_CHECK);
         loop {
+            let lingering = left_at.is_some();
             tokio::select! {
                 biased;
                 Some(delivery) = deliveries.recv() => on_delivery(deps, self.index, delivery),
@@ -162,10 +166,15 @@ impl Member {
                 }
                 _ = stop.cancelled(), if !lingering => {
                     self.leave(deps);
-                    lingering = true;
-                    linger.as_mut().reset(tokio::time::Instant::now() + LEAVE_LINGER);
+                    left_at = Some(tokio::time::Instant::now());
+                    check.reset();
                 }
-                () = &mut linger, if lingering => break,
+                now = check.tick(), if lingering => {
+                    let waited = left_at.map_or(Duration::ZERO, |t| now.duration_since(t));
+                    if deps.ledger.outstanding(self.index) == 0 || waited >= LEAVE_LINGER {
+                        break;
+                    }
+                }
                 _ = deps.quiet.cancelled(), if lingering => break,
             }
         }
