@@ -120,10 +120,15 @@ impl Ledger {
     /// The publish of `seq` failed: nothing is expected of it. Returns the
     /// deliveries that had arrived anyway (already counted as delivered).
     pub fn withdraw(&self, seq: u64) -> usize {
-        let mut book = self.book(seq);
-        book.open
-            .remove(&seq)
-            .map_or(0, |p| p.members.len() - p.left)
+        let Some(p) = self.book(seq).open.remove(&seq) else {
+            return 0;
+        };
+        for (who, got) in p.members.iter().zip(&p.got) {
+            if !got {
+                self.owe(*who, -1);
+            }
+        }
+        p.members.len() - p.left
     }
 
     /// Subscriber `who` received message `seq` at `at`.
