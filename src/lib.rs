@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod nofile;
 pub mod profile;
 pub mod progress;
+pub mod pubsub;
 pub mod report;
 pub mod sim;
 pub mod stdio;

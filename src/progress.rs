@@ -268,6 +268,14 @@ fn plain_line(w: &Window, total: Duration, target: u32, verbose: bool) -> String
 fn rates_text(counters: &[u64], seconds: f64) -> String {
     let rate =
         |c: Counter| counters.get(c.index()).copied().unwrap_or(0) as f64 / seconds.max(1e-3);
+    if rate(Counter::MessagesPublished) > 0.0 || rate(Counter::MessagesDelivered) > 0.0 {
+        return format!(
+            "published/s={:.1} delivered/s={:.1} duplicate/s={:.1}",
+            rate(Counter::MessagesPublished),
+            rate(Counter::MessagesDelivered),
+            rate(Counter::MessagesDuplicate),
+        );
+    }
     format!(
         "injected/s={:.1} offered/s={:.1} accepted/s={:.1} rejected/s={:.1} revoked/s={:.1}",
         rate(Counter::InteractionsInjected),
@@ -279,10 +287,15 @@ fn rates_text(counters: &[u64], seconds: f64) -> String {
 }
 
 fn latency_text(i: &IntervalSummary) -> String {
-    let invite = i.measure(Measure::InviteDelivery);
+    let message = i.measure(Measure::MessageDelivery);
+    let (name, invite) = if message.count > 0 {
+        ("message_delivery", message)
+    } else {
+        ("invite_delivery", i.measure(Measure::InviteDelivery))
+    };
     let connect = i.measure(Measure::ConnectCycle);
     format!(
-        "invite_delivery p50={} p99={} connect_cycle p50={} p99={}",
+        "{name} p50={} p99={} connect_cycle p50={} p99={}",
         latency(invite.count, invite.p50_us),
         latency(invite.count, invite.p99_us),
         latency(connect.count, connect.p50_us),

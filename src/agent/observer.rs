@@ -7,7 +7,8 @@ use std::time::Duration;
 use crate::bayeux::{ExchangeKind, ExchangeOutcome, Observer};
 use crate::metrics::{Counter, ErrorKind, Gauge, Measure, Metrics};
 
-/// Records handshake, subscribe and connect timings of every agent of a run.
+/// Records handshake, subscribe, publish and connect timings of every
+/// Bayeux client of a run (agents, subscribers, publishers).
 pub struct MetricsObserver {
     metrics: Arc<Metrics>,
 }
@@ -27,6 +28,7 @@ impl Observer for MetricsObserver {
         let measure = match kind {
             ExchangeKind::Handshake => Measure::Handshake,
             ExchangeKind::Subscribe => Measure::Subscribe,
+            ExchangeKind::Publish => Measure::Publish,
             ExchangeKind::Connect => {
                 self.metrics.add_gauge(Gauge::ConnectsInFlight, -1);
                 if outcome == ExchangeOutcome::Held {

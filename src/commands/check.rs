@@ -4,11 +4,11 @@
 use std::fmt::Write as _;
 
 use crate::cli::CheckArgs;
-use crate::engine::arrivals::{expected_count, segments};
+use crate::engine::arrivals::{expected_count, segments, segments_by};
 use crate::engine::plan::Plan;
 use crate::error::{Error, Outcome};
 use crate::nofile;
-use crate::profile::{Channel, Profile};
+use crate::profile::{Channel, Profile, Scenario};
 use crate::units::format_duration;
 
 /// Width of the agents-over-time sparkline, in characters.
@@ -31,12 +31,18 @@ pub fn describe(p: &Profile, plan: &Plan) -> String {
     if !p.description.is_empty() {
         let _ = writeln!(out, "           {}", p.description.trim());
     }
-    target(&mut out, p);
-    agents(&mut out, p);
-    stages(&mut out, p, plan);
-    traffic(&mut out, p);
-    behaviour(&mut out, p);
-    simulator(&mut out, p);
+    if p.scenario == Scenario::Bayeux {
+        pubsub_target(&mut out, p);
+        stages(&mut out, p, plan);
+        publishing(&mut out, p);
+    } else {
+        target(&mut out, p);
+        agents(&mut out, p);
+        stages(&mut out, p, plan);
+        traffic(&mut out, p);
+        behaviour(&mut out, p);
+        simulator(&mut out, p);
+    }
     report(&mut out, p);
     let _ = writeln!(
         out,
@@ -93,6 +99,57 @@ fn target(out: &mut String, p: &Profile) {
         "           CSRF {}, message model {}",
         t.csrf, t.message_model
     );
+}
+
+/// The pub/sub scenario's endpoint, subscribers and rooms.
+fn pubsub_target(out: &mut String, p: &Profile) {
+    let b = &p.bayeux;
+    let url = p.target.url.as_deref().map_or_else(
+        || "none yet: `run` needs --target URL (the full endpoint)".to_string(),
+        crate::profile::url_without_userinfo,
+    );
+    let _ = writeln!(out, "scenario   bayeux: publish/subscribe against {url}");
+    let _ = writeln!(
+        out,
+        "           ack extension {}; handshake ext {}; {} extra headers",
+        if b.ack { "on" } else { "off" },
+        if b.ext.is_some() {
+            "set (values ***)"
+        } else {
+            "none"
+        },
+        b.headers.len()
+    );
+    let _ = writeln!(
+        out,
+        "subscribers pool of {}, each in {} of {} rooms ({}), channel {}",
+        p.agents.count, b.rooms_per_subscriber, b.rooms, b.assignment, b.channel
+    );
+}
+
+/// The pub/sub scenario's publishing schedule.
+fn publishing(out: &mut String, p: &Profile) {
+    let b = &p.bayeux;
+    let _ = writeln!(
+        out,
+        "
+publish    {} publishers, {} gaps, rooms {:?}, messages of {} bytes, none during the {} drain",
+        b.publishers,
+        b.arrival,
+        b.room_choice,
+        if b.message_bytes == 0 {
+            "minimal".to_string()
+        } else {
+            b.message_bytes.to_string()
+        },
+        format_duration(p.traffic.drain.0)
+    );
+    let _ = writeln!(out, "  {:>3}  {:>10}", "#", "messages/s");
+    for i in 0..p.stages.len() {
+        let _ = writeln!(out, "  {:>3}  {:>10.2}", i + 1, p.stage_publish_rate(i));
+    }
+    let total = expected_count(&segments_by(p, |i| p.stage_publish_rate(i)));
+    let _ = writeln!(out, "  expected messages: {total:.0}");
 }
 
 fn agents(out: &mut String, p: &Profile) {

@@ -32,6 +32,11 @@ impl RateSegment {
 
 /// The rate of one channel over the profile's stages (no arrivals during the drain).
 pub fn segments(profile: &Profile, channel: Channel) -> Vec<RateSegment> {
+    segments_by(profile, |i| profile.stage_rate(i, channel))
+}
+
+/// The stages as segments with the rate `rate_of(stage index)`.
+pub fn segments_by(profile: &Profile, rate_of: impl Fn(usize) -> f64) -> Vec<RateSegment> {
     let mut t = Duration::ZERO;
     let mut out = Vec::with_capacity(profile.stages.len());
     for (i, stage) in profile.stages.iter().enumerate() {
@@ -39,7 +44,7 @@ pub fn segments(profile: &Profile, channel: Channel) -> Vec<RateSegment> {
         out.push(RateSegment {
             start: t,
             end,
-            rate: profile.stage_rate(i, channel),
+            rate: rate_of(i),
         });
         t = end;
     }

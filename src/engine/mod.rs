@@ -5,6 +5,8 @@ pub mod arrivals;
 pub mod injector;
 pub mod outputs;
 pub mod plan;
+mod pubsub;
+mod roster;
 pub mod run;
 pub mod signals;
 pub mod watch;

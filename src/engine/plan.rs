@@ -355,6 +355,7 @@ mod tests {
             rate_scale: None,
             email_rate: None,
             chat_rate: None,
+            publish_rate: None,
         }
     }
 

@@ -3,7 +3,7 @@
 //! period, a graceful stop, and the per-interval snapshots handed to a sink
 //! as they are taken (so a crash loses at most one interval).
 
-use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -12,14 +12,15 @@ use tokio_util::sync::CancellationToken;
 
 use super::arrivals::Arrivals;
 use super::injector::{Injector, Media};
-use super::plan::{Event, Plan};
+use super::plan::Plan;
+use super::roster::Roster;
 use super::signals::{Stop, StopSignals};
 use crate::agent::{self, AgentDeps, AgentExit, AgentSettings, MetricsObserver, OfferLedger};
 use crate::bayeux::ClientConfig;
 use crate::gws::calls::{GwsCalls, GwsEndpoints};
 use crate::http::HttpClient;
 use crate::metrics::{Counter, ErrorKind, IntervalSnapshot, Metrics};
-use crate::profile::{Channel, Profile};
+use crate::profile::{Channel, Profile, Scenario};
 
 /// Agents logging out at the same time at the end of a run (see
 /// `AgentDeps::stopping_at_once`).
@@ -78,6 +79,9 @@ pub async fn execute<S: IntervalSink>(
     metrics: Arc<Metrics>,
     sink: S,
 ) -> Execution<S> {
+    if profile.scenario == Scenario::Bayeux {
+        return super::pubsub::execute(profile, setup, metrics, sink).await;
+    }
     let origin = Origin::now();
     let plan = Plan::from_profile(profile);
     let interval = profile.report.interval.0.max(Duration::from_millis(100));
@@ -89,8 +93,18 @@ pub async fn execute<S: IntervalSink>(
         return collector.finish(origin, true, 0).await;
     };
     let mut injection = Injection::start(profile, &setup, origin, &metrics, schedules);
-    let mut roster = Roster::default();
-    let interrupted = ramp(&plan, origin.instant, &mut roster, &deps, &setup.signals).await;
+    let mut roster = Roster::new();
+    let failed = |exit: &AgentExit| matches!(exit, AgentExit::Failed(_));
+    let interrupted = ramp(
+        &plan,
+        origin.instant,
+        &setup.signals,
+        &mut roster,
+        |index, token| agent::run_agent(index, deps.clone(), token),
+        failed,
+        &metrics,
+    )
+    .await;
     injection.stop().await;
     if !interrupted {
         drain(profile.traffic.drain.0, &setup.signals.graceful).await;
@@ -98,7 +112,7 @@ pub async fn execute<S: IntervalSink>(
     let peak = roster.peak;
     let bound = deps.run.stop_grace + Duration::from_secs(10);
     roster
-        .stop_all(&setup.signals.immediate, &metrics, bound)
+        .stop_all(&setup.signals.immediate, &metrics, bound, failed)
         .await;
     injection.settle_lost(&ledger, &metrics).await;
     collector.finish(origin, interrupted, peak).await
@@ -107,14 +121,14 @@ pub async fn execute<S: IntervalSink>(
 /// The run's start, on both clocks: every offset of the plan and of the
 /// arrival schedules counts from it.
 #[derive(Debug, Clone, Copy)]
-struct Origin {
-    wall: SystemTime,
-    instant: Instant,
-    unix_us: u64,
+pub(super) struct Origin {
+    pub(super) wall: SystemTime,
+    pub(super) instant: Instant,
+    pub(super) unix_us: u64,
 }
 
 impl Origin {
-    fn now() -> Origin {
+    pub(super) fn now() -> Origin {
         let wall = SystemTime::now();
         Origin {
             wall,
@@ -128,20 +142,25 @@ impl Origin {
 }
 
 /// The interval collector's task and how to stop it.
-struct CollectorTask<S> {
+pub(super) struct CollectorTask<S> {
     task: JoinHandle<S>,
     stop: CancellationToken,
 }
 
 impl<S: IntervalSink> CollectorTask<S> {
-    fn start(metrics: Arc<Metrics>, interval: Duration, sink: S) -> CollectorTask<S> {
+    pub(super) fn start(metrics: Arc<Metrics>, interval: Duration, sink: S) -> CollectorTask<S> {
         let stop = CancellationToken::new();
         let task = tokio::spawn(collect(metrics, interval, sink, stop.clone()));
         CollectorTask { task, stop }
     }
 
     /// Takes the last snapshot and returns the run's record with the sink.
-    async fn finish(self, origin: Origin, interrupted: bool, agents: u32) -> Execution<S> {
+    pub(super) async fn finish(
+        self,
+        origin: Origin,
+        interrupted: bool,
+        agents: u32,
+    ) -> Execution<S> {
         self.stop.cancel();
         let sink = match self.task.await {
             Ok(sink) => sink,
@@ -203,7 +222,8 @@ fn agent_deps(
         profile.target.base_path
     );
     let notifications = format!("{base}{}", profile.target.notifications_path);
-    let bayeux = ClientConfig::new(notifications.parse().ok()?);
+    let mut bayeux = ClientConfig::new(notifications.parse().ok()?);
+    bayeux.ack = profile.bayeux.ack;
     Some(Arc::new(AgentDeps {
         http: setup.http.clone(),
         gws: GwsCalls::new(
@@ -280,104 +300,23 @@ impl Injection {
     }
 }
 
-/// The agents started so far, each with its own stop token so the ramp-down
-/// stops exactly the agents the plan names.
-#[derive(Default)]
-struct Roster {
-    agents: JoinSet<AgentExit>,
-    tokens: HashMap<u32, CancellationToken>,
-    /// Which agent each task runs.
-    ids: HashMap<tokio::task::Id, u32>,
-    /// Most agents running at once.
-    peak: u32,
-    /// Agents started in all.
-    started: u32,
-    /// Agents that ended on their own before the plan stopped them.
-    died: u32,
-}
-
-impl Roster {
-    fn apply(&mut self, event: Event, deps: &Arc<AgentDeps>, graceful: &CancellationToken) {
-        match event {
-            Event::Start(index) => {
-                let token = graceful.child_token();
-                self.tokens.insert(index, token.clone());
-                let task = self
-                    .agents
-                    .spawn(agent::run_agent(index, deps.clone(), token));
-                self.ids.insert(task.id(), index);
-                self.started += 1;
-                self.peak = self.peak.max(self.tokens.len() as u32);
-            }
-            Event::Stop(index) => {
-                if let Some(token) = self.tokens.remove(&index) {
-                    token.cancel();
-                }
-            }
-        }
-    }
-
-    /// Takes the exit of an agent that ended during the ramp: one the plan
-    /// had not stopped died (the server ended its session, `reconnect: none`).
-    fn reap(
-        &mut self,
-        joined: Result<(tokio::task::Id, AgentExit), tokio::task::JoinError>,
-        metrics: &Metrics,
-    ) {
-        let (id, failed) = match joined {
-            Ok((id, exit)) => (id, matches!(exit, AgentExit::Failed(_))),
-            Err(e) => (e.id(), true),
-        };
-        if failed {
-            metrics.error(ErrorKind::AgentFailed);
-        }
-        let Some(index) = self.ids.remove(&id) else {
-            return;
-        };
-        if self.tokens.remove(&index).is_some() {
-            self.died += 1;
-        }
-    }
-
-    /// True when every agent the plan starts has started and every one of
-    /// them died: nothing more can happen in this run.
-    fn all_died(&self, planned: u32) -> bool {
-        self.died > 0 && self.started == planned && self.died == self.started
-    }
-
-    /// Asks every agent still running to stop and waits for all of them, at
-    /// most `bound`; an immediate stop aborts them at once.
-    async fn stop_all(mut self, immediate: &CancellationToken, metrics: &Metrics, bound: Duration) {
-        for token in self.tokens.values() {
-            token.cancel();
-        }
-        tokio::select! {
-            _ = immediate.cancelled() => self.agents.abort_all(),
-            _ = tokio::time::sleep(bound) => {
-                metrics.error(ErrorKind::AgentStopTimeout);
-                self.agents.abort_all();
-            }
-            _ = async {
-                while let Some(exit) = self.agents.join_next().await {
-                    if let Ok(AgentExit::Failed(_)) | Err(_) = exit {
-                        metrics.error(ErrorKind::AgentFailed);
-                    }
-                }
-            } => {}
-        }
-    }
-}
-
-/// Starts and stops agents at the plan's instants (from `start`) until the
-/// stages end; `true` when a graceful stop was asked first (or every agent
-/// died, which asks for one).
-async fn ramp(
+/// Starts and stops clients (`launch`) at the plan's instants (from
+/// `start`) until the stages end; `true` when a graceful stop was asked
+/// first, or every client died (which asks for one). A client's exit that
+/// `failed` says is a failure counts as `agent_failed`.
+pub(super) async fn ramp<T, F>(
     plan: &Plan,
     start: Instant,
-    roster: &mut Roster,
-    deps: &Arc<AgentDeps>,
     signals: &StopSignals,
-) -> bool {
+    roster: &mut Roster<T>,
+    mut launch: impl FnMut(u32, CancellationToken) -> F,
+    failed: impl Fn(&T) -> bool,
+    metrics: &Metrics,
+) -> bool
+where
+    T: Send + 'static,
+    F: Future<Output = T> + Send + 'static,
+{
     let stages_end = start + plan.stages_end();
     let planned = plan.agent_starts().count() as u32;
     let mut events = plan.events().into_iter().peekable();
@@ -388,8 +327,8 @@ async fn ramp(
         tokio::select! {
             _ = signals.graceful.cancelled() => return true,
             _ = tokio::time::sleep_until(next.into()) => {}
-            Some(joined) = roster.agents.join_next_with_id(), if !roster.agents.is_empty() => {
-                roster.reap(joined, &deps.metrics);
+            joined = roster.next_exit() => {
+                roster.reap(joined, metrics, &failed);
                 if roster.all_died(planned) {
                     signals.stop(Stop::AllDied(format!(
                         "every agent ({}) ended before the plan stopped it (the server ended their sessions; see the errors)",
@@ -400,7 +339,7 @@ async fn ramp(
             }
         }
         while let Some((_, event)) = events.next_if(|(at, _)| start + *at <= Instant::now()) {
-            roster.apply(event, deps, &signals.graceful);
+            roster.apply(event, &signals.graceful, &mut launch);
         }
         if Instant::now() >= stages_end {
             return false;
@@ -410,7 +349,7 @@ async fn ramp(
 
 /// Agents keep working for `drain` so interactions in flight can finish; a
 /// graceful stop cuts it short.
-async fn drain(drain: Duration, graceful: &CancellationToken) {
+pub(super) async fn drain(drain: Duration, graceful: &CancellationToken) {
     tokio::select! {
         _ = graceful.cancelled() => {}
         _ = tokio::time::sleep(drain) => {}
@@ -436,26 +375,5 @@ async fn collect<S: IntervalSink>(
         if last {
             return sink;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn roster(started: u32, died: u32) -> Roster {
-        Roster {
-            started,
-            died,
-            ..Roster::default()
-        }
-    }
-
-    #[test]
-    fn all_died_only_when_every_planned_agent_started_and_died() {
-        assert!(roster(3, 3).all_died(3));
-        assert!(!roster(3, 2).all_died(3), "one still runs");
-        assert!(!roster(2, 2).all_died(3), "one more is yet to start");
-        assert!(!roster(0, 0).all_died(0), "nobody died in a run of none");
     }
 }

@@ -30,11 +30,19 @@ pub enum Measure {
     /// The interaction's intended creation time -> its creation request sent
     /// (how far the injector fell behind its schedule).
     InjectionLag,
+    /// A pub/sub message's intended publish time -> received by a subscriber
+    /// (once per expected delivery).
+    MessageDelivery,
+    /// A publish sent -> its reply.
+    Publish,
+    /// A pub/sub message's first receipt -> its last (every expected
+    /// subscriber reached).
+    FanoutSpread,
 }
 
 impl Measure {
     /// Every measurement, in report order.
-    pub const ALL: [Measure; 12] = [
+    pub const ALL: [Measure; 15] = [
         Measure::InviteDelivery,
         Measure::ConnectCycle,
         Measure::ConnectHeld,
@@ -47,6 +55,9 @@ impl Measure {
         Measure::Subscribe,
         Measure::SessionStart,
         Measure::InjectionLag,
+        Measure::MessageDelivery,
+        Measure::Publish,
+        Measure::FanoutSpread,
     ];
 
     /// The schema name (`invite_delivery`, `connect_cycle`, ...).
@@ -64,6 +75,9 @@ impl Measure {
             Measure::Reject => "reject",
             Measure::Complete => "complete",
             Measure::InjectionLag => "injection_lag",
+            Measure::MessageDelivery => "message_delivery",
+            Measure::Publish => "publish",
+            Measure::FanoutSpread => "fanout_spread",
         }
     }
 
@@ -116,11 +130,21 @@ pub enum Counter {
     /// Log-in attempts that failed, at whichever step (`GET /me`, handshake,
     /// subscribe, session start); each one's error is counted once, under its kind.
     LoginsFailed,
+    /// Pub/sub messages whose publish the server acknowledged.
+    MessagesPublished,
+    /// Deliveries expected: the room's subscribers at each publish.
+    MessagesExpected,
+    /// Expected deliveries received (the first receipt of each).
+    MessagesDelivered,
+    /// Expected deliveries never received by the end of the run.
+    MessagesLost,
+    /// A message received again by a subscriber that already had it.
+    MessagesDuplicate,
 }
 
 impl Counter {
     /// Every counter, in report order.
-    pub const ALL: [Counter; 14] = [
+    pub const ALL: [Counter; 19] = [
         Counter::InteractionsInjected,
         Counter::InvitesOffered,
         Counter::InvitesAccepted,
@@ -135,6 +159,11 @@ impl Counter {
         Counter::InteractionsCompleted,
         Counter::Rehandshakes,
         Counter::LoginsFailed,
+        Counter::MessagesPublished,
+        Counter::MessagesExpected,
+        Counter::MessagesDelivered,
+        Counter::MessagesLost,
+        Counter::MessagesDuplicate,
     ];
 
     /// The schema name (`interactions_injected`, ...).
@@ -154,7 +183,29 @@ impl Counter {
             Counter::InteractionsCompleted => "interactions_completed",
             Counter::Rehandshakes => "rehandshakes",
             Counter::LoginsFailed => "logins_failed",
+            Counter::MessagesPublished => "messages_published",
+            Counter::MessagesExpected => "messages_expected",
+            Counter::MessagesDelivered => "messages_delivered",
+            Counter::MessagesLost => "messages_lost",
+            Counter::MessagesDuplicate => "messages_duplicate",
         }
+    }
+
+    /// True for the pub/sub scenario's counters (`messages_*`).
+    pub const fn is_pubsub(self) -> bool {
+        matches!(
+            self,
+            Counter::MessagesPublished
+                | Counter::MessagesExpected
+                | Counter::MessagesDelivered
+                | Counter::MessagesLost
+                | Counter::MessagesDuplicate
+        )
+    }
+
+    /// True for the GWS flow's counters (interactions and invites).
+    pub const fn is_gws(self) -> bool {
+        !self.is_pubsub() && !matches!(self, Counter::Rehandshakes)
     }
 
     /// A dense index, `0..Counter::ALL.len()`.

@@ -6,6 +6,7 @@
 //! [`ProfileError`]).
 
 mod agents;
+mod bayeux;
 mod behaviour;
 pub mod bounds;
 mod error;
@@ -26,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::sim::SimulatorConfig;
 
 pub use agents::{Agents, Channel, ChannelCapacity};
+pub use bayeux::{Assignment, BayeuxSettings, RoomChoice, Scenario};
 pub use behaviour::{Answer, Behaviour, CountRange, NotReady, OnStop};
 pub use error::{Location, ProfileError};
 pub use overrides::Overrides;
@@ -49,6 +51,9 @@ pub struct Profile {
     /// Seed for every random choice (arrivals, delays, answers); none = a fresh one per run.
     #[serde(default)]
     pub seed: Option<u64>,
+    /// What the clients do: `"gws"` agents (the default) or `"bayeux"` pub/sub.
+    #[serde(default, skip_serializing_if = "Scenario::is_gws")]
+    pub scenario: Scenario,
     /// The system under test; no `url` = the embedded simulator.
     #[serde(default)]
     pub target: Target,
@@ -66,6 +71,9 @@ pub struct Profile {
     /// Interaction arrivals.
     #[serde(default)]
     pub traffic: Traffic,
+    /// Bayeux client options and the pub/sub scenario's rooms and publishers.
+    #[serde(default, skip_serializing_if = "BayeuxSettings::is_default")]
+    pub bayeux: BayeuxSettings,
     /// The embedded simulator's settings (ignored with a `target.url`).
     #[serde(default)]
     pub simulator: SimulatorConfig,
@@ -169,6 +177,16 @@ impl Profile {
             Channel::Chat => (stage.chat_rate, self.traffic.chat_rate),
         };
         explicit.unwrap_or(base * stage.rate_scale.unwrap_or(1.0))
+    }
+
+    /// Messages published per second during stage `index` (pub/sub scenario).
+    pub fn stage_publish_rate(&self, index: usize) -> f64 {
+        let Some(stage) = self.stages.get(index) else {
+            return 0.0;
+        };
+        stage
+            .publish_rate
+            .unwrap_or(self.bayeux.publish_rate * stage.rate_scale.unwrap_or(1.0))
     }
 
     /// The embedded simulator's configuration, or `None` when the profile has a target URL.

@@ -28,6 +28,7 @@ impl Profile {
         let mut p = self.clone();
         REDACTED.clone_into(&mut p.agents.password);
         REDACTED.clone_into(&mut p.simulator.password);
+        p.bayeux.redact(REDACTED);
         for url in [&mut p.target.url, &mut p.target.injector_url]
             .into_iter()
             .flatten()

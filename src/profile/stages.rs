@@ -26,6 +26,10 @@ pub struct Stage {
     /// Chat arrivals per second during this stage, replacing `traffic.chat_rate` (and `rate_scale`).
     #[serde(default)]
     pub chat_rate: Option<f64>,
+    /// Messages published per second during this stage (`scenario = "bayeux"`),
+    /// replacing `bayeux.publish_rate` (and `rate_scale`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publish_rate: Option<f64>,
 }
 
 /// How logins are spread while agents are added.

@@ -35,6 +35,7 @@ pub(crate) fn validate(p: &Profile) -> Result<(), Issue> {
     traffic(p)?;
     simulator(p)?;
     report(p)?;
+    super::bayeux::validate(p)?;
     Ok(())
 }
 

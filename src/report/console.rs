@@ -17,8 +17,13 @@ fn latency(us: u64) -> String {
 
 /// Every counter, how the lost split, and the foreign-invites warning.
 fn counters(out: &mut String, r: &RunResults) {
+    // One scenario's counters: the pub/sub ones when a message was counted.
+    let pubsub = Counter::ALL
+        .iter()
+        .any(|&c| c.is_pubsub() && r.counter(c) > 0);
     let counters: Vec<String> = Counter::ALL
         .iter()
+        .filter(|&&c| if pubsub { !c.is_gws() } else { !c.is_pubsub() })
         .map(|&c| format!("{} {}", c.name(), r.counter(c)))
         .collect();
     let _ = writeln!(out, "counters: {}", counters.join(", "));

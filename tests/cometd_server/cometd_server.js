@@ -17,6 +17,8 @@
 //   COMETD_TIMEOUT, COMETD_INTERVAL, COMETD_MAX_INTERVAL: the server's advice, ms;
 //   COMETD_ACK=1: the acknowledged-messages extension (cometd-nodejs-server/ack-extension);
 //   COMETD_KEEPALIVE_MS: Node's idle keep-alive timeout of the HTTP server;
+//   COMETD_PORT: listen on this port (default: a free one), so a restarted
+//     server is found where the old one was;
 //   COMETD_DROP_REUSED=1: a request arriving on a socket whose last answer was
 //     a /meta/connect reply finds the socket closed, as when Node's keep-alive
 //     timer fires just as the request arrives (the race, made deterministic).
@@ -109,6 +111,6 @@ rl.on('line', (line) => {
 // The test harness closing stdin (or dying) ends this process.
 rl.on('close', () => process.exit(0));
 
-httpServer.listen(0, '127.0.0.1', () => {
+httpServer.listen(option('COMETD_PORT') || 0, '127.0.0.1', () => {
   console.log(`PORT ${httpServer.address().port}`);
 });

@@ -20,6 +20,7 @@ mod profile_check;
 mod profile_load;
 mod profile_malformed;
 mod profile_plan;
+mod pubsub_scenario;
 mod report_cli;
 mod report_html;
 mod report_rebuild;

@@ -20,7 +20,7 @@ use crate::error::{Error, Outcome};
 use crate::http::{HttpClient, TlsOptions};
 use crate::metrics::Metrics;
 use crate::metrics::health::{PROBE_TICK, spawn_scheduler_probe};
-use crate::profile::{Overrides, Profile};
+use crate::profile::{Overrides, Profile, Scenario};
 use crate::progress::{Announcer, Mode, Progress};
 use crate::report::gate::Gate;
 use crate::report::{self, RunInfo, RunResults, compare, gate};
@@ -89,6 +89,12 @@ fn prepare(args: &RunArgs) -> Result<Prepared, Error> {
         max_regression: args.max_regression,
         ..compare::CompareOptions::default()
     };
+    if profile.scenario == Scenario::Bayeux && profile.target.url.is_none() {
+        return Err(Error::input(
+            "scenario = \"bayeux\" needs the Bayeux server's endpoint: pass --target URL \
+             (the full URL, e.g. http://127.0.0.1:8080/cometd) or set target.url",
+        ));
+    }
     let seed = profile.seed_or_new();
     let profile_text = profile_as_run(&profile, &args.profile, seed);
     let plan = Plan::from_profile(&profile);
