@@ -10,7 +10,8 @@ use crate::metrics::{Counter, Measure};
 
 use super::export::Export;
 use super::model::{
-    BaselineComparison, Drift, GateResult, GeneratorSummary, Percentiles, RunInfo, RunResults,
+    BaselineComparison, Drift, GateResult, GeneratorSummary, PercentileBounds, Percentiles,
+    RunInfo, RunResults,
 };
 
 /// The schema tag of the current summary format.
@@ -29,9 +30,17 @@ pub struct Summary {
     pub passed: bool,
     /// Percentiles per measurement name (every measurement, zeros when unused).
     pub metrics: BTreeMap<String, Percentiles>,
+    /// 99 % confidence intervals `[low, high]` (µs) of the percentiles, by
+    /// measurement then stat, from the whole-run histograms; a percentile
+    /// with too few values for one is absent. `compare` judges noise by them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub percentile_bounds: PercentileBounds,
     /// Counter totals by name.
     #[serde(default)]
     pub counters: BTreeMap<String, u64>,
+    /// Most agents with a live session at any interval's end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agents_connected_peak: Option<u64>,
     /// Errors by kind.
     #[serde(default)]
     pub errors: BTreeMap<String, u64>,
@@ -72,10 +81,12 @@ impl Summary {
                 .iter()
                 .map(|&m| (m.name().to_string(), r.percentiles(m)))
                 .collect(),
+            percentile_bounds: r.percentile_bounds.clone(),
             counters: Counter::ALL
                 .iter()
                 .map(|&c| (c.name().to_string(), r.counter(c)))
                 .collect(),
+            agents_connected_peak: r.agents_connected_peak,
             errors: r.errors.clone(),
             error_ratio: r.error_ratio(),
             generator: r.generator.clone(),
@@ -125,7 +136,9 @@ impl Summary {
             intervals: Vec::new(),
             measures,
             histograms: None,
+            percentile_bounds: self.percentile_bounds.clone(),
             counters,
+            agents_connected_peak: self.agents_connected_peak,
             errors: self.errors.clone(),
             generator: self.generator.clone(),
             drift: self.drift.clone(),

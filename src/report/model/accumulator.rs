@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use hdrhistogram::Histogram;
 
 use crate::metrics::histogram::new_histogram_set;
-use crate::metrics::{Counter, IntervalSnapshot, Measure};
+use crate::metrics::{Counter, Gauge, IntervalSnapshot, Measure};
+use crate::report::compare::stats::percentile_bounds;
 use crate::units::format;
 
 use super::interval::IntervalSummary;
@@ -126,12 +127,27 @@ impl IntervalAccumulator {
             ));
         }
         let drift = crate::report::drift::run_drift(&self.intervals);
+        let percentile_bounds = Measure::ALL
+            .iter()
+            .map(|&m| {
+                let bounds = percentile_bounds(&self.histograms[m.index()]);
+                (m.name().to_string(), bounds)
+            })
+            .filter(|(_, b)| !b.is_empty())
+            .collect();
+        let agents_connected_peak = self
+            .intervals
+            .iter()
+            .map(|i| i.gauge(Gauge::AgentsConnected).max(0) as u64)
+            .max();
         RunResults {
             run,
             measures: self.histograms.iter().map(Percentiles::of).collect(),
             histograms: Some(self.histograms),
+            percentile_bounds,
             intervals: self.intervals,
             counters: self.counters,
+            agents_connected_peak,
             errors: self.errors,
             generator: self.generator,
             drift,

@@ -95,6 +95,10 @@ impl GeneratorSummary {
     }
 }
 
+/// Confidence intervals `[low, high]` in µs of percentiles, by measurement
+/// name then stat name.
+pub type PercentileBounds = BTreeMap<String, BTreeMap<String, [u64; 2]>>;
+
 /// The measurements that are one request each, the denominator of the error
 /// rate. `connect_held` is a subset of `connect_cycle`, `connect_gap` is no
 /// request, and `invite_delivery` is a notification, so they do not count.
@@ -121,8 +125,16 @@ pub struct RunResults {
     /// Whole-run histograms per measurement (indexed by [`Measure::index`]),
     /// when available (absent when rebuilt from `summary.json` alone).
     pub histograms: Option<Vec<Histogram<u64>>>,
+    /// Confidence intervals (µs) of the whole-run percentiles, by
+    /// measurement name then stat name (`p50` ... `p999`), for those with
+    /// enough values: what `compare` judges noise by (see
+    /// [`crate::report::compare::stats`]).
+    pub percentile_bounds: PercentileBounds,
     /// Whole-run counter totals, indexed by [`Counter::index`].
     pub counters: Vec<u64>,
+    /// Most agents with a live session at any interval's end; `None` when
+    /// unknown (a summary from before it was recorded).
+    pub agents_connected_peak: Option<u64>,
     /// Whole-run errors by kind.
     pub errors: BTreeMap<String, u64>,
     /// The generator's health over the run.
@@ -195,16 +207,21 @@ impl RunResults {
     /// Errors per operation: errors / (requests + errors), as a fraction
     /// (0.001 = 0.1 %); requests are the values of [`REQUEST_MEASURES`].
     pub fn error_ratio(&self) -> f64 {
-        let ops: u64 = REQUEST_MEASURES
-            .iter()
-            .map(|&m| self.percentiles(m).count)
-            .sum();
+        let ops = self.requests();
         let errors = self.error_total();
         if ops + errors == 0 {
             0.0
         } else {
             errors as f64 / (ops + errors) as f64
         }
+    }
+
+    /// Requests that got an answer: the values of [`REQUEST_MEASURES`].
+    pub fn requests(&self) -> u64 {
+        REQUEST_MEASURES
+            .iter()
+            .map(|&m| self.percentiles(m).count)
+            .sum()
     }
 
     /// Run length in seconds (never zero).
