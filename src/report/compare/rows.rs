@@ -112,9 +112,16 @@ pub fn latency(
                     interval: bound_of(new, m, stat),
                 },
             };
-            rows.push(match &saturated {
-                Some(why) => pair.with(RowVerdict::NotComparable, Some(why.clone())),
-                None => pair.judged(Worse::Higher, bound),
+            let verdict = judge(pair.baseline, pair.new, Worse::Higher, bound);
+            rows.push(match (&saturated, verdict) {
+                (None, v) => pair.with(v, None),
+                // The intervals of a saturated run allow for its own delay
+                // (stats::quantile_interval), so a change beyond them stands;
+                // anything less cannot be told from the generator's delay.
+                (Some(why), RowVerdict::Regressed | RowVerdict::Improved) => {
+                    pair.with(verdict, Some(why.clone()))
+                }
+                (Some(why), _) => pair.with(RowVerdict::NotComparable, Some(why.clone())),
             });
         }
     }

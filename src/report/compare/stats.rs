@@ -86,18 +86,28 @@ fn value_at_rank(h: &Histogram<u64>, rank: u64, low: bool) -> Option<u64> {
 }
 
 /// The interval of the `q` quantile of the values in `h`, in µs; `None`
-/// when there are too few values for it.
-pub fn quantile_interval(h: &Histogram<u64>, q: f64) -> Option<[u64; 2]> {
+/// when there are too few values for it. `inflated` is the share of the
+/// values (0 to 1) measured while the generator was saturated, which its own
+/// delay may have pushed up: at most that share can have moved past the
+/// quantile, so the lower bound is that of the `q - inflated` quantile (the
+/// upper one needs no change: a delay only ever adds).
+pub fn quantile_interval(h: &Histogram<u64>, q: f64, inflated: f64) -> Option<[u64; 2]> {
     let (low, high) = quantile_ranks(h.len(), q, Z)?;
+    let low = if inflated > 0.0 {
+        quantile_ranks(h.len(), q - inflated, Z).map_or(1, |(low, _)| low)
+    } else {
+        low
+    };
     Some([value_at_rank(h, low, true)?, value_at_rank(h, high, false)?])
 }
 
 /// The intervals of every [`BOUNDED_STATS`] percentile of `h` that has
-/// enough values, by stat name (what `summary.json` stores per measurement).
-pub fn percentile_bounds(h: &Histogram<u64>) -> BTreeMap<String, [u64; 2]> {
+/// enough values, by stat name (what `summary.json` stores per measurement);
+/// `inflated` as for [`quantile_interval`].
+pub fn percentile_bounds(h: &Histogram<u64>, inflated: f64) -> BTreeMap<String, [u64; 2]> {
     BOUNDED_STATS
         .iter()
-        .filter_map(|&(name, q)| Some((name.to_string(), quantile_interval(h, q)?)))
+        .filter_map(|&(name, q)| Some((name.to_string(), quantile_interval(h, q, inflated)?)))
         .collect()
 }
 
@@ -169,17 +179,22 @@ mod tests {
         }
         // Median of 1000 at 99 %: ranks 459 and 542 → 45.9 ms and 54.2 ms,
         // widened to the histogram's buckets.
-        let [low, high] = quantile_interval(&h, 0.5).unwrap();
+        let [low, high] = quantile_interval(&h, 0.5, 0.0).unwrap();
         assert!((45_800..=45_900).contains(&low), "{low}");
         assert!((54_200..=54_300).contains(&high), "{high}");
         assert!(low <= h.value_at_quantile(0.5) && h.value_at_quantile(0.5) <= high);
-        let bounds = percentile_bounds(&h);
+        // A tenth of the values measured by a saturated generator: the lower
+        // bound is the p40's (ranks 360 – 441 at 99 %).
+        let [wide, same] = quantile_interval(&h, 0.5, 0.1).unwrap();
+        assert!((35_900..=36_000).contains(&wide), "{wide}");
+        assert_eq!(same, high);
+        let bounds = percentile_bounds(&h, 0.0);
         assert_eq!(
             bounds.keys().collect::<Vec<_>>(),
             ["p50", "p90", "p95", "p99"],
             "1000 values are too few for a p99.9 interval"
         );
-        assert!(percentile_bounds(&new_histogram()).is_empty());
+        assert!(percentile_bounds(&new_histogram(), 0.0).is_empty());
     }
 
     #[test]

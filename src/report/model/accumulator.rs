@@ -11,7 +11,7 @@ use crate::units::format;
 
 use super::interval::IntervalSummary;
 use super::percentiles::Percentiles;
-use super::run::{GeneratorSummary, RunInfo, RunResults};
+use super::run::{GeneratorSummary, PercentileBounds, RunInfo, RunResults};
 
 /// Builds [`RunResults`] from the interval snapshots as they arrive, so the
 /// engine never keeps full histograms per interval.
@@ -127,14 +127,7 @@ impl IntervalAccumulator {
             ));
         }
         let drift = crate::report::drift::run_drift(&self.intervals);
-        let percentile_bounds = Measure::ALL
-            .iter()
-            .map(|&m| {
-                let bounds = percentile_bounds(&self.histograms[m.index()]);
-                (m.name().to_string(), bounds)
-            })
-            .filter(|(_, b)| !b.is_empty())
-            .collect();
+        let percentile_bounds = bounds_of(&self.histograms, &self.intervals);
         let agents_connected_peak = self
             .intervals
             .iter()
@@ -158,6 +151,30 @@ impl IntervalAccumulator {
             passed: true,
         }
     }
+}
+
+/// The percentile intervals of every measurement of a run (see
+/// [`percentile_bounds`]), each widened by the share of its values measured
+/// in intervals where the generator was saturated.
+pub fn bounds_of(histograms: &[Histogram<u64>], intervals: &[IntervalSummary]) -> PercentileBounds {
+    Measure::ALL
+        .iter()
+        .filter_map(|&m| {
+            let h = histograms.get(m.index())?;
+            let doubtful: u64 = intervals
+                .iter()
+                .filter(|i| i.health.is_doubtful())
+                .map(|i| i.measure(m).count)
+                .sum();
+            let inflated = if h.is_empty() {
+                0.0
+            } else {
+                (doubtful as f64 / h.len() as f64).min(1.0)
+            };
+            let bounds = percentile_bounds(h, inflated);
+            (!bounds.is_empty()).then(|| (m.name().to_string(), bounds))
+        })
+        .collect()
 }
 
 #[cfg(test)]
