@@ -270,9 +270,17 @@ mod tests {
             row(&cmp, "generator.doubtful_intervals").verdict,
             RowVerdict::NotComparable
         );
-        // Its intervals allow for the generator's delay (stats): a change
-        // beyond them is still a regression.
+        // A change beyond its widened intervals and its worst stall is
+        // still a regression; within the stall it is not comparable.
         scale(&mut saturated, Measure::InviteDelivery, 3);
+        saturated.generator.scheduler_lag_max_us = 500_000;
+        let cmp = compare(&run, &saturated, "b", &CompareOptions::default());
+        assert!(cmp.passed, "a 500 ms stall could explain it");
+        assert_eq!(
+            row(&cmp, "invite_delivery.p50").verdict,
+            RowVerdict::NotComparable
+        );
+        saturated.generator.scheduler_lag_max_us = 20_000;
         let cmp = compare(&run, &saturated, "b", &CompareOptions::default());
         assert!(!cmp.passed);
         let p50 = row(&cmp, "invite_delivery.p50");

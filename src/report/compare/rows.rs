@@ -70,6 +70,20 @@ pub fn latency(
         floor: options.floor_us as f64,
     };
     let saturated = saturation(baseline, new);
+    // A saturated generator can add up to its worst scheduler stall to any
+    // value (the embedded simulator shares the machine, too): a change no
+    // bigger cannot be told from it, whatever the intervals say.
+    let stall = |r: &RunResults| {
+        if r.generator.doubtful {
+            r.generator.scheduler_lag_max_us as f64
+        } else {
+            0.0
+        }
+    };
+    let bound = Bound {
+        floor: bound.floor.max(stall(baseline)).max(stall(new)),
+        ..bound
+    };
     let mut rows = Vec::new();
     for m in Measure::ALL {
         let (b, n) = (baseline.percentiles(m), new.percentiles(m));
@@ -114,10 +128,11 @@ pub fn latency(
             };
             let verdict = judge(pair.baseline, pair.new, Worse::Higher, bound);
             rows.push(match (&saturated, verdict) {
-                (None, v) => pair.with(v, None),
+                (None, v) | (Some(_), v @ RowVerdict::NotEnoughData) => pair.with(v, None),
                 // The intervals of a saturated run allow for its own delay
-                // (stats::quantile_interval), so a change beyond them stands;
-                // anything less cannot be told from the generator's delay.
+                // (stats::quantile_interval) and the floor for its worst
+                // stall, so a change beyond both stands; anything less
+                // cannot be told from the generator's delay.
                 (Some(why), RowVerdict::Regressed | RowVerdict::Improved) => {
                     pair.with(verdict, Some(why.clone()))
                 }

@@ -134,7 +134,7 @@ pub fn proportion(k: u64, n: u64) -> Option<Interval> {
 /// one from `k + 1` so that 0 events still bound the rate). `None` when no
 /// time passed.
 pub fn rate(k: u64, seconds: f64) -> Option<Interval> {
-    if !(seconds > 0.0) {
+    if seconds.is_nan() || seconds <= 0.0 {
         return None;
     }
     let half = Z / 2.0;
