@@ -6,13 +6,16 @@
 # every invite 100 ms later, each compared with a fresh normal run (caught
 # when compare exits 1). Every run is bounded by `timeout`.
 #
-#   scripts/compare_noise.sh [PAIRS=20] [SLOW=5]
+#   scripts/compare_noise.sh [PAIRS=20] [SLOW=5] [LANES=1]
 #
+# LANES > 1 runs that many pairs at once (each pair still back to back): a
+# busier machine, so a harder test, and a shorter wait.
 # Prints one line per comparison and a final tally; exits 1 when a pair
 # falsely regressed or a slow run was missed.
 set -u
 PAIRS=${1:-20}
 SLOW=${2:-5}
+LANES=${3:-1}
 cd "$(dirname "$0")/.."
 cargo build --release --quiet --locked || exit 2
 BIN=target/release/agentload
@@ -41,16 +44,36 @@ run() { # profile out
     fi
 }
 
+pair() { # i: two identical runs, then compare; writes $WORK/pair$i.txt
+    run "$WORK/normal.toml" "$WORK/a$1"
+    run "$WORK/normal.toml" "$WORK/b$1"
+    timeout 60 "$BIN" compare "$WORK/a$1" "$WORK/b$1" >"$WORK/pair$1.txt"
+    echo "exit=$?" >>"$WORK/pair$1.txt"
+}
+slow() { # i: a normal run, then a slow one, then compare
+    run "$WORK/normal.toml" "$WORK/base$1"
+    run "$WORK/slow.toml" "$WORK/slow$1"
+    timeout 60 "$BIN" compare "$WORK/base$1" "$WORK/slow$1" >"$WORK/slow$1.txt"
+    echo "exit=$?" >>"$WORK/slow$1.txt"
+}
+for i in $(seq 1 "$PAIRS"); do
+    pair "$i" &
+    [ $((i % LANES)) -eq 0 ] && wait
+done
+wait
+for i in $(seq 1 "$SLOW"); do
+    slow "$i" &
+    [ $((i % LANES)) -eq 0 ] && wait
+done
+wait
+
 false_alarms=0
 noise_rows=0
 for i in $(seq 1 "$PAIRS"); do
-    run "$WORK/normal.toml" "$WORK/a$i"
-    run "$WORK/normal.toml" "$WORK/b$i"
-    out=$(timeout 60 "$BIN" compare "$WORK/a$i" "$WORK/b$i")
-    code=$?
-    tally=$(tail -1 <<<"$out")
+    out=$(cat "$WORK/pair$i.txt")
+    tally=$(grep -E '^(no regression|regression)' <<<"$out")
     noise_rows=$((noise_rows + $(grep -c '^  noise ' <<<"$out")))
-    if [ "$code" -ne 0 ]; then
+    if ! grep -q '^exit=0$' <<<"$out"; then
         false_alarms=$((false_alarms + 1))
         echo "pair $i: FALSE REGRESSION ($tally)"
         grep REGRESSED <<<"$out"
@@ -58,18 +81,15 @@ for i in $(seq 1 "$PAIRS"); do
         echo "pair $i: exit 0 ($tally)"
     fi
 done
-
 caught=0
 for i in $(seq 1 "$SLOW"); do
-    run "$WORK/normal.toml" "$WORK/base$i"
-    run "$WORK/slow.toml" "$WORK/slow$i"
-    out=$(timeout 60 "$BIN" compare "$WORK/base$i" "$WORK/slow$i")
-    code=$?
-    if [ "$code" -eq 1 ] && grep -q 'REGRESSED *invite_delivery' <<<"$out"; then
+    out=$(cat "$WORK/slow$i.txt")
+    if grep -q '^exit=1$' <<<"$out" && grep -q 'REGRESSED *invite_delivery' <<<"$out"; then
         caught=$((caught + 1))
         echo "slow $i: caught ($(grep -c REGRESSED <<<"$out") rows regressed)"
     else
-        echo "slow $i: MISSED (exit $code)"; tail -3 <<<"$out"
+        echo "slow $i: MISSED ($(grep -E '^(no regression|regression)' <<<"$out"))"
+        grep 'invite_delivery.p50' <<<"$out"
     fi
 done
 
