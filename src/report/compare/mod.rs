@@ -280,6 +280,23 @@ mod tests {
             row(&cmp, "invite_delivery.p50").verdict,
             RowVerdict::NotComparable
         );
+        // The same stall in the baseline only ever raised the baseline.
+        let cmp = compare(&saturated, &run, "b", &CompareOptions::default());
+        assert_eq!(
+            row(&cmp, "invite_delivery.p50").verdict,
+            RowVerdict::NotComparable,
+            "an improvement within the baseline's stall"
+        );
+        let mut stalled_base = run.clone();
+        stalled_base.generator.doubtful = true;
+        stalled_base.generator.scheduler_lag_max_us = 500_000;
+        let mut slower = run.clone();
+        scale(&mut slower, Measure::InviteDelivery, 3);
+        let cmp = compare(&stalled_base, &slower, "b", &CompareOptions::default());
+        assert_eq!(
+            row(&cmp, "invite_delivery.p50").verdict,
+            RowVerdict::Regressed
+        );
         saturated.generator.scheduler_lag_max_us = 20_000;
         let cmp = compare(&run, &saturated, "b", &CompareOptions::default());
         assert!(!cmp.passed);

@@ -80,8 +80,14 @@ pub fn latency(
             0.0
         }
     };
-    let bound = Bound {
-        floor: bound.floor.max(stall(baseline)).max(stall(new)),
+    // A stall only ever raises the stalled run's values: the new run's
+    // guards a regression, the baseline's an improvement.
+    let regress = Bound {
+        floor: bound.floor.max(stall(new)),
+        ..bound
+    };
+    let improve = Bound {
+        floor: bound.floor.max(stall(baseline)),
         ..bound
     };
     let mut rows = Vec::new();
@@ -126,7 +132,18 @@ pub fn latency(
                     interval: bound_of(new, m, stat),
                 },
             };
-            let verdict = judge(pair.baseline, pair.new, Worse::Higher, bound);
+            let judged = |bound| judge(pair.baseline, pair.new, Worse::Higher, bound);
+            let verdict = if judged(regress) == RowVerdict::Regressed {
+                RowVerdict::Regressed
+            } else if judged(improve) == RowVerdict::Improved {
+                RowVerdict::Improved
+            } else {
+                match judged(bound) {
+                    // Only a stall's floor kept it from counting.
+                    RowVerdict::Regressed | RowVerdict::Improved => RowVerdict::NotComparable,
+                    v => v,
+                }
+            };
             rows.push(match (&saturated, verdict) {
                 (None, v) | (Some(_), v @ RowVerdict::NotEnoughData) => pair.with(v, None),
                 // The intervals of a saturated run allow for its own delay
