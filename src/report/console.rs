@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use crate::metrics::{Counter, Measure};
 use crate::units::format;
 
-use super::model::{BaselineComparison, RunResults, percentile_label};
+use super::model::{BaselineComparison, RowUnit, RowVerdict, RunResults, percentile_label};
 
 /// Columns when the profile does not say (`[report] percentiles`).
 const TABLE_PERCENTILES: [f64; 4] = [50.0, 95.0, 99.0, 99.9];
@@ -131,42 +131,50 @@ pub fn summary(r: &RunResults) -> String {
     out
 }
 
-/// A baseline comparison as a table: every p99 and every regressed row.
+/// A baseline comparison as a table: every row that is not unchanged, and
+/// the p99 and outcome rows whatever their verdict; then the tally.
 pub fn comparison(b: &BaselineComparison) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "compared with {} (allowed slowdown {}, ignoring changes under {}):",
+        "compared with {} ({} confidence intervals; allowed change {}, ignoring latency changes under {}):",
         b.baseline,
+        format::percent(b.confidence),
         format::percent(b.max_regression_pct / 100.0),
         latency(b.floor_us)
     );
-    for row in b.rows.iter().filter(|r| r.regressed || r.stat == "p99") {
+    let shown = b
+        .rows
+        .iter()
+        .filter(|r| r.verdict != RowVerdict::Unchanged || r.stat == "p99" || r.unit != RowUnit::Us);
+    for row in shown {
         let (base, new) = row.values();
-        let _ = writeln!(
+        let verdict = match row.verdict {
+            RowVerdict::Regressed => "REGRESSED".to_string(),
+            v => v.label().to_string(),
+        };
+        let _ = write!(
             out,
-            "  {} {:<16} {:<5} {:>9} -> {:>9} {}",
-            if row.regressed {
-                "REGRESSED"
-            } else {
-                "ok       "
-            },
-            row.metric,
-            row.stat,
+            "  {verdict:<15} {:<32} {:>9} -> {:>9} {:>7}",
+            row.name(),
             base,
             new,
-            format::change_percent(row.change_pct)
+            row.change()
         );
-    }
-    let _ = writeln!(
-        out,
-        "{}",
-        if b.passed {
-            "no regression"
-        } else {
-            "regression"
+        if let Some(i) = row.intervals() {
+            let _ = write!(out, "  {i}");
         }
-    );
+        if let Some(note) = &row.note {
+            let _ = write!(out, "  ({note})");
+        }
+        out.push('\n');
+    }
+    let verdict = if b.passed {
+        "no regression"
+    } else {
+        "regression"
+    };
+    let _ = writeln!(out, "{verdict} ({})", b.tally_text());
     out
 }
 

@@ -10,7 +10,10 @@ use crate::metrics::histogram::new_histogram_set;
 use crate::metrics::{Counter, Gauge, GeneratorHealth, IntervalSnapshot, Measure};
 
 use super::gate;
-use super::model::{BaselineComparison, ComparisonRow, IntervalAccumulator, RunInfo, RunResults};
+use super::model::{
+    BaselineComparison, ComparisonRow, IntervalAccumulator, RowUnit, RowVerdict, RunInfo,
+    RunResults,
+};
 
 /// Start of the example run: 2026-11-24T14:00:00.000Z.
 pub const EXAMPLE_START_UNIX_MS: u64 = 1_795_528_800_000;
@@ -146,13 +149,18 @@ pub fn example() -> RunResults {
         baseline: "reports/smoke-20261123T140000Z".to_string(),
         max_regression_pct: 10.0,
         floor_us: 1000,
+        confidence: 0.99,
         rows: vec![ComparisonRow {
             metric: "invite_delivery".to_string(),
             stat: "p99".to_string(),
-            baseline_us: 70_000.0,
-            new_us: 72_000.0,
-            change_pct: 2.9,
-            regressed: false,
+            unit: RowUnit::Us,
+            baseline: 70_000.0,
+            new: 72_000.0,
+            baseline_interval: Some([66_000.0, 75_000.0]),
+            new_interval: Some([68_000.0, 77_000.0]),
+            change_pct: Some(2.9),
+            verdict: RowVerdict::Unchanged,
+            note: None,
         }],
         passed: true,
     };

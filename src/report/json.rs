@@ -10,8 +10,8 @@ use crate::metrics::{Counter, Measure};
 
 use super::export::Export;
 use super::model::{
-    BaselineComparison, Drift, GateResult, GeneratorSummary, Percentiles, RunInfo, RunResults,
-    Verdict,
+    BaselineComparison, Drift, GateResult, GeneratorSummary, PercentileBounds, Percentiles,
+    RunInfo, RunResults, Verdict,
 };
 
 /// The schema tag of the current summary format.
@@ -42,6 +42,11 @@ pub struct Summary {
     pub pid: Option<u32>,
     /// Percentiles per measurement name (every measurement, zeros when unused).
     pub metrics: BTreeMap<String, Percentiles>,
+    /// 99 % confidence intervals `[low, high]` (µs) of the percentiles, by
+    /// measurement then stat, from the whole-run histograms; a percentile
+    /// with too few values for one is absent. `compare` judges noise by them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub percentile_bounds: PercentileBounds,
     /// Counter totals by name.
     #[serde(default)]
     pub counters: BTreeMap<String, u64>,
@@ -91,6 +96,7 @@ impl Summary {
                 .iter()
                 .map(|&m| (m.name().to_string(), r.percentiles(m)))
                 .collect(),
+            percentile_bounds: r.percentile_bounds.clone(),
             counters: Counter::ALL
                 .iter()
                 .map(|&c| (c.name().to_string(), r.counter(c)))
@@ -158,6 +164,7 @@ impl Summary {
             intervals: Vec::new(),
             measures,
             histograms: None,
+            percentile_bounds: self.percentile_bounds.clone(),
             counters,
             errors: self.errors.clone(),
             generator: self.generator.clone(),

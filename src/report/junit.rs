@@ -1,4 +1,4 @@
-//! `junit.xml`: every gate, and every statistic compared with a baseline, as
+//! `junit.xml`: every gate, and every row compared with a baseline, as
 //! a JUnit test case, so CI systems (GitLab, Jenkins, GitHub test reporters)
 //! list them natively and show a failed gate's observed and expected values.
 
@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::error::Error;
 use crate::report::export::Export;
-use crate::report::model::{FailedWindow, GateResult, RunResults};
+use crate::report::model::{BaselineComparison, FailedWindow, GateResult, RowVerdict, RunResults};
 use crate::report::svg::escape;
 use crate::units::format;
 
@@ -41,37 +41,12 @@ pub fn render(results: &RunResults) -> String {
     }
     let mut failures = results.gates.iter().filter(|g| !g.passed).count() + usize::from(run_failed);
     let mut tests = results.gates.len() + 1;
+    let mut skipped = 0;
     if let Some(b) = &results.baseline {
-        let class = format!("{class}.baseline");
-        for row in &b.rows {
-            let name = format!("{}.{} vs baseline", row.metric, row.stat);
-            let _ = write!(
-                cases,
-                "    <testcase classname=\"{}\" name=\"{}\" time=\"0\">",
-                escape(&class),
-                escape(&name)
-            );
-            if row.regressed {
-                let (base, new) = row.values();
-                let change = format::change_percent(row.change_pct);
-                let allowed = format::percent(b.max_regression_pct / 100.0);
-                let message = format!(
-                    "{change} slower than the baseline (allowed {allowed}): {base} -> {new}"
-                );
-                let _ = write!(
-                    cases,
-                    "\n      <failure type=\"regression\" message=\"{m}\">baseline {}: {}\nthis run: {}\nchange: {change} (allowed {allowed}, changes under {} never count)</failure>\n    ",
-                    escape(&b.baseline),
-                    escape(&base),
-                    escape(&new),
-                    escape(&format::latency_us(b.floor_us as f64)),
-                    m = escape(&message),
-                );
-            }
-            cases.push_str("</testcase>\n");
-        }
-        tests += b.rows.len();
-        failures += b.rows.iter().filter(|r| r.regressed).count();
+        let counts = baseline_cases(&mut cases, &format!("{class}.baseline"), b);
+        tests += counts.0;
+        failures += counts.1;
+        skipped += counts.2;
     }
     let time = format!("{:.3}", run.duration_ms as f64 / 1000.0);
     let mut out = String::with_capacity(cases.len() + 1024);
@@ -82,7 +57,7 @@ pub fn render(results: &RunResults) -> String {
     );
     let _ = writeln!(
         out,
-        "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"{time}\" timestamp=\"{}\">",
+        "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{time}\" timestamp=\"{}\">",
         escape(&run.id),
         escape(junit_timestamp(&run.started_at)),
     );
@@ -137,6 +112,77 @@ fn run_case(out: &mut String, class: &str, r: &RunResults) -> bool {
     }
     out.push_str("</testcase>\n");
     failed
+}
+
+/// One test case per compared row: a regressed row fails, a row without
+/// enough data or not comparable is skipped (with the reason), every other
+/// passes and says its verdict. Returns (cases, failures, skipped).
+fn baseline_cases(out: &mut String, class: &str, b: &BaselineComparison) -> (usize, usize, usize) {
+    let (mut failures, mut skipped) = (0, 0);
+    for row in &b.rows {
+        let name = format!("{} vs baseline", row.name());
+        let _ = write!(
+            out,
+            "    <testcase classname=\"{}\" name=\"{}\" time=\"0\">",
+            escape(class),
+            escape(&name)
+        );
+        let (base, new) = row.values();
+        let change = row.change();
+        let allowed = format::percent(b.max_regression_pct / 100.0);
+        let intervals = row
+            .intervals()
+            .map(|i| {
+                format!(
+                    "\nintervals ({} confidence): {i}",
+                    format::percent(b.confidence)
+                )
+            })
+            .unwrap_or_default();
+        let detail = format!(
+            "baseline {}: {base}\nthis run: {new}\nchange: {change} (allowed {allowed}, latency changes under {} never count){intervals}",
+            b.baseline,
+            format::latency_us(b.floor_us as f64),
+        );
+        let reason = row
+            .note
+            .as_deref()
+            .map_or(String::new(), |n| format!(": {n}"));
+        match row.verdict {
+            RowVerdict::Regressed => {
+                failures += 1;
+                let message = format!(
+                    "{change} against the baseline (allowed {allowed}), beyond chance: {base} -> {new}{reason}"
+                );
+                let _ = write!(
+                    out,
+                    "\n      <failure type=\"regression\" message=\"{}\">{}</failure>\n    ",
+                    escape(&message),
+                    escape(&detail)
+                );
+            }
+            RowVerdict::NotEnoughData | RowVerdict::NotComparable => {
+                skipped += 1;
+                let message = format!("{}{reason}", row.verdict.label());
+                let _ = write!(
+                    out,
+                    "\n      <skipped message=\"{}\"/>\n      <system-out>{}</system-out>\n    ",
+                    escape(&message),
+                    escape(&detail)
+                );
+            }
+            v => {
+                let _ = write!(
+                    out,
+                    "\n      <system-out>verdict: {}\n{}</system-out>\n    ",
+                    v.label(),
+                    escape(&detail)
+                );
+            }
+        }
+        out.push_str("</testcase>\n");
+    }
+    (b.rows.len(), failures, skipped)
 }
 
 /// JUnit's timestamp is ISO 8601 without a zone or fraction.
@@ -194,7 +240,7 @@ mod tests {
 
     /// The example run's `junit.xml`, checked by hand: the passing gate is an
     /// empty case, the failing one carries observed, expected and window,
-    /// the baseline row passes.
+    /// the baseline row passes and says its verdict.
     const GOLDEN: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <testsuites name="agentload" tests="4" failures="1" errors="0" time="12.000">
   <testsuite name="smoke-20261124T140000Z" tests="4" failures="1" errors="0" skipped="0" time="12.000" timestamp="2026-11-24T14:00:00">
@@ -216,7 +262,13 @@ observed: 89.3 ms
 expected: &lt; 80ms
 first failed window: 2 s – 7 s</failure>
     </testcase>
-    <testcase classname="agentload.smoke.baseline" name="invite_delivery.p99 vs baseline" time="0"></testcase>
+    <testcase classname="agentload.smoke.baseline" name="invite_delivery.p99 vs baseline" time="0">
+      <system-out>verdict: unchanged
+baseline reports/smoke-20261123T140000Z: 70.0 ms
+this run: 72.0 ms
+change: +2.9% (allowed 10.0%, latency changes under 1.00 ms never count)
+intervals (99.0% confidence): [66.0 ms, 75.0 ms] -&gt; [68.0 ms, 77.0 ms]</system-out>
+    </testcase>
   </testsuite>
 </testsuites>
 "#;
@@ -241,8 +293,13 @@ first failed window: 2 s – 7 s</failure>
         gates[0].passed = false;
         gates[0].note = Some("no data in ]]> window".into());
         let mut baseline = r.baseline.clone().unwrap();
-        baseline.rows[0].regressed = true;
-        baseline.rows[0].change_pct = 102.9;
+        baseline.rows[0].verdict = RowVerdict::Regressed;
+        baseline.rows[0].change_pct = Some(102.9);
+        let mut unknown = baseline.rows[0].clone();
+        unknown.stat = "p999".into();
+        unknown.verdict = RowVerdict::NotEnoughData;
+        unknown.new_interval = None;
+        baseline.rows.push(unknown);
         baseline.passed = false;
         r.set_verdicts(gates, Some(baseline));
         let xml = render(&r);
@@ -251,8 +308,19 @@ first failed window: 2 s – 7 s</failure>
             .descendants()
             .find(|n| n.has_tag_name("testsuite"))
             .unwrap();
-        assert_eq!(suite.attribute("tests"), Some("4"));
+        // The run case, two gates, two baseline rows.
+        assert_eq!(suite.attribute("tests"), Some("5"));
         assert_eq!(suite.attribute("failures"), Some("3"));
+        assert_eq!(suite.attribute("skipped"), Some("1"));
+        let skipped = doc
+            .descendants()
+            .find(|n| n.has_tag_name("skipped"))
+            .unwrap();
+        assert_eq!(skipped.attribute("message"), Some("not enough data"));
+        assert_eq!(
+            skipped.parent().unwrap().attribute("name"),
+            Some("invite_delivery.p999 vs baseline")
+        );
         let failures: Vec<_> = doc
             .descendants()
             .filter(|n| n.has_tag_name("failure"))
@@ -273,7 +341,7 @@ first failed window: 2 s – 7 s</failure>
             failures[2]
                 .attribute("message")
                 .unwrap()
-                .starts_with("+102.9% slower than the baseline (allowed 10.0%)")
+                .starts_with("+102.9% against the baseline (allowed 10.0%), beyond chance")
         );
     }
 

@@ -191,21 +191,35 @@ fn baseline(out: &mut String, r: &RunResults) {
     let Some(b) = &r.baseline else { return };
     let _ = writeln!(
         out,
-        "### Baseline {}\n\nAllowed slowdown {}; changes under {} never count.\n\n|  | measurement | baseline | this run | change |\n|---|---|---:|---:|---:|",
+        "### Baseline {}\n\n{}. Each value with its {} confidence interval; allowed change {}, latency changes under {} never count.\n\n|  | measurement | baseline | this run | change | verdict |\n|---|---|---:|---:|---:|---|",
         code(&b.baseline),
+        b.tally_text(),
+        format::percent(b.confidence),
         format::percent(b.max_regression_pct / 100.0),
         format::latency_us(b.floor_us as f64)
     );
     for row in &b.rows {
         let (base, new) = row.values();
+        let range = |i: Option<[f64; 2]>| {
+            i.map_or(String::new(), |[lo, hi]| {
+                format!(" ({}–{})", row.unit.text(lo), row.unit.text(hi))
+            })
+        };
+        let verdict = match &row.note {
+            Some(note) => format!("{} ({note})", row.verdict.label()),
+            None => row.verdict.label().to_string(),
+        };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} |",
-            mark(!row.regressed),
-            code(&format!("{}.{}", row.metric, row.stat)),
+            "| {} | {} | {}{} | {}{} | {} | {} |",
+            mark(!row.regressed()),
+            code(&row.name()),
             base,
+            range(row.baseline_interval),
             new,
-            format::change_percent(row.change_pct)
+            range(row.new_interval),
+            row.change(),
+            verdict
         );
     }
     out.push('\n');
@@ -277,11 +291,11 @@ mod tests {
 
 ### Baseline `reports/smoke-20261123T140000Z`
 
-Allowed slowdown 10.0%; changes under 1.00 ms never count.
+1 unchanged. Each value with its 99.0% confidence interval; allowed change 10.0%, latency changes under 1.00 ms never count.
 
-|  | measurement | baseline | this run | change |
-|---|---|---:|---:|---:|
-| ✅ | `invite_delivery.p99` | 70.0 ms | 72.0 ms | +2.9% |
+|  | measurement | baseline | this run | change | verdict |
+|---|---|---:|---:|---:|---|
+| ✅ | `invite_delivery.p99` | 70.0 ms (66.0 ms–75.0 ms) | 72.0 ms (68.0 ms–77.0 ms) | +2.9% | unchanged |
 
 ### Measurements
 

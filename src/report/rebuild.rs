@@ -155,6 +155,9 @@ fn settle_with_summary(r: &mut RunResults, s: &Summary, notes: &mut Vec<String>)
         .iter()
         .zip(&from_summary.measures)
         .any(|(log, run)| log.count != run.count);
+    if partial || !from_summary.percentile_bounds.is_empty() {
+        r.percentile_bounds = from_summary.percentile_bounds;
+    }
     if partial {
         r.measures = from_summary.measures;
         push_note(

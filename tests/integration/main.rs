@@ -13,6 +13,7 @@ mod bayeux_client;
 mod bayeux_http_tls;
 mod bayeux_server;
 mod cometd_interop;
+mod compare_runs;
 mod faye_interop;
 mod generator_hostile;
 mod http_long_poll;

@@ -44,12 +44,25 @@ fn compare_passes_on_itself_and_fails_on_a_doubled_p99() {
     assert!(out.contains("no regression"));
 
     let mut slower = passing();
-    slower.measures[Measure::InviteDelivery.index()].p99_us *= 2;
+    // Twice as slow, intervals and all (240 values bound the p50).
+    slower.measures[Measure::InviteDelivery.index()].p50_us *= 2;
+    for bound in slower.percentile_bounds["invite_delivery"].clone().keys() {
+        let pair = slower
+            .percentile_bounds
+            .get_mut("invite_delivery")
+            .and_then(|b| b.get_mut(bound))
+            .unwrap();
+        *pair = [pair[0] * 2, pair[1] * 2];
+    }
     let new = run_folder("doubled", &slower);
     let summary = new.join("summary.json");
     let (code, out, _) = agentload(&["compare", s(&base), s(&summary)]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("REGRESSED invite_delivery"), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.trim_start().starts_with("REGRESSED") && l.contains("invite_delivery.p50")),
+        "{out}"
+    );
     // A generous bound lets it pass.
     let (code, _, _) = agentload(&["compare", s(&base), s(&new), "--max-regression", "150%"]);
     assert_eq!(code, 0);

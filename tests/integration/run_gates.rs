@@ -98,6 +98,16 @@ fn impossible_gate_fails_the_run_and_a_slower_simulator_fails_the_comparison() {
     let (code, slow, log) = run(&dir.0, "slow", "50ms", &[]);
     assert_eq!(code, 0, "{log}");
     let (code, out) = compare(&fast, &slow);
-    assert_eq!(code, 1, "50 ms more routing delay is a regression\n{out}");
     assert!(out.contains("invite_delivery"), "{out}");
+    let stalled = |dir: &Path| {
+        let s: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+        s["generator"]["doubtful"] == true
+    };
+    if code == 0 && (stalled(&fast) || stalled(&slow)) {
+        // A generator stalled as long (a loaded machine) could explain it.
+        assert!(out.contains("not comparable"), "{out}");
+        return;
+    }
+    assert_eq!(code, 1, "50 ms more routing delay is a regression\n{out}");
 }

@@ -286,24 +286,35 @@ fn baseline(out: &mut String, r: &RunResults) {
     let Some(b) = &r.baseline else { return };
     let _ = write!(
         out,
-        "<section id=\"baseline\"><h2>Compared with baseline {}</h2><p>{} Allowed slowdown {}, changes under {} never count.</p><div class=\"table-wrap\"><table><thead><tr><th>measurement</th><th>stat</th><th class=\"num\">baseline</th><th class=\"num\">this run</th><th class=\"num\">change</th><th>result</th></tr></thead><tbody>",
+        "<section id=\"baseline\"><h2>Compared with baseline {}</h2><p>{} {}. Intervals at {} confidence; allowed change {}, latency changes under {} never count.</p><div class=\"table-wrap\"><table><thead><tr><th>measurement</th><th>stat</th><th class=\"num\">baseline</th><th class=\"num\">this run</th><th class=\"num\">change</th><th>intervals</th><th>verdict</th></tr></thead><tbody>",
         escape(&b.baseline),
         pill(b.passed),
+        escape(&b.tally_text()),
+        format::percent(b.confidence),
         format::percent(b.max_regression_pct / 100.0),
         escape(&format::latency_us(b.floor_us as f64)),
     );
     for row in &b.rows {
         let (base, new) = row.values();
+        let verdict = match &row.note {
+            Some(note) => format!("{} ({note})", row.verdict.label()),
+            None => row.verdict.label().to_string(),
+        };
         let _ = write!(
             out,
-            "<tr{}><td class=\"name\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-            if row.regressed { " class=\"fail\"" } else { "" },
+            "<tr{}><td class=\"name\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"muted\">{}</td><td>{}</td></tr>",
+            if row.regressed() {
+                " class=\"fail\""
+            } else {
+                ""
+            },
             escape(&row.metric),
             escape(&row.stat),
             escape(&base),
             escape(&new),
-            format::change_percent(row.change_pct),
-            pill(!row.regressed),
+            escape(&row.change()),
+            escape(&row.intervals().unwrap_or_default()),
+            escape(&verdict),
         );
     }
     out.push_str("</tbody></table></div></section>");

@@ -6,11 +6,12 @@ use hdrhistogram::Histogram;
 
 use crate::metrics::histogram::new_histogram_set;
 use crate::metrics::{Counter, IntervalSnapshot, Measure};
+use crate::report::compare::stats::percentile_bounds;
 use crate::units::format;
 
 use super::interval::IntervalSummary;
 use super::percentiles::Percentiles;
-use super::run::{GeneratorSummary, RunInfo, RunResults};
+use super::run::{GeneratorSummary, PercentileBounds, RunInfo, RunResults};
 use super::verdict::Verdict;
 
 /// Most recent intervals [`IntervalAccumulator::so_far`] copies: an hour of
@@ -133,6 +134,7 @@ impl IntervalAccumulator {
             run,
             measures: self.histograms.iter().map(Percentiles::of).collect(),
             histograms: Some(self.histograms.clone()),
+            percentile_bounds: PercentileBounds::new(),
             intervals,
             counters: self.counters.clone(),
             errors: self.errors.clone(),
@@ -163,10 +165,12 @@ impl IntervalAccumulator {
             ));
         }
         let drift = crate::report::drift::run_drift(&self.intervals);
+        let percentile_bounds = bounds_of(&self.histograms, &self.intervals);
         RunResults {
             run,
             measures: self.histograms.iter().map(Percentiles::of).collect(),
             histograms: Some(self.histograms),
+            percentile_bounds,
             intervals: self.intervals,
             counters: self.counters,
             errors: self.errors,
@@ -181,6 +185,30 @@ impl IntervalAccumulator {
             reason: String::new(),
         }
     }
+}
+
+/// The percentile intervals of every measurement of a run (see
+/// [`percentile_bounds`]), each widened by the share of its values measured
+/// in intervals where the generator was saturated.
+pub fn bounds_of(histograms: &[Histogram<u64>], intervals: &[IntervalSummary]) -> PercentileBounds {
+    Measure::ALL
+        .iter()
+        .filter_map(|&m| {
+            let h = histograms.get(m.index())?;
+            let doubtful: u64 = intervals
+                .iter()
+                .filter(|i| i.health.is_doubtful())
+                .map(|i| i.measure(m).count)
+                .sum();
+            let inflated = if h.is_empty() {
+                0.0
+            } else {
+                (doubtful as f64 / h.len() as f64).min(1.0)
+            };
+            let bounds = percentile_bounds(h, inflated);
+            (!bounds.is_empty()).then(|| (m.name().to_string(), bounds))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -23,7 +23,10 @@ pub mod verdict;
 pub use accumulator::IntervalAccumulator;
 pub use interval::{IntervalSummary, decode_histogram, encode_histogram};
 pub use percentiles::{Percentiles, percentile_label};
-pub use run::{GeneratorSummary, REQUEST_MEASURES, RunInfo, RunResults, format_utc_ms};
+pub use run::{
+    GeneratorSummary, PercentileBounds, REQUEST_MEASURES, RunInfo, RunResults, format_utc_ms,
+};
 pub use verdict::{
-    BaselineComparison, ComparisonRow, Drift, FailedWindow, GateResult, Verdict, judged_reason,
+    BaselineComparison, ComparisonRow, Drift, FailedWindow, GateResult, RowUnit, RowVerdict,
+    Verdict, judged_reason,
 };

@@ -100,6 +100,10 @@ impl GeneratorSummary {
     }
 }
 
+/// Confidence intervals `[low, high]` in µs of percentiles, by measurement
+/// name then stat name.
+pub type PercentileBounds = BTreeMap<String, BTreeMap<String, [u64; 2]>>;
+
 /// The measurements that are one request each, the denominator of the error
 /// rate. `connect_held` is a subset of `connect_cycle`, `connect_gap` is no
 /// request, and `invite_delivery` is a notification, so they do not count.
@@ -126,6 +130,11 @@ pub struct RunResults {
     /// Whole-run histograms per measurement (indexed by [`Measure::index`]),
     /// when available (absent when rebuilt from `summary.json` alone).
     pub histograms: Option<Vec<Histogram<u64>>>,
+    /// Confidence intervals (µs) of the whole-run percentiles, by
+    /// measurement name then stat name (`p50` ... `p999`), for those with
+    /// enough values: what `compare` judges noise by (see
+    /// [`crate::report::compare::stats`]).
+    pub percentile_bounds: PercentileBounds,
     /// Whole-run counter totals, indexed by [`Counter::index`].
     pub counters: Vec<u64>,
     /// Whole-run errors by kind.
@@ -213,6 +222,14 @@ impl RunResults {
         }
     }
 
+    /// Requests that got an answer: the values of [`REQUEST_MEASURES`].
+    pub fn requests(&self) -> u64 {
+        REQUEST_MEASURES
+            .iter()
+            .map(|&m| self.percentiles(m).count)
+            .sum()
+    }
+
     /// Run length in seconds (never zero).
     pub fn seconds(&self) -> f64 {
         self.run.duration_ms.max(1) as f64 / 1000.0
@@ -261,14 +278,6 @@ impl RunResults {
             crate::units::format::count(u64::from(self.run.agents)),
             crate::units::format::count(u64::from(self.agents_connected_peak()))
         )
-    }
-
-    /// Requests measured over the run (the values of [`REQUEST_MEASURES`]).
-    pub fn requests(&self) -> u64 {
-        REQUEST_MEASURES
-            .iter()
-            .map(|&m| self.percentiles(m).count)
-            .sum()
     }
 }
 

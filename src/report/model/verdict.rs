@@ -34,33 +34,149 @@ pub struct GateResult {
     pub note: Option<String>,
 }
 
+/// What one compared row shows: how the new run stands against the baseline.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowVerdict {
+    /// Worse beyond the allowed bound, and significantly so: fails.
+    Regressed,
+    /// Better beyond the allowed bound, and significantly so.
+    Improved,
+    /// Within the allowed bound.
+    Unchanged,
+    /// Beyond the bound, but within what chance makes of these sample counts.
+    Noise,
+    /// Too few values in either run for the interval to exist (also what a
+    /// row of an older summary without a verdict reads as).
+    #[default]
+    NotEnoughData,
+    /// The runs cannot be compared on this row (a saturated generator).
+    NotComparable,
+}
+
+impl RowVerdict {
+    /// Every verdict, in report order.
+    pub const ALL: [RowVerdict; 6] = [
+        RowVerdict::Regressed,
+        RowVerdict::Improved,
+        RowVerdict::Unchanged,
+        RowVerdict::Noise,
+        RowVerdict::NotEnoughData,
+        RowVerdict::NotComparable,
+    ];
+
+    /// The verdict as reports write it (`not enough data`).
+    pub fn label(self) -> &'static str {
+        match self {
+            RowVerdict::Regressed => "regressed",
+            RowVerdict::Improved => "improved",
+            RowVerdict::Unchanged => "unchanged",
+            RowVerdict::Noise => "noise",
+            RowVerdict::NotEnoughData => "not enough data",
+            RowVerdict::NotComparable => "not comparable",
+        }
+    }
+}
+
+/// What a compared value measures, which decides how it is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowUnit {
+    /// A latency in µs (percentile rows).
+    #[default]
+    Us,
+    /// A proportion, 0 to 1 (error rate, share of interactions lost).
+    Fraction,
+    /// Events per second (throughput).
+    PerSecond,
+    /// A plain count.
+    Count,
+}
+
+impl RowUnit {
+    /// A value of this unit as text.
+    pub fn text(self, v: f64) -> String {
+        match self {
+            RowUnit::Us => format::latency_us(v),
+            RowUnit::Fraction => format::percent(v),
+            RowUnit::PerSecond => format::rate(v),
+            RowUnit::Count => format::number(v),
+        }
+    }
+}
+
 /// One statistic compared between a baseline and a new run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ComparisonRow {
-    /// Measurement name (`invite_delivery`).
+    /// What is compared (`invite_delivery`, `errors`, `errors.http_503`,
+    /// `invites_offered`, `generator`).
     pub metric: String,
-    /// Statistic (`p50`, `p95`, `p99`, ...).
+    /// Statistic (`p50` ... `p999`, `count`, `rate`, `share`, `per_s`).
     pub stat: String,
-    /// Baseline value in µs.
-    pub baseline_us: f64,
-    /// New value in µs.
-    pub new_us: f64,
-    /// Relative change in percent (+ is slower); 0 when the baseline is 0.
-    pub change_pct: f64,
-    /// True when this row is a regression beyond the allowed bound and floor.
-    pub regressed: bool,
+    /// Unit of the values and bounds.
+    #[serde(default)]
+    pub unit: RowUnit,
+    /// Baseline value.
+    #[serde(alias = "baseline_us")]
+    pub baseline: f64,
+    /// New value.
+    #[serde(alias = "new_us")]
+    pub new: f64,
+    /// The baseline value's confidence interval `[low, high]`, when it exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_interval: Option<[f64; 2]>,
+    /// The new value's confidence interval, when it exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_interval: Option<[f64; 2]>,
+    /// Relative change in percent (+ is a higher value); none when the
+    /// baseline is 0.
+    #[serde(default)]
+    pub change_pct: Option<f64>,
+    /// How the new run stands.
+    #[serde(default)]
+    pub verdict: RowVerdict,
+    /// Why, when the verdict needs a reason (`generator saturated in the new run`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl ComparisonRow {
-    /// Baseline and new value as text: `count` rows (a measurement one run
-    /// lacks) are plain numbers, every other row a latency.
+    /// Baseline and new value as text, in the row's unit.
     pub fn values(&self) -> (String, String) {
-        let text = if self.stat == "count" {
-            format::number
-        } else {
-            format::latency_us
+        (self.unit.text(self.baseline), self.unit.text(self.new))
+    }
+
+    /// The change as text: `+2.9%`, or `-` when the baseline is 0.
+    pub fn change(&self) -> String {
+        self.change_pct
+            .map_or_else(|| "-".to_string(), format::change_percent)
+    }
+
+    /// Both intervals as text (`[2.1 ms, 3.4 ms] -> [2.0 ms, 3.9 ms]`), or
+    /// `None` when neither exists.
+    pub fn intervals(&self) -> Option<String> {
+        if self.baseline_interval.is_none() && self.new_interval.is_none() {
+            return None;
+        }
+        let text = |i: Option<[f64; 2]>| match i {
+            Some([low, high]) => format!("[{}, {}]", self.unit.text(low), self.unit.text(high)),
+            None => "[-]".to_string(),
         };
-        (text(self.baseline_us), text(self.new_us))
+        Some(format!(
+            "{} -> {}",
+            text(self.baseline_interval),
+            text(self.new_interval)
+        ))
+    }
+
+    /// The `metric.stat` name the row goes by.
+    pub fn name(&self) -> String {
+        format!("{}.{}", self.metric, self.stat)
+    }
+
+    /// True when this row fails the comparison.
+    pub fn regressed(&self) -> bool {
+        self.verdict == RowVerdict::Regressed
     }
 }
 
@@ -69,14 +185,43 @@ impl ComparisonRow {
 pub struct BaselineComparison {
     /// What the baseline was (its path or run id).
     pub baseline: String,
-    /// Largest allowed relative slowdown, percent.
+    /// Largest allowed relative change, percent.
     pub max_regression_pct: f64,
-    /// Changes smaller than this (µs) never count as a regression.
+    /// Latency changes smaller than this (µs) never count as a regression.
     pub floor_us: u64,
+    /// Confidence of every interval (0.99).
+    #[serde(default)]
+    pub confidence: f64,
     /// Every compared statistic.
     pub rows: Vec<ComparisonRow>,
     /// True when no row regressed.
     pub passed: bool,
+}
+
+impl BaselineComparison {
+    /// How many rows have each verdict, in [`RowVerdict::ALL`] order,
+    /// verdicts no row has left out: `[(regressed, 1), (unchanged, 40)]`.
+    pub fn tally(&self) -> Vec<(RowVerdict, usize)> {
+        RowVerdict::ALL
+            .iter()
+            .map(|&v| (v, self.rows.iter().filter(|r| r.verdict == v).count()))
+            .filter(|&(_, n)| n > 0)
+            .collect()
+    }
+
+    /// [`BaselineComparison::tally`] as text: `1 regressed, 40 unchanged`.
+    pub fn tally_text(&self) -> String {
+        let parts: Vec<String> = self
+            .tally()
+            .iter()
+            .map(|(v, n)| format!("{n} {}", v.label()))
+            .collect();
+        if parts.is_empty() {
+            "nothing compared".to_string()
+        } else {
+            parts.join(", ")
+        }
+    }
 }
 
 /// The trend of one per-interval series over the run.
