@@ -11,10 +11,11 @@ pub mod notice;
 pub mod observer;
 mod retry;
 pub mod settings;
-mod sink;
+pub mod sink;
 pub mod task;
 
 pub use ledger::OfferLedger;
 pub use observer::MetricsObserver;
 pub use settings::{AgentSettings, SharedSettings};
-pub use task::{AgentDeps, AgentExit, TOPICS, run_agent};
+pub use sink::Tap;
+pub use task::{AgentDeps, AgentExit, TOPICS, run_agent, run_tapped_agent};

@@ -24,8 +24,9 @@ use super::effect::{Done, Effect, Measurement};
 use super::ledger::OfferLedger;
 use super::machine::Agent;
 use super::notice::each_notice;
+use super::observer::MetricsObserver;
 use super::settings::SharedSettings;
-use super::sink::Sink;
+use super::sink::{Sink, Tap};
 use crate::bayeux::{BayeuxClient, ClientConfig, ClientError, Delivery, Observer};
 use crate::gws::calls::GwsCalls;
 use crate::gws::notification::{CHANNELS_TOPIC, INTERACTIONS_TOPIC};
@@ -72,6 +73,17 @@ pub enum AgentExit {
 /// Runs agent `index` (0-based in the profile's pool) until `stop` is
 /// cancelled (or the server ends it).
 pub async fn run_agent(index: u32, deps: Arc<AgentDeps>, stop: CancellationToken) -> AgentExit {
+    run_tapped_agent(index, deps, stop, None).await
+}
+
+/// [`run_agent`], with every latency of this agent also handed to `tap`
+/// (its Bayeux exchanges included), when there is one.
+pub async fn run_tapped_agent(
+    index: u32,
+    deps: Arc<AgentDeps>,
+    stop: CancellationToken,
+    tap: Option<Arc<dyn Tap>>,
+) -> AgentExit {
     let session = Arc::new(HttpSession::new());
     let username = deps.run.agents.username(index);
     let credentials = base64::engine::general_purpose::STANDARD
@@ -84,14 +96,22 @@ pub async fn run_agent(index: u32, deps: Arc<AgentDeps>, stop: CancellationToken
             ));
         }
     }
+    let (sink, observer) = match tap {
+        Some(tap) => {
+            let sink = Sink::tapped(deps.metrics.clone(), tap);
+            let observer: Arc<dyn Observer> = Arc::new(MetricsObserver::through(sink.clone()));
+            (sink, observer)
+        }
+        None => (Sink::new(deps.metrics.clone()), deps.observer.clone()),
+    };
     let (client, deliveries) = BayeuxClient::new(
         deps.http.clone(),
         session.clone(),
         deps.bayeux.clone(),
-        deps.observer.clone(),
+        observer,
     );
     let rest = Arc::new(Rest {
-        sink: Sink::new(deps.metrics.clone()),
+        sink,
         index,
         deps,
         session,

@@ -107,14 +107,14 @@ pub async fn execute<S: IntervalSink>(
 /// The run's start, on both clocks: every offset of the plan and of the
 /// arrival schedules counts from it.
 #[derive(Debug, Clone, Copy)]
-struct Origin {
+pub(crate) struct Origin {
     wall: SystemTime,
     instant: Instant,
     unix_us: u64,
 }
 
 impl Origin {
-    fn now() -> Origin {
+    pub(crate) fn now() -> Origin {
         let wall = SystemTime::now();
         Origin {
             wall,
@@ -128,20 +128,25 @@ impl Origin {
 }
 
 /// The interval collector's task and how to stop it.
-struct CollectorTask<S> {
+pub(crate) struct CollectorTask<S> {
     task: JoinHandle<S>,
     stop: CancellationToken,
 }
 
 impl<S: IntervalSink> CollectorTask<S> {
-    fn start(metrics: Arc<Metrics>, interval: Duration, sink: S) -> CollectorTask<S> {
+    pub(crate) fn start(metrics: Arc<Metrics>, interval: Duration, sink: S) -> CollectorTask<S> {
         let stop = CancellationToken::new();
         let task = tokio::spawn(collect(metrics, interval, sink, stop.clone()));
         CollectorTask { task, stop }
     }
 
     /// Takes the last snapshot and returns the run's record with the sink.
-    async fn finish(self, origin: Origin, interrupted: bool, agents: u32) -> Execution<S> {
+    pub(crate) async fn finish(
+        self,
+        origin: Origin,
+        interrupted: bool,
+        agents: u32,
+    ) -> Execution<S> {
         self.stop.cancel();
         let sink = match self.task.await {
             Ok(sink) => sink,
@@ -160,13 +165,13 @@ impl<S: IntervalSink> CollectorTask<S> {
 }
 
 /// The arrival schedule of each media, and how many interactions they plan.
-struct Schedules {
+pub(crate) struct Schedules {
     per_media: [(Media, Arrivals); 2],
-    planned: u64,
+    pub(crate) planned: u64,
 }
 
 impl Schedules {
-    fn of(profile: &Profile, seed: u64) -> Schedules {
+    pub(crate) fn of(profile: &Profile, seed: u64) -> Schedules {
         let per_media = [(Media::Email, Channel::Email), (Media::Chat, Channel::Chat)]
             .map(|(media, channel)| (media, Arrivals::for_channel(profile, channel, seed)));
         // Sized from the rates (an upper bound), never by counting arrivals one by one.
@@ -177,7 +182,7 @@ impl Schedules {
 
 /// What every agent of the run shares; `None` when the profile's
 /// notifications path does not make a URL.
-fn agent_deps(
+pub(crate) fn agent_deps(
     profile: &Profile,
     setup: &Launch,
     metrics: &Arc<Metrics>,
@@ -222,7 +227,7 @@ fn agent_deps(
 
 /// The run's interaction creation: one task per media, from the start to
 /// the end of the last stage.
-struct Injection {
+pub(crate) struct Injection {
     injector: Arc<Injector>,
     tasks: JoinSet<()>,
     stop: CancellationToken,
@@ -230,7 +235,7 @@ struct Injection {
 }
 
 impl Injection {
-    fn start(
+    pub(crate) fn start(
         profile: &Profile,
         setup: &Launch,
         origin: Origin,
@@ -260,7 +265,7 @@ impl Injection {
     }
 
     /// Stops scheduling new interactions and waits for the schedulers.
-    async fn stop(&mut self) {
+    pub(crate) async fn stop(&mut self) {
         self.stop.cancel();
         while self.tasks.join_next().await.is_some() {}
     }
@@ -269,7 +274,7 @@ impl Injection {
     /// drain), then counts the injected interactions no agent was ever
     /// offered. Interactions whose creation failed never existed: they are
     /// errors (counted by the injector), not lost interactions.
-    async fn settle_lost(&self, ledger: &OfferLedger, metrics: &Metrics) {
+    pub(crate) async fn settle_lost(&self, ledger: &OfferLedger, metrics: &Metrics) {
         self.injector.settle(SETTLE_INJECTIONS).await;
         let injected = self.injector.injected().min(self.planned);
         let lost = ledger.never_offered_except(injected, self.injector.failed());

@@ -15,6 +15,8 @@ mod bayeux_server;
 mod cometd_interop;
 mod faye_interop;
 mod generator_hostile;
+#[cfg(feature = "goose")]
+mod goose_adapter;
 mod http_long_poll;
 mod profile_check;
 mod profile_load;
