@@ -56,3 +56,38 @@ impl Sink {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::metrics::Counter;
+
+    #[derive(Default)]
+    struct Kept(Mutex<Vec<(Measure, Duration)>>);
+
+    impl Tap for Kept {
+        fn measured(&self, measure: Measure, latency: Duration) {
+            self.0.lock().unwrap().push((measure, latency));
+        }
+    }
+
+    #[test]
+    fn a_tapped_sink_records_as_before_and_hands_every_latency_to_its_tap() {
+        let metrics = Metrics::new();
+        let tap = Arc::new(Kept::default());
+        let sink = Sink::tapped(metrics.clone(), tap.clone());
+        sink.apply(Measurement::Record(
+            Measure::InviteDelivery,
+            Duration::from_millis(3),
+        ));
+        sink.apply(Measurement::Count(Counter::InvitesOffered, 1));
+        let snapshot = metrics.take_interval();
+        assert_eq!(snapshot.histogram(Measure::InviteDelivery).len(), 1);
+        assert_eq!(snapshot.counter(Counter::InvitesOffered), 1);
+        // Counts are not latencies: only the recorded latency reaches the tap.
+        let kept = tap.0.lock().unwrap();
+        assert_eq!(*kept, [(Measure::InviteDelivery, Duration::from_millis(3))]);
+    }
+}
