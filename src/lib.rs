@@ -14,6 +14,8 @@ pub mod cli;
 pub mod commands;
 pub mod engine;
 pub mod error;
+#[cfg(feature = "goose")]
+pub mod goose;
 pub mod gws;
 pub mod http;
 pub mod metrics;

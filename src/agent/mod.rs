@@ -17,5 +17,5 @@ pub mod task;
 pub use ledger::OfferLedger;
 pub use observer::MetricsObserver;
 pub use settings::{AgentSettings, SharedSettings};
-pub use sink::Sink;
-pub use task::{AgentDeps, AgentExit, TOPICS, run_agent};
+pub use sink::{Sink, Tap};
+pub use task::{AgentDeps, AgentExit, TOPICS, run_agent, run_tapped_agent};

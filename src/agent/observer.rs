@@ -4,59 +4,78 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::effect::Measurement;
+use super::sink::Sink;
 use crate::bayeux::{ExchangeKind, ExchangeOutcome, Observer};
 use crate::metrics::{Counter, ErrorKind, Gauge, Measure, Metrics};
 
 /// Records handshake, subscribe, publish and connect timings of every
-/// Bayeux client of a run (agents, subscribers, publishers).
+/// Bayeux client of a run (agents, subscribers, publishers; one agent's alone
+/// when its sink is tapped), through the clients' [`Sink`].
 pub struct MetricsObserver {
-    metrics: Arc<Metrics>,
+    sink: Sink,
 }
 
 impl MetricsObserver {
     /// Records into `metrics`.
     pub fn new(metrics: Arc<Metrics>) -> Self {
-        MetricsObserver { metrics }
+        MetricsObserver {
+            sink: Sink::new(metrics),
+        }
+    }
+
+    /// Records through `sink` (one agent's, with its tap).
+    pub fn through(sink: Sink) -> Self {
+        MetricsObserver { sink }
+    }
+
+    fn record(&self, measure: Measure, latency: Duration) {
+        self.sink.apply(Measurement::Record(measure, latency));
     }
 }
 
 impl Observer for MetricsObserver {
     fn exchange(&self, kind: ExchangeKind, elapsed: Duration, outcome: ExchangeOutcome) {
         if let ExchangeOutcome::Failed(why) = outcome {
-            self.metrics.error(ErrorKind::Exchange(why));
+            self.sink
+                .apply(Measurement::Error(ErrorKind::Exchange(why)));
         }
         let measure = match kind {
             ExchangeKind::Handshake => Measure::Handshake,
             ExchangeKind::Subscribe => Measure::Subscribe,
             ExchangeKind::Publish => Measure::Publish,
             ExchangeKind::Connect => {
-                self.metrics.add_gauge(Gauge::ConnectsInFlight, -1);
+                self.sink
+                    .apply(Measurement::Gauge(Gauge::ConnectsInFlight, -1));
                 if outcome == ExchangeOutcome::Held {
-                    self.metrics.record(Measure::ConnectHeld, elapsed);
+                    self.record(Measure::ConnectHeld, elapsed);
                 }
                 Measure::ConnectCycle
             }
             _ => return,
         };
         if !matches!(outcome, ExchangeOutcome::Failed(_)) || kind == ExchangeKind::Connect {
-            self.metrics.record(measure, elapsed);
+            self.record(measure, elapsed);
         }
     }
 
     fn connect_gap(&self, gap: Duration) {
-        self.metrics.record(Measure::ConnectGap, gap);
+        self.record(Measure::ConnectGap, gap);
     }
 
     fn connect_sent(&self) {
-        self.metrics.add_gauge(Gauge::ConnectsInFlight, 1);
+        self.sink
+            .apply(Measurement::Gauge(Gauge::ConnectsInFlight, 1));
     }
 
     fn connect_cancelled(&self) {
-        self.metrics.add_gauge(Gauge::ConnectsInFlight, -1);
+        self.sink
+            .apply(Measurement::Gauge(Gauge::ConnectsInFlight, -1));
     }
 
     fn rehandshake(&self, _reason: &'static str) {
         // The failure that caused it was already counted by `exchange`.
-        self.metrics.count(Counter::Rehandshakes, 1);
+        self.sink
+            .apply(Measurement::Count(Counter::Rehandshakes, 1));
     }
 }

@@ -16,7 +16,7 @@ use base64::Engine as _;
 use hyper::header::{AUTHORIZATION, HeaderValue};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio::task::JoinSet;
+use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use super::actions::Rest;
@@ -24,8 +24,9 @@ use super::effect::{Done, Effect, Measurement};
 use super::ledger::OfferLedger;
 use super::machine::Agent;
 use super::notice::each_notice;
+use super::observer::MetricsObserver;
 use super::settings::SharedSettings;
-use super::sink::Sink;
+use super::sink::{Sink, Tap};
 use crate::bayeux::{BayeuxClient, ClientConfig, ClientError, Delivery, Observer};
 use crate::gws::calls::GwsCalls;
 use crate::gws::notification::{CHANNELS_TOPIC, INTERACTIONS_TOPIC};
@@ -72,6 +73,17 @@ pub enum AgentExit {
 /// Runs agent `index` (0-based in the profile's pool) until `stop` is
 /// cancelled (or the server ends it).
 pub async fn run_agent(index: u32, deps: Arc<AgentDeps>, stop: CancellationToken) -> AgentExit {
+    run_tapped_agent(index, deps, stop, None).await
+}
+
+/// [`run_agent`], with every latency of this agent also handed to `tap`
+/// (its Bayeux exchanges included), when there is one.
+pub async fn run_tapped_agent(
+    index: u32,
+    deps: Arc<AgentDeps>,
+    stop: CancellationToken,
+    tap: Option<Arc<dyn Tap>>,
+) -> AgentExit {
     let session = Arc::new(HttpSession::new());
     let username = deps.run.agents.username(index);
     let credentials = base64::engine::general_purpose::STANDARD
@@ -84,14 +96,22 @@ pub async fn run_agent(index: u32, deps: Arc<AgentDeps>, stop: CancellationToken
             ));
         }
     }
+    let (sink, observer) = match tap {
+        Some(tap) => {
+            let sink = Sink::tapped(deps.metrics.clone(), tap);
+            let observer: Arc<dyn Observer> = Arc::new(MetricsObserver::through(sink.clone()));
+            (sink, observer)
+        }
+        None => (Sink::new(deps.metrics.clone()), deps.observer.clone()),
+    };
     let (client, deliveries) = BayeuxClient::new(
         deps.http.clone(),
         session.clone(),
         deps.bayeux.clone(),
-        deps.observer.clone(),
+        observer,
     );
     let rest = Arc::new(Rest {
-        sink: Sink::new(deps.metrics.clone()),
+        sink,
         index,
         deps,
         session,
@@ -106,12 +126,14 @@ pub async fn run_agent(index: u32, deps: Arc<AgentDeps>, stop: CancellationToken
         actions: JoinSet::new(),
         fx: Vec::new(),
         stop_permit: None,
+        connect_loop: None,
     };
     task.rest
         .sink
         .apply(Measurement::Gauge(Gauge::AgentsConnected, 1));
     let exit = task.work(deliveries, &stop).await;
     task.rest.log_out(&task.client).await;
+    task.settle_connect_loop().await;
     task.agent.logged_out(&mut task.fx);
     task.carry_out();
     task.rest
@@ -130,7 +152,12 @@ struct AgentTask {
     fx: Vec<Effect>,
     /// Held from the start of the stop until the agent is dropped after logging out.
     stop_permit: Option<OwnedSemaphorePermit>,
+    /// The connect loop, when it still held a connect as the agent logged out.
+    connect_loop: Option<JoinHandle<Result<(), ClientError>>>,
 }
+
+/// How long a held connect may take to end after the agent's disconnect.
+const CONNECT_SETTLE: Duration = Duration::from_secs(1);
 
 impl AgentTask {
     async fn work(
@@ -196,8 +223,25 @@ impl AgentTask {
             // The loop notices the token between connects; a held connect is
             // released by the disconnect that follows.
             let _ = tokio::time::timeout(Duration::from_millis(50), &mut connect).await;
+            if !connect.is_finished() {
+                self.connect_loop = Some(connect);
+            }
         }
         exit.unwrap_or(AgentExit::Stopped)
+    }
+
+    /// Waits for a connect loop the logout's disconnect released, so its
+    /// last cycle is measured before the agent counts as stopped (a tap
+    /// drained after the agent's end then has every latency); aborted if the
+    /// server holds the connect on.
+    async fn settle_connect_loop(&mut self) {
+        if let Some(mut connect) = self.connect_loop.take()
+            && tokio::time::timeout(CONNECT_SETTLE, &mut connect)
+                .await
+                .is_err()
+        {
+            connect.abort();
+        }
     }
 
     fn on_delivery(&mut self, delivery: Delivery) {

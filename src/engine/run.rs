@@ -121,14 +121,14 @@ pub async fn execute<S: IntervalSink>(
 /// The run's start, on both clocks: every offset of the plan and of the
 /// arrival schedules counts from it.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Origin {
-    pub(super) wall: SystemTime,
-    pub(super) instant: Instant,
-    pub(super) unix_us: u64,
+pub(crate) struct Origin {
+    pub(crate) wall: SystemTime,
+    pub(crate) instant: Instant,
+    pub(crate) unix_us: u64,
 }
 
 impl Origin {
-    pub(super) fn now() -> Origin {
+    pub(crate) fn now() -> Origin {
         let wall = SystemTime::now();
         Origin {
             wall,
@@ -142,20 +142,20 @@ impl Origin {
 }
 
 /// The interval collector's task and how to stop it.
-pub(super) struct CollectorTask<S> {
+pub(crate) struct CollectorTask<S> {
     task: JoinHandle<S>,
     stop: CancellationToken,
 }
 
 impl<S: IntervalSink> CollectorTask<S> {
-    pub(super) fn start(metrics: Arc<Metrics>, interval: Duration, sink: S) -> CollectorTask<S> {
+    pub(crate) fn start(metrics: Arc<Metrics>, interval: Duration, sink: S) -> CollectorTask<S> {
         let stop = CancellationToken::new();
         let task = tokio::spawn(collect(metrics, interval, sink, stop.clone()));
         CollectorTask { task, stop }
     }
 
     /// Takes the last snapshot and returns the run's record with the sink.
-    pub(super) async fn finish(
+    pub(crate) async fn finish(
         self,
         origin: Origin,
         interrupted: bool,
@@ -179,13 +179,13 @@ impl<S: IntervalSink> CollectorTask<S> {
 }
 
 /// The arrival schedule of each media, and how many interactions they plan.
-struct Schedules {
+pub(crate) struct Schedules {
     per_media: [(Media, Arrivals); 2],
-    planned: u64,
+    pub(crate) planned: u64,
 }
 
 impl Schedules {
-    fn of(profile: &Profile, seed: u64) -> Schedules {
+    pub(crate) fn of(profile: &Profile, seed: u64) -> Schedules {
         let per_media = [(Media::Email, Channel::Email), (Media::Chat, Channel::Chat)]
             .map(|(media, channel)| (media, Arrivals::for_channel(profile, channel, seed)));
         // Sized from the rates (an upper bound), never by counting arrivals one by one.
@@ -196,7 +196,7 @@ impl Schedules {
 
 /// What every agent of the run shares; `None` when the profile's
 /// notifications path does not make a URL.
-fn agent_deps(
+pub(crate) fn agent_deps(
     profile: &Profile,
     setup: &Launch,
     metrics: &Arc<Metrics>,
@@ -242,7 +242,7 @@ fn agent_deps(
 
 /// The run's interaction creation: one task per media, from the start to
 /// the end of the last stage.
-struct Injection {
+pub(crate) struct Injection {
     injector: Arc<Injector>,
     tasks: JoinSet<()>,
     stop: CancellationToken,
@@ -250,7 +250,7 @@ struct Injection {
 }
 
 impl Injection {
-    fn start(
+    pub(crate) fn start(
         profile: &Profile,
         setup: &Launch,
         origin: Origin,
@@ -280,7 +280,7 @@ impl Injection {
     }
 
     /// Stops scheduling new interactions and waits for the schedulers.
-    async fn stop(&mut self) {
+    pub(crate) async fn stop(&mut self) {
         self.stop.cancel();
         while self.tasks.join_next().await.is_some() {}
     }
@@ -290,7 +290,7 @@ impl Injection {
     /// interactions never created (their creation failed or got no answer,
     /// each also an `inject_*` error) and created but never offered;
     /// `interactions_lost` is both.
-    async fn settle_lost(&self, ledger: &OfferLedger, metrics: &Metrics) {
+    pub(crate) async fn settle_lost(&self, ledger: &OfferLedger, metrics: &Metrics) {
         self.injector.settle(SETTLE_INJECTIONS).await;
         let sent = self.injector.sent().min(self.planned);
         let (not_created, never_offered) = ledger.never_offered_split(sent, self.injector.failed());

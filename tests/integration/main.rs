@@ -16,6 +16,8 @@ mod cometd_interop;
 mod compare_runs;
 mod faye_interop;
 mod generator_hostile;
+#[cfg(feature = "goose")]
+mod goose_adapter;
 mod http_long_poll;
 mod profile_check;
 mod profile_load;
