@@ -51,6 +51,19 @@ impl Watch {
         }
     }
 
+    /// A watch that decides nothing: for a run whose stop is someone else's
+    /// (a Goose attack, where Goose owns the users and the stop).
+    pub fn idle() -> Watch {
+        Watch {
+            login_deadline: None,
+            failed_logins_to_stop: 0,
+            logged_in: 0,
+            failed_logins: 0,
+            login_errors: BTreeMap::new(),
+            aborting: Vec::new(),
+        }
+    }
+
     /// True when nothing could ever be decided live (no agents, no abort gates).
     pub fn is_idle(&self) -> bool {
         self.login_deadline.is_none() && self.aborting.is_empty()

@@ -17,6 +17,7 @@ use crate::engine::outputs::LiveOutputs;
 use crate::engine::plan::Plan;
 use crate::engine::run::{CollectorTask, Injection, Launch, Origin, Schedules, agent_deps};
 use crate::engine::signals::StopSignals;
+use crate::engine::watch::Watch;
 use crate::error::Error;
 use crate::http::HttpClient;
 use crate::metrics::health::{PROBE_TICK, spawn_scheduler_probe};
@@ -132,7 +133,10 @@ impl AgentRun {
             interval.as_millis() as u64,
         );
         let progress = Progress::new(Mode::Quiet, plan.total(), plan.peak(), false);
-        let outputs = LiveOutputs::create(&plans.out_dir, &info, &plans.gates, plan, progress)?;
+        // Goose owns the users and the stop: nothing is decided live here.
+        let live = (Watch::idle(), StopSignals::default());
+        let outputs =
+            LiveOutputs::create(&plans.out_dir, &info, &plans.gates, plan, progress, live)?;
         let metrics = Metrics::new();
         let probe = spawn_scheduler_probe(&metrics, PROBE_TICK);
         let collector = CollectorTask::start(metrics.clone(), interval, outputs);
