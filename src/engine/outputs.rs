@@ -144,7 +144,7 @@ mod tests {
         let info = example_run_info(); // 1 s intervals
         let quiet = Progress::new(Mode::Quiet, Duration::from_secs(12), 30, false);
         let plan = Plan::from_profile(&profile);
-        let watch = Watch::new(&plan, &profile.ramp, Vec::new());
+        let watch = Watch::new(&plan, &profile.ramp, profile.scenario, Vec::new());
         let stop = (watch, StopSignals::default());
         let mut outputs = LiveOutputs::create(&dir, &info, &[], plan, quiet, stop).unwrap();
         // The stop's short last interval, full of logouts: no warning.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use super::plan::Plan;
 use super::signals::Stop;
 use crate::metrics::{Counter, IntervalSnapshot, Measure};
-use crate::profile::Ramp;
+use crate::profile::{Ramp, Scenario};
 use crate::report::gate::{self, Gate};
 use crate::report::{IntervalAccumulator, RunInfo};
 use crate::units::format;
@@ -34,12 +34,14 @@ pub struct Watch {
     failed_logins: u64,
     login_errors: BTreeMap<String, u64>,
     aborting: Vec<AbortGate>,
+    /// One sample of it is a client that got going (see [`Scenario::joined`]).
+    joined: Measure,
 }
 
 impl Watch {
     /// Watches a run of `plan`, with the fail-fast settings of `ramp` and the
     /// `aborting` gates.
-    pub fn new(plan: &Plan, ramp: &Ramp, aborting: Vec<AbortGate>) -> Watch {
+    pub fn new(plan: &Plan, ramp: &Ramp, scenario: Scenario, aborting: Vec<AbortGate>) -> Watch {
         let first_start = plan.agent_starts().map(|(_, at)| at).min();
         Watch {
             login_deadline: first_start.map(|at| at + ramp.login_deadline.0),
@@ -48,6 +50,7 @@ impl Watch {
             failed_logins: 0,
             login_errors: BTreeMap::new(),
             aborting,
+            joined: scenario.joined(),
         }
     }
 
@@ -61,6 +64,7 @@ impl Watch {
             failed_logins: 0,
             login_errors: BTreeMap::new(),
             aborting: Vec::new(),
+            joined: Measure::SessionStart,
         }
     }
 
@@ -87,7 +91,7 @@ impl Watch {
         if self.logged_in > 0 {
             return;
         }
-        self.logged_in += s.histogram(Measure::SessionStart).len();
+        self.logged_in += s.histogram(self.joined).len();
         self.failed_logins += s.counters[Counter::LoginsFailed.index()];
         // Until someone logs in, every error is one of a failing log-in's.
         for (kind, n) in &s.errors {
@@ -203,7 +207,7 @@ mod tests {
 
     #[test]
     fn the_first_failed_logins_stop_a_run_nobody_logged_in_to() {
-        let mut watch = Watch::new(&plan(), &ramp(600, 20), Vec::new());
+        let mut watch = Watch::new(&plan(), &ramp(600, 20), Scenario::Gws, Vec::new());
         assert_eq!(feed(&mut watch, &interval(1, 19, 0)), None);
         let Some(Stop::NotRun(why)) = feed(&mut watch, &interval(2, 1, 0)) else {
             panic!("20 failed attempts, none logged in: not run");
@@ -216,7 +220,7 @@ mod tests {
 
     #[test]
     fn one_login_is_enough_to_go_on_whatever_fails_after() {
-        let mut watch = Watch::new(&plan(), &ramp(5, 20), Vec::new());
+        let mut watch = Watch::new(&plan(), &ramp(5, 20), Scenario::Gws, Vec::new());
         assert_eq!(feed(&mut watch, &interval(1, 3, 1)), None);
         assert_eq!(feed(&mut watch, &interval(2, 100, 0)), None);
         assert_eq!(feed(&mut watch, &interval(30, 0, 0)), None);
@@ -224,7 +228,7 @@ mod tests {
 
     #[test]
     fn nobody_logged_in_by_the_deadline_is_not_run() {
-        let mut watch = Watch::new(&plan(), &ramp(5, 0), Vec::new());
+        let mut watch = Watch::new(&plan(), &ramp(5, 0), Scenario::Gws, Vec::new());
         let first = plan().agent_starts().map(|(_, at)| at).min().unwrap();
         let before = first.as_secs() + 4;
         assert_eq!(feed(&mut watch, &interval(before, 1000, 0)), None);
@@ -246,7 +250,7 @@ mod tests {
                 after: Duration::from_secs(3),
             },
         ];
-        let mut watch = Watch::new(&plan(), &ramp(600, 0), aborting);
+        let mut watch = Watch::new(&plan(), &ramp(600, 0), Scenario::Gws, aborting);
         // Errors in the grace, no invite yet: nothing to abort for.
         assert_eq!(feed(&mut watch, &interval(2, 1, 1)), None);
         let Some(Stop::Aborted(why)) = feed(&mut watch, &interval(3, 1, 0)) else {

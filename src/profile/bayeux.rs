@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::validate::{Issue, issue};
 use super::{ArrivalKind, Profile};
+use crate::metrics::Measure;
 
 /// What the run's clients do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -23,6 +24,16 @@ pub enum Scenario {
 }
 
 impl Scenario {
+    /// The measurement whose first sample says a client got going: a
+    /// session started (a GWS agent logged in) or a subscribe (a pub/sub
+    /// subscriber joined its rooms).
+    pub fn joined(self) -> Measure {
+        match self {
+            Scenario::Gws => Measure::SessionStart,
+            Scenario::Bayeux => Measure::Subscribe,
+        }
+    }
+
     /// True for the GWS agent flow (left out of a written profile).
     pub fn is_gws(&self) -> bool {
         *self == Scenario::Gws

@@ -89,6 +89,7 @@ fn judge(
 ) -> RunResults {
     info.duration_ms = record.elapsed.as_millis() as u64;
     info.agents = record.agents;
+    let joined = prepared.profile.scenario.joined();
     let mut results = record.sink.finish().finish(info);
     results.run.agents_connected_peak = results.agents_connected_peak();
     results.profile_toml = prepared.profile_text;
@@ -106,7 +107,7 @@ fn judge(
     // A user's interrupt says the most; then a run that did nothing.
     let why = match stop {
         Some(signal @ Stop::Signal { .. }) => Some((signal.verdict(), signal.reason())),
-        _ => nothing_done(&results, stop).map(|why| (Verdict::NotRun, why)),
+        _ => nothing_done(&results, joined, stop).map(|why| (Verdict::NotRun, why)),
     };
     if let Some((verdict, why)) = why.or_else(|| stop.map(|s| (s.verdict(), s.reason()))) {
         results.conclude(verdict, why);
@@ -116,8 +117,8 @@ fn judge(
 
 /// Why a run did nothing worth a verdict: no agent logged in, or neither a
 /// request measured nor an interaction injected.
-fn nothing_done(results: &RunResults, stop: Option<&Stop>) -> Option<String> {
-    let logged_in = results.percentiles(Measure::SessionStart).count > 0;
+fn nothing_done(results: &RunResults, joined: Measure, stop: Option<&Stop>) -> Option<String> {
+    let logged_in = results.percentiles(joined).count > 0;
     if results.run.agents > 0 && !logged_in {
         return Some(nobody_logged_in(results, stop));
     }

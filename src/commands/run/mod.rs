@@ -214,7 +214,12 @@ fn open_outputs(
         args.verbose,
     );
     let announcer = progress.announcer();
-    let watch = Watch::new(plan, &profile.ramp, prepared.aborting.clone());
+    let watch = Watch::new(
+        plan,
+        &profile.ramp,
+        profile.scenario,
+        prepared.aborting.clone(),
+    );
     let outputs = LiveOutputs::create(
         out_dir,
         &info,
