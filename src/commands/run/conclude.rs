@@ -120,7 +120,7 @@ fn judge(
 fn nothing_done(results: &RunResults, joined: Measure, stop: Option<&Stop>) -> Option<String> {
     let logged_in = results.percentiles(joined).count > 0;
     if results.run.agents > 0 && !logged_in {
-        return Some(nobody_logged_in(results, stop));
+        return Some(nobody_logged_in(results, joined, stop));
     }
     let injected = results.counter(Counter::InteractionsInjected);
     (results.requests() == 0 && injected == 0).then(|| {
@@ -129,7 +129,7 @@ fn nothing_done(results: &RunResults, joined: Measure, stop: Option<&Stop>) -> O
 }
 
 /// Why no agent logged in, with the most frequent error kinds.
-fn nobody_logged_in(results: &RunResults, stop: Option<&Stop>) -> String {
+fn nobody_logged_in(results: &RunResults, joined: Measure, stop: Option<&Stop>) -> String {
     let mut kinds: Vec<(&String, &u64)> = results.errors.iter().collect();
     kinds.sort_by(|a, b| b.1.cmp(a.1));
     let top: Vec<String> = kinds
@@ -149,9 +149,32 @@ fn nobody_logged_in(results: &RunResults, stop: Option<&Stop>) -> String {
         }
         _ => format!("no agent could log in to {} ({top})", results.run.target),
     };
+    // A pub/sub client "logs in" by subscribing: its credentials, if any,
+    // are the handshake's `ext` and headers, not an agent's password.
+    let credentials = if joined == Measure::Subscribe {
+        "the [bayeux] table's channel, ext and headers (what the server's security policy asks for)"
+    } else {
+        "the agents' username and password"
+    };
     format!(
-        "{what}; check the target URL ({}), the agents' username and password, \
+        "{what}; check the target URL ({}), {credentials}, \
          and for https the TLS options (--insecure, --ca-file)",
         results.run.target,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nobody_logged_in_names_the_credentials_of_the_scenario() {
+        let results = report::fixtures::example();
+        let gws = nobody_logged_in(&results, Measure::SessionStart, None);
+        assert!(gws.contains("username and password"), "{gws}");
+        let pubsub = nobody_logged_in(&results, Measure::Subscribe, None);
+        assert!(!pubsub.contains("password"), "{pubsub}");
+        assert!(pubsub.contains("[bayeux] table's channel, ext and headers"), "{pubsub}");
+        assert!(pubsub.contains(&results.run.target), "{pubsub}");
+    }
 }
