@@ -7,40 +7,17 @@
 //! histograms.hlog, and without one its latencies are "not enough data".
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
 use crate::support::heavy;
-use crate::support::profile::{Behaviour, Profile, Simulator, Traffic};
-use crate::support::run::{BIN, Dir, run_file};
+use crate::support::profile::Profile;
+use crate::support::run::{Dir, compare, run_file};
 
 /// 30 email agents that accept everything, 8 s of stages and a 2 s drain,
 /// 10 emails a second at a constant rate.
 fn profile(routing_delay: &'static str) -> Profile {
-    let mut profile = Profile {
-        seed: 23,
-        behaviour: Behaviour {
-            accept_probability: 1.0,
-            answer_delay: "10ms..30ms",
-            no_answer_probability: None,
-            handle_time: "100ms..300ms",
-            ..Behaviour::default()
-        },
-        traffic: Traffic {
-            email_rate: 10.0,
-            chat_rate: 0.0,
-            arrival: "constant",
-            drain: "2s",
-        },
-        simulator: Simulator {
-            routing_delay: Some(routing_delay),
-            ..Simulator::default()
-        },
-        ..Profile::bounded("compare", 30, "2s", "6s")
-    };
-    profile.agents.channels = vec!["email"];
-    profile
+    Profile::accepting_emails("compare", 23, 30, ("2s", "6s")).routed_after(routing_delay)
 }
 
 fn run(dir: &Path, name: &str, routing_delay: &'static str, extra: &[&str]) -> (i32, PathBuf) {
@@ -57,18 +34,6 @@ fn run(dir: &Path, name: &str, routing_delay: &'static str, extra: &[&str]) -> (
         String::from_utf8_lossy(&output.stderr)
     );
     (code, out)
-}
-
-fn compare(a: &Path, b: &Path) -> (i32, String) {
-    let output = Command::new(BIN)
-        .arg("compare")
-        .arg(a)
-        .arg(b)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&output.stdout).to_string()
-        + &String::from_utf8_lossy(&output.stderr);
-    (output.status.code().unwrap_or(-1), text)
 }
 
 /// True when a console line gives `row` the verdict `verdict`.

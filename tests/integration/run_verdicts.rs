@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::support::heavy;
-use crate::support::profile::{Behaviour, Profile, Traffic};
+use crate::support::profile::Profile;
 use crate::support::run::{Dir, run_file};
 
 fn read_summary(out: &Path) -> Value {
@@ -65,25 +65,7 @@ fn a_soak_against_a_closed_port_is_not_run_and_stops_within_90s() {
 
 /// 20 agents on email, 3 s ramp and 27 s hold, so an abort shows as a short run.
 fn abort_profile() -> Profile {
-    let mut profile = Profile {
-        seed: 5,
-        behaviour: Behaviour {
-            accept_probability: 1.0,
-            answer_delay: "10ms..30ms",
-            no_answer_probability: None,
-            handle_time: "100ms..300ms",
-            ..Behaviour::default()
-        },
-        traffic: Traffic {
-            email_rate: 10.0,
-            chat_rate: 0.0,
-            arrival: "constant",
-            drain: "2s",
-        },
-        ..Profile::bounded("abort", 20, "3s", "27s")
-    };
-    profile.agents.channels = vec!["email"];
-    profile
+    Profile::accepting_emails("abort", 5, 20, ("3s", "27s"))
 }
 
 #[test]

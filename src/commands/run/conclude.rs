@@ -174,7 +174,10 @@ mod tests {
         assert!(gws.contains("username and password"), "{gws}");
         let pubsub = nobody_logged_in(&results, Measure::Subscribe, None);
         assert!(!pubsub.contains("password"), "{pubsub}");
-        assert!(pubsub.contains("[bayeux] table's channel, ext and headers"), "{pubsub}");
+        assert!(
+            pubsub.contains("[bayeux] table's channel, ext and headers"),
+            "{pubsub}"
+        );
         assert!(pubsub.contains(&results.run.target), "{pubsub}");
     }
 }

@@ -198,6 +198,48 @@ impl Profile {
     }
 
     /// The profile as a TOML document.
+    /// [`Profile::bounded`] on email only: every invite accepted after
+    /// 10-30 ms, handled for 100-300 ms, 10 emails a second at a constant
+    /// rate, a 2 s drain. Short runs whose figures barely vary.
+    pub fn accepting_emails(
+        name: &'static str,
+        seed: u64,
+        agents: u32,
+        (ramp, hold): (&'static str, &'static str),
+    ) -> Profile {
+        let mut profile = Profile {
+            seed,
+            behaviour: Behaviour {
+                accept_probability: 1.0,
+                answer_delay: "10ms..30ms",
+                no_answer_probability: None,
+                handle_time: "100ms..300ms",
+                ..Behaviour::default()
+            },
+            traffic: Traffic {
+                email_rate: 10.0,
+                chat_rate: 0.0,
+                arrival: "constant",
+                drain: "2s",
+            },
+            ..Profile::bounded(name, agents, ramp, hold)
+        };
+        profile.agents.channels = vec!["email"];
+        profile
+    }
+
+    /// This profile against an embedded simulator that routes each
+    /// interaction `delay` late (a slower server to compare with).
+    pub fn routed_after(self, delay: &'static str) -> Profile {
+        Profile {
+            simulator: Simulator {
+                routing_delay: Some(delay),
+                ..Simulator::default()
+            },
+            ..self
+        }
+    }
+
     pub fn to_toml(&self) -> String {
         // Plain strings and numbers in tables: nothing here fails to render.
         toml::to_string(self).expect("a profile renders to TOML")

@@ -97,6 +97,19 @@ pub fn run_file(file: &Path, out: &Path, extra: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `agentload compare A B`: its exit code and what it printed (stdout, then stderr).
+pub fn compare(a: &Path, b: &Path) -> (i32, String) {
+    let output = Command::new(BIN)
+        .arg("compare")
+        .arg(a)
+        .arg(b)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.code().unwrap_or(-1), text)
+}
+
 /// `agentload run PROFILE --out DIR/out --quiet EXTRA...` with the profile written to `dir`.
 pub fn run(profile: &Profile, dir: &Path, extra: &[&str]) -> Ran {
     let file = dir.join("profile.toml");
