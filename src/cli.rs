@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::report::compare::{Percent, parse_percent};
+use crate::shard::ShardSpec;
 use crate::units::HumanDuration;
 
 /// Load and soak testing for CometD/Bayeux long-polling push services,
@@ -32,6 +33,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Compare two runs' summaries and fail on regression.
     Compare(CompareArgs),
+    /// Merge the shards of one run (`run --shard I/N`) into the run's outputs, judged once.
+    Merge(MergeArgs),
 }
 
 /// `agentload run`.
@@ -86,6 +89,18 @@ pub struct RunArgs {
     /// Add per-error-kind lines to the live view.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Run shard I of N (0-based): the agents whose pool index % N == I and
+    /// the interactions whose sequence number % N == I; needs --run-id,
+    /// --seed and a target. `agentload merge` joins the shards' folders.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<ShardSpec>,
+    /// The run id stamped into every interaction (the same for every shard of a run).
+    #[arg(long, value_name = "ID")]
+    pub run_id: Option<String>,
+    /// Wait until this UTC instant (RFC 3339, e.g. 2026-12-02T11:00:00Z) and
+    /// start the run then; more than one interval late exits 3.
+    #[arg(long, value_name = "TIME")]
+    pub start_at: Option<String>,
 }
 
 /// Where `agentload run` hosts the embedded simulator.
@@ -162,6 +177,35 @@ pub struct CompareArgs {
     /// Largest relative slowdown that still passes, e.g. 10% or 2.5%.
     #[arg(long, default_value = "10%", value_name = "PERCENT", value_parser = parse_percent)]
     pub max_regression: Percent,
+}
+
+/// `agentload merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' output folders (each holds shard.json, seqs.log, histograms.hlog).
+    #[arg(required = true, value_name = "SHARD_DIR")]
+    pub shard_dirs: Vec<PathBuf>,
+    /// How many shards make the run (the N of --shard I/N); a missing one fails the merge (exit 3).
+    #[arg(long, value_name = "N")]
+    pub expect_shards: u32,
+    /// Folder for the merged outputs (created when missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Merge what there is when a shard is missing or failed; the result says partial and never passes.
+    #[arg(long)]
+    pub allow_partial: bool,
+    /// A pass/fail rule judged on the merged run besides the profile's gates; repeatable.
+    #[arg(long = "gate")]
+    pub gates: Vec<String>,
+    /// A previous run's folder or summary.json to compare the merged run against.
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+    /// Largest relative slowdown against the baseline that still passes, e.g. 10% or 2.5%.
+    #[arg(long, default_value = "10%", value_name = "PERCENT", value_parser = parse_percent)]
+    pub max_regression: Percent,
+    /// Print only the final summary.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[cfg(test)]

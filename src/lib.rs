@@ -24,6 +24,7 @@ pub mod profile;
 pub mod progress;
 pub mod pubsub;
 pub mod report;
+pub mod shard;
 pub mod sim;
 pub mod stdio;
 pub mod units;

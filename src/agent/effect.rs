@@ -115,6 +115,16 @@ pub enum Measurement {
     Gauge(Gauge, i64),
     /// Counts one error of a kind (`answer_http_503`, `accept_unconfirmed`, ...).
     Error(ErrorKind),
+    /// Interaction `seq` was offered to an agent of this process for the
+    /// first time; `delivery_us` is its `invite_delivery` sample as recorded
+    /// (negative: its intended time was after the receipt, a clock skew).
+    /// Only a shard keeps it (for its `seqs.log`).
+    FirstOffer {
+        /// The interaction's sequence number.
+        seq: u64,
+        /// The delivery latency in µs, signed.
+        delivery_us: i64,
+    },
 }
 
 impl Measurement {

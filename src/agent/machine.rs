@@ -24,7 +24,7 @@ use super::settings::SharedSettings;
 use crate::gws::OperationName;
 use crate::gws::StatusCode as GwsStatus;
 use crate::gws::calls::CallError;
-use crate::metrics::{Cause, Counter, Gauge, Measure, Step};
+use crate::metrics::{Cause, Counter, ErrorKind, Gauge, Measure, Step};
 use crate::profile::{Answer, OnStop};
 
 /// How long after a successful Accept the agent waits for the `Accepted`
@@ -364,11 +364,23 @@ impl Agent {
             && self.ledger.offered(marker.seq)
         {
             let intended = self.run.instant_of_unix_us(marker.created_us);
-            record(
-                fx,
-                Measure::InviteDelivery,
-                at.saturating_duration_since(intended),
-            );
+            let delivery_us = match at.checked_duration_since(intended) {
+                Some(latency) => {
+                    record(fx, Measure::InviteDelivery, latency);
+                    i64::try_from(latency.as_micros()).unwrap_or(i64::MAX)
+                }
+                // Stamped on another process's clock, ahead of this one's: a
+                // zero sample would hide the skew, so it is an error instead.
+                None => {
+                    fx.push(Effect::Measured(Measurement::Error(ErrorKind::ClockSkew)));
+                    let ahead = intended.duration_since(at).as_micros();
+                    -i64::try_from(ahead).unwrap_or(i64::MAX)
+                }
+            };
+            fx.push(Effect::Measured(Measurement::FirstOffer {
+                seq: marker.seq,
+                delivery_us,
+            }));
         }
         if self.is_stopping() {
             // Leave it: the server revokes it and offers it to a working agent.

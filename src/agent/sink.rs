@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::effect::Measurement;
 use crate::metrics::{Measure, Metrics};
+use crate::shard::SeqRecorder;
 
 /// A second consumer of one agent's latencies, besides the run's
 /// [`Metrics`]. Called on the agent's hot path (every connect cycle), so an
@@ -24,12 +25,18 @@ pub trait Tap: Send + Sync + 'static {
 pub struct Sink {
     metrics: Arc<Metrics>,
     tap: Option<Arc<dyn Tap>>,
+    /// A shard's record of first offers.
+    seqs: Option<Arc<SeqRecorder>>,
 }
 
 impl Sink {
     /// Measurements go into `metrics`.
     pub fn new(metrics: Arc<Metrics>) -> Sink {
-        Sink { metrics, tap: None }
+        Sink {
+            metrics,
+            tap: None,
+            seqs: None,
+        }
     }
 
     /// Measurements go into `metrics`, and every latency also to `tap`.
@@ -37,7 +44,14 @@ impl Sink {
         Sink {
             metrics,
             tap: Some(tap),
+            seqs: None,
         }
+    }
+
+    /// First offers also go to a shard's `seqs` when there is one.
+    pub fn recording(mut self, seqs: Option<Arc<SeqRecorder>>) -> Sink {
+        self.seqs = seqs;
+        self
     }
 
     /// Takes one measurement.
@@ -53,6 +67,11 @@ impl Sink {
             Measurement::Count(counter, n) => metrics.count(counter, n),
             Measurement::Gauge(gauge, delta) => metrics.add_gauge(gauge, delta),
             Measurement::Error(kind) => metrics.error(kind),
+            Measurement::FirstOffer { seq, delivery_us } => {
+                if let Some(seqs) = &self.seqs {
+                    seqs.offered(seq, delivery_us);
+                }
+            }
         }
     }
 }

@@ -32,6 +32,7 @@ use crate::gws::calls::GwsCalls;
 use crate::gws::notification::{CHANNELS_TOPIC, INTERACTIONS_TOPIC};
 use crate::http::{HttpClient, HttpSession};
 use crate::metrics::{ErrorKind, Gauge, Metrics};
+use crate::shard::SeqRecorder;
 
 /// CometD topics an agent subscribes to.
 pub const TOPICS: [&str; 2] = [INTERACTIONS_TOPIC, CHANNELS_TOPIC];
@@ -50,6 +51,8 @@ pub struct AgentDeps {
     pub observer: Arc<dyn Observer>,
     /// Which injected interactions reached an agent.
     pub ledger: Arc<OfferLedger>,
+    /// A shard's record of its agents' first offers (`None` unsharded).
+    pub seqs: Option<Arc<SeqRecorder>>,
     /// Run-wide settings.
     pub run: SharedSettings,
     /// Agents stopping at once. A run's end stops every agent together, and
@@ -98,11 +101,14 @@ pub async fn run_tapped_agent(
     }
     let (sink, observer) = match tap {
         Some(tap) => {
-            let sink = Sink::tapped(deps.metrics.clone(), tap);
+            let sink = Sink::tapped(deps.metrics.clone(), tap).recording(deps.seqs.clone());
             let observer: Arc<dyn Observer> = Arc::new(MetricsObserver::through(sink.clone()));
             (sink, observer)
         }
-        None => (Sink::new(deps.metrics.clone()), deps.observer.clone()),
+        None => (
+            Sink::new(deps.metrics.clone()).recording(deps.seqs.clone()),
+            deps.observer.clone(),
+        ),
     };
     let (client, deliveries) = BayeuxClient::new(
         deps.http.clone(),

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod compare;
+pub mod merge;
 pub mod report;
 pub mod run;
 pub mod serve;
@@ -18,5 +19,6 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, Error> {
         Command::Check(args) => check::run(&args),
         Command::Report(args) => report::run(&args),
         Command::Compare(args) => compare::run(&args),
+        Command::Merge(args) => merge::run(&args),
     }
 }

@@ -17,11 +17,13 @@ use hyper::{Method, Uri};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
+use super::schedule::Arrival;
 use crate::agent::OfferLedger;
 use crate::agent::marker::{MARK_CREATED_US, MARK_RUN, MARK_SEQ};
 use crate::gws::paths;
 use crate::http::{HttpClient, HttpSession};
 use crate::metrics::{Cause, Counter, ErrorKind, Measure, Metrics, Step};
+use crate::shard::{SeqRecorder, ShardSpec};
 
 /// Interactions in flight to the injection API at once; past that, arrivals
 /// wait (and the lag is measured) rather than piling up unbounded tasks.
@@ -55,7 +57,12 @@ pub struct Injector {
     run_id: String,
     start: Instant,
     start_unix_us: u64,
-    next_seq: AtomicU64,
+    /// One past the highest sequence number sent so far.
+    sent_end: AtomicU64,
+    /// Which arrivals are this process's (their outcome is settled here).
+    shard: ShardSpec,
+    /// A shard's record of what it created and what failed.
+    seqs: Option<Arc<SeqRecorder>>,
     /// Sequence numbers whose creation request failed or got no answer.
     failed: OfferLedger,
     /// Sequence numbers whose outcome was counted, by the request's task
@@ -86,13 +93,22 @@ impl Injector {
             run_id: run_id.to_string(),
             start,
             start_unix_us,
-            next_seq: AtomicU64::new(0),
+            sent_end: AtomicU64::new(0),
+            shard: ShardSpec::WHOLE,
+            seqs: None,
             failed: OfferLedger::new(planned),
             settled: OfferLedger::new(planned),
             metrics,
             in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
             timeout: Duration::from_secs(30),
         }
+    }
+
+    /// The injector of shard `spec`, recording its outcomes into `seqs`.
+    pub fn for_shard(mut self, spec: ShardSpec, seqs: Option<Arc<SeqRecorder>>) -> Self {
+        self.shard = spec;
+        self.seqs = seqs;
+        self
     }
 
     /// Waits (at most `within`) until no creation request is in flight, so
@@ -102,17 +118,25 @@ impl Injector {
     pub async fn settle(&self, within: Duration) {
         let all = u32::try_from(MAX_IN_FLIGHT).unwrap_or(u32::MAX);
         let _ = tokio::time::timeout(within, self.in_flight.acquire_many(all)).await;
-        for seq in 0..self.sent() {
+        for seq in (0..self.sent()).filter(|&seq| self.shard.owns(seq)) {
             if self.settled.offered(seq) {
-                self.failed.offered(seq);
+                self.mark_failed(seq);
                 self.metrics.error(ErrorKind::InjectUnanswered);
             }
         }
     }
 
-    /// Creation requests sent so far (each got a sequence number).
+    /// One past the highest sequence number sent so far (unsharded: how many
+    /// creation requests were sent).
     pub fn sent(&self) -> u64 {
-        self.next_seq.load(Ordering::Relaxed)
+        self.sent_end.load(Ordering::Relaxed)
+    }
+
+    fn mark_failed(&self, seq: u64) {
+        self.failed.offered(seq);
+        if let Some(seqs) = &self.seqs {
+            seqs.failed(seq);
+        }
     }
 
     /// The sequence numbers whose creation request failed or got no answer.
@@ -120,27 +144,26 @@ impl Injector {
         &self.failed
     }
 
-    /// Creates one interaction at each offset of `schedule` (from the run
-    /// start), until the schedule ends or `stop` is cancelled.
+    /// Creates one interaction per arrival of `schedule` at its offset (from
+    /// the run start), until the schedule ends or `stop` is cancelled.
     pub async fn run(
         self: Arc<Self>,
-        media: Media,
-        schedule: impl Iterator<Item = Duration>,
+        schedule: impl Iterator<Item = Arrival>,
         stop: CancellationToken,
     ) {
-        let path = match media {
-            Media::Email => paths::gms_email(&self.service),
-            Media::Chat => paths::gms_chat(&self.service),
+        let url_of = |media: Media| -> Option<Uri> {
+            let path = match media {
+                Media::Email => paths::gms_email(&self.service),
+                Media::Chat => paths::gms_chat(&self.service),
+            };
+            format!("{}{path}", self.base).parse().ok()
         };
-        let url: Uri = match format!("{}{path}", self.base).parse() {
-            Ok(url) => url,
-            Err(_) => {
-                self.metrics.error(ErrorKind::InjectBadUrl);
-                return;
-            }
+        let (Some(email), Some(chat)) = (url_of(Media::Email), url_of(Media::Chat)) else {
+            self.metrics.error(ErrorKind::InjectBadUrl);
+            return;
         };
-        for offset in schedule {
-            let due = self.start + offset;
+        for arrival in schedule {
+            let due = self.start + arrival.offset;
             tokio::select! {
                 _ = stop.cancelled() => return,
                 _ = tokio::time::sleep_until(due.into()) => {}
@@ -152,44 +175,61 @@ impl Injector {
                     Err(_) => return,
                 },
             };
-            let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
-            let intended_us = self.start_unix_us + offset.as_micros() as u64;
-            let body = self.form(media, seq, intended_us);
-            let this = self.clone();
-            let url = url.clone();
-            tokio::spawn(async move {
-                let _permit = permit;
-                this.metrics.record(Measure::InjectionLag, due.elapsed());
-                let result = this
-                    .http
-                    .request(
-                        &this.session,
-                        Method::POST,
-                        &url,
-                        Some(FORM),
-                        body,
-                        this.timeout,
-                    )
-                    .await;
-                // Only interactions the server created count as injected; the
-                // others are errors, excused from `interactions_lost`.
-                let failure = match result {
-                    Ok(resp) if resp.status.is_success() => None,
-                    Ok(resp) => Some(Cause::HttpStatus(resp.status.as_u16())),
-                    Err(e) => Some(e.kind()),
-                };
-                if !this.settled.offered(seq) {
-                    // Already counted as unanswered when the run settled.
-                    return;
+            let seq = arrival.seq;
+            self.sent_end.fetch_max(seq + 1, Ordering::Relaxed);
+            let intended_us = self.start_unix_us + arrival.offset.as_micros() as u64;
+            let body = self.form(arrival.media, seq, intended_us);
+            let url = match arrival.media {
+                Media::Email => email.clone(),
+                Media::Chat => chat.clone(),
+            };
+            tokio::spawn(self.clone().create(url, body, seq, due, permit));
+        }
+    }
+
+    /// Sends one creation request and counts its outcome (once, see `settled`).
+    async fn create(
+        self: Arc<Self>,
+        url: Uri,
+        body: Bytes,
+        seq: u64,
+        due: Instant,
+        _permit: tokio::sync::OwnedSemaphorePermit,
+    ) {
+        self.metrics.record(Measure::InjectionLag, due.elapsed());
+        let result = self
+            .http
+            .request(
+                &self.session,
+                Method::POST,
+                &url,
+                Some(FORM),
+                body,
+                self.timeout,
+            )
+            .await;
+        // Only interactions the server created count as injected; the
+        // others are errors, excused from `interactions_lost`.
+        let failure = match result {
+            Ok(resp) if resp.status.is_success() => None,
+            Ok(resp) => Some(Cause::HttpStatus(resp.status.as_u16())),
+            Err(e) => Some(e.kind()),
+        };
+        if !self.settled.offered(seq) {
+            // Already counted as unanswered when the run settled.
+            return;
+        }
+        match failure {
+            None => {
+                self.metrics.count(Counter::InteractionsInjected, 1);
+                if let Some(seqs) = &self.seqs {
+                    seqs.injected(seq);
                 }
-                match failure {
-                    None => this.metrics.count(Counter::InteractionsInjected, 1),
-                    Some(cause) => {
-                        this.failed.offered(seq);
-                        this.metrics.error(ErrorKind::Step(Step::Inject, cause));
-                    }
-                }
-            });
+            }
+            Some(cause) => {
+                self.mark_failed(seq);
+                self.metrics.error(ErrorKind::Step(Step::Inject, cause));
+            }
         }
     }
 

@@ -8,5 +8,6 @@ pub mod plan;
 mod pubsub;
 mod roster;
 pub mod run;
+pub mod schedule;
 pub mod signals;
 pub mod watch;

@@ -6,6 +6,7 @@
 //! per interval.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::plan::Plan;
@@ -18,6 +19,8 @@ use crate::progress::Progress;
 use crate::report::gate::Gate;
 use crate::report::live::LiveFiles;
 use crate::report::{IntervalAccumulator, IntervalSummary, RunInfo};
+use crate::shard::SeqRecorder;
+use crate::shard::seqs::SeqLogWriter;
 
 /// The interval sink of `agentload run`.
 pub struct LiveOutputs {
@@ -36,6 +39,8 @@ pub struct LiveOutputs {
     /// How the watch stops the run.
     signals: StopSignals,
     info: RunInfo,
+    /// A shard's sequence sets and their `seqs.log`, drained each interval.
+    seqs: Option<(Arc<SeqRecorder>, SeqLogWriter)>,
 }
 
 impl LiveOutputs {
@@ -60,7 +65,29 @@ impl LiveOutputs {
             watch: Some(watch).filter(|w| !w.is_idle()),
             signals,
             info: info.clone(),
+            seqs: None,
         })
+    }
+
+    /// A shard's outputs: every interval also drains `recorder` into `seqs.log`.
+    pub fn with_seqs(mut self, recorder: Arc<SeqRecorder>, log: SeqLogWriter) -> LiveOutputs {
+        self.seqs = Some((recorder, log));
+        self
+    }
+
+    /// Appends what the shard's sets gathered in interval `index`; a failed
+    /// write is warned once and the log stops (the merge then reports the
+    /// shard as cut short), the run goes on.
+    fn append_seqs(&mut self, index: u64) {
+        let Some((recorder, log)) = self.seqs.as_mut() else {
+            return;
+        };
+        if let Err(e) = log.append(&recorder.drain(index)) {
+            self.progress.warn(&format!(
+                "{e}; seqs.log stops here, this shard cannot be merged whole"
+            ));
+            self.seqs = None;
+        }
     }
 
     /// Lets the watch judge the interval just added; stops the run when it
@@ -93,6 +120,7 @@ const NO_HISTOGRAMS: [bool; Measure::ALL.len()] = [false; Measure::ALL.len()];
 
 impl IntervalSink for LiveOutputs {
     fn interval(&mut self, snapshot: IntervalSnapshot) {
+        self.append_seqs(snapshot.index);
         self.accumulator.add(&snapshot);
         self.judge_live(&snapshot);
         // The live view goes on even when the interval files cannot.

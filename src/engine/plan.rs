@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::profile::{Profile, Ramp, Stage};
+use crate::shard::ShardSpec;
 use crate::units::format_duration;
 
 /// One stretch of time an agent is logged in.
@@ -54,6 +55,8 @@ pub struct Plan {
     login_spans: Vec<LoginSpan>,
     skipped: u32,
     drain: Duration,
+    /// Whose agents the sessions are: the shard's only, its targets its share.
+    shard: ShardSpec,
 }
 
 impl Plan {
@@ -87,9 +90,30 @@ impl Plan {
             login_spans: Vec::new(),
             skipped: 0,
             drain,
+            shard: ShardSpec::WHOLE,
         };
         plan.schedule();
         plan
+    }
+
+    /// The part of the plan shard `spec` carries out: the sessions of the
+    /// agents whose pool index it owns (the global plan's own instants, so
+    /// the shards together run it exactly), and its share of every target.
+    pub fn for_shard(mut self, spec: ShardSpec) -> Plan {
+        self.login_spans.retain(|s| spec.owns(u64::from(s.agent)));
+        self.shard = spec;
+        self
+    }
+
+    /// Which shard's part of the run this plan is.
+    pub fn shard(&self) -> ShardSpec {
+        self.shard
+    }
+
+    /// This plan's share of `agents` of the whole run: the running set is
+    /// always the lowest pool indexes, so a shard's share of n is exact.
+    fn share(&self, agents: u32) -> u32 {
+        u32::try_from(self.shard.share_of(u64::from(agents))).unwrap_or(u32::MAX)
     }
 
     /// Builds the login_spans: ideal starts/stops from the stages, then starts
@@ -196,6 +220,10 @@ impl Plan {
     /// Agents the stages ask for at `t`, before the handshake-rate spreading
     /// (the target curve). During the drain: the last stage's count.
     pub fn target_at(&self, t: Duration) -> u32 {
+        self.share(self.whole_target_at(t))
+    }
+
+    fn whole_target_at(&self, t: Duration) -> u32 {
         let Some(span) = self.spans.iter().find(|s| t >= s.start && t < s.end) else {
             return self.spans.last().map_or(0, |s| s.to);
         };
@@ -224,9 +252,9 @@ impl Plan {
         u32::try_from(n).unwrap_or(u32::MAX)
     }
 
-    /// The highest agent count of any stage.
+    /// The highest agent count of any stage (a shard's: its share of it).
     pub fn peak(&self) -> u32 {
-        self.spans.iter().map(|s| s.to).max().unwrap_or(0)
+        self.share(self.spans.iter().map(|s| s.to).max().unwrap_or(0))
     }
 
     /// The end of the last stage.

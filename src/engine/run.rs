@@ -10,17 +10,18 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 
-use super::arrivals::Arrivals;
-use super::injector::{Injector, Media};
+use super::injector::Injector;
 use super::plan::Plan;
 use super::roster::Roster;
+use super::schedule::Schedule;
 use super::signals::{Stop, StopSignals};
 use crate::agent::{self, AgentDeps, AgentExit, AgentSettings, MetricsObserver, OfferLedger};
 use crate::bayeux::ClientConfig;
 use crate::gws::calls::{GwsCalls, GwsEndpoints};
 use crate::http::HttpClient;
 use crate::metrics::{Counter, ErrorKind, IntervalSnapshot, Metrics};
-use crate::profile::{Channel, Profile, Scenario};
+use crate::profile::{Profile, Scenario};
+use crate::shard::{SeqRecorder, ShardSpec};
 
 /// Agents logging out at the same time at the end of a run (see
 /// `AgentDeps::stopping_at_once`).
@@ -51,6 +52,19 @@ pub struct Launch {
     pub http: HttpClient,
     /// Interrupt handling.
     pub signals: StopSignals,
+    /// The run's start when it was fixed beforehand (`--start-at`), else now.
+    pub start_at: Option<SystemTime>,
+    /// Which shard of the run this process is, when it is one.
+    pub shard: Option<ShardLaunch>,
+}
+
+/// What a shard's engine runs differently.
+#[derive(Clone)]
+pub struct ShardLaunch {
+    /// Which agents and arrivals are this process's.
+    pub spec: ShardSpec,
+    /// Where its created, failed and first-offered sequence numbers go.
+    pub seqs: Arc<SeqRecorder>,
 }
 
 /// What a finished (or interrupted) run measured.
@@ -82,8 +96,9 @@ pub async fn execute<S: IntervalSink>(
     if profile.scenario == Scenario::Bayeux {
         return super::pubsub::execute(profile, setup, metrics, sink).await;
     }
-    let origin = Origin::now();
-    let plan = Plan::from_profile(profile);
+    let origin = setup.start_at.map_or_else(Origin::now, Origin::at);
+    let spec = setup.shard.as_ref().map_or(ShardSpec::WHOLE, |s| s.spec);
+    let plan = Plan::from_profile(profile).for_shard(spec);
     let interval = profile.report.interval.0.max(Duration::from_millis(100));
     let collector = CollectorTask::start(metrics.clone(), interval, sink);
     let schedules = Schedules::of(profile, setup.seed);
@@ -129,10 +144,25 @@ pub(crate) struct Origin {
 
 impl Origin {
     pub(crate) fn now() -> Origin {
-        let wall = SystemTime::now();
+        Origin::from_pair(SystemTime::now(), Instant::now())
+    }
+
+    /// The origin at wall-clock time `wall` (just past, as after waiting for
+    /// `--start-at`): the monotonic instant is worked out from the current
+    /// one, so every shard's offsets count from the same wall-clock instant.
+    pub(crate) fn at(wall: SystemTime) -> Origin {
+        let (now_wall, now) = (SystemTime::now(), Instant::now());
+        let instant = match now_wall.duration_since(wall) {
+            Ok(behind) => now.checked_sub(behind).unwrap_or(now),
+            Err(ahead) => now + ahead.duration(),
+        };
+        Origin::from_pair(wall, instant)
+    }
+
+    fn from_pair(wall: SystemTime, instant: Instant) -> Origin {
         Origin {
             wall,
-            instant: Instant::now(),
+            instant,
             unix_us: wall
                 .duration_since(UNIX_EPOCH)
                 .map(|d| d.as_micros() as u64)
@@ -178,19 +208,19 @@ impl<S: IntervalSink> CollectorTask<S> {
     }
 }
 
-/// The arrival schedule of each media, and how many interactions they plan.
+/// The run's arrival schedule, and how many interactions it plans at most.
 pub(crate) struct Schedules {
-    per_media: [(Media, Arrivals); 2],
+    schedule: Schedule,
     pub(crate) planned: u64,
 }
 
 impl Schedules {
     pub(crate) fn of(profile: &Profile, seed: u64) -> Schedules {
-        let per_media = [(Media::Email, Channel::Email), (Media::Chat, Channel::Chat)]
-            .map(|(media, channel)| (media, Arrivals::for_channel(profile, channel, seed)));
-        // Sized from the rates (an upper bound), never by counting arrivals one by one.
-        let planned = per_media.iter().map(|(_, s)| s.upper_bound()).sum();
-        Schedules { per_media, planned }
+        let schedule = Schedule::of(profile, seed);
+        Schedules {
+            planned: schedule.upper_bound,
+            schedule,
+        }
     }
 }
 
@@ -225,6 +255,7 @@ pub(crate) fn agent_deps(
     let mut bayeux = ClientConfig::new(notifications.parse().ok()?);
     bayeux.ack = profile.bayeux.ack;
     Some(Arc::new(AgentDeps {
+        seqs: setup.shard.as_ref().map(|s| s.seqs.clone()),
         http: setup.http.clone(),
         gws: GwsCalls::new(
             setup.http.clone(),
@@ -240,13 +271,15 @@ pub(crate) fn agent_deps(
     }))
 }
 
-/// The run's interaction creation: one task per media, from the start to
+/// The run's interaction creation: one scheduler task, from the start to
 /// the end of the last stage.
 pub(crate) struct Injection {
     injector: Arc<Injector>,
     tasks: JoinSet<()>,
     stop: CancellationToken,
     planned: u64,
+    /// A shard leaves the lost interactions to the merge.
+    sharded: bool,
 }
 
 impl Injection {
@@ -258,24 +291,29 @@ impl Injection {
         schedules: Schedules,
     ) -> Injection {
         let stop = setup.signals.graceful.child_token();
-        let injector = Arc::new(Injector::new(
-            setup.http.clone(),
-            &setup.injector,
-            &profile.target.injector_service,
-            &setup.run_id,
-            (origin.instant, origin.unix_us),
-            metrics.clone(),
-            schedules.planned,
-        ));
+        let spec = setup.shard.as_ref().map_or(ShardSpec::WHOLE, |s| s.spec);
+        let seqs = setup.shard.as_ref().map(|s| s.seqs.clone());
+        let injector = Arc::new(
+            Injector::new(
+                setup.http.clone(),
+                &setup.injector,
+                &profile.target.injector_service,
+                &setup.run_id,
+                (origin.instant, origin.unix_us),
+                metrics.clone(),
+                schedules.planned,
+            )
+            .for_shard(spec, seqs),
+        );
         let mut tasks = JoinSet::new();
-        for (media, schedule) in schedules.per_media {
-            tasks.spawn(injector.clone().run(media, schedule, stop.clone()));
-        }
+        let owned = schedules.schedule.owned_by(spec);
+        tasks.spawn(injector.clone().run(owned, stop.clone()));
         Injection {
             injector,
             tasks,
             stop,
             planned: schedules.planned,
+            sharded: setup.shard.is_some(),
         }
     }
 
@@ -289,9 +327,14 @@ impl Injection {
     /// drain), then counts what no agent was ever offered: split into
     /// interactions never created (their creation failed or got no answer,
     /// each also an `inject_*` error) and created but never offered;
-    /// `interactions_lost` is both.
+    /// `interactions_lost` is both. A shard only settles its creations:
+    /// another shard's agents may have been offered what its own were not,
+    /// so `agentload merge` counts the lost ones from every shard's seqs.log.
     pub(crate) async fn settle_lost(&self, ledger: &OfferLedger, metrics: &Metrics) {
         self.injector.settle(SETTLE_INJECTIONS).await;
+        if self.sharded {
+            return;
+        }
         let sent = self.injector.sent().min(self.planned);
         let (not_created, never_offered) = ledger.never_offered_split(sent, self.injector.failed());
         metrics.count(Counter::InteractionsNotCreated, not_created);

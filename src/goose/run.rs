@@ -148,6 +148,8 @@ impl AgentRun {
             http: plans.http.clone(),
             // Goose owns SIGINT: agentload listens for no signal here.
             signals: StopSignals::default(),
+            start_at: None,
+            shard: None,
         };
         let schedules = Schedules::of(profile, plans.seed);
         let ledger = Arc::new(OfferLedger::new(schedules.planned));

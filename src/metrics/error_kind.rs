@@ -214,11 +214,15 @@ pub enum ErrorKind {
     /// An interaction's creation request still had no answer when the run
     /// settled its totals (the injection API stalled): not created.
     InjectUnanswered,
+    /// A delivery's intended time (stamped by another process, another
+    /// machine's clock) is after its receipt: the clocks disagree, so no
+    /// latency is recorded for it.
+    ClockSkew,
 }
 
 impl ErrorKind {
     /// The kinds that stand alone (neither a step nor an exchange).
-    pub const STANDALONE: [ErrorKind; 8] = [
+    pub const STANDALONE: [ErrorKind; 9] = [
         ErrorKind::AnswerAfterRevoke,
         ErrorKind::AcceptUnconfirmed,
         ErrorKind::BadNotification,
@@ -227,6 +231,7 @@ impl ErrorKind {
         ErrorKind::BadNotificationsUrl,
         ErrorKind::InjectBadUrl,
         ErrorKind::InjectUnanswered,
+        ErrorKind::ClockSkew,
     ];
 
     /// The stable name under `errors` in every output and in gates.
@@ -244,6 +249,7 @@ impl ErrorKind {
             ErrorKind::BadNotificationsUrl => "bad_notifications_url",
             ErrorKind::InjectBadUrl => "inject_bad_url",
             ErrorKind::InjectUnanswered => "inject_unanswered",
+            ErrorKind::ClockSkew => "clock_skew",
         })
     }
 }

@@ -8,6 +8,7 @@ pub mod error_kind;
 pub mod health;
 pub mod histogram;
 pub mod names;
+mod paged;
 mod recorder;
 pub mod snapshot;
 

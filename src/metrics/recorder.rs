@@ -11,19 +11,22 @@ use hdrhistogram::Histogram;
 
 use super::health::{self, GeneratorHealth};
 use super::histogram::{new_histogram, new_histogram_set};
+use super::paged::PagedHistogram;
 use super::snapshot::IntervalSnapshot;
 use super::{Counter, ErrorKind, Gauge, Measure};
 
-/// What one shard holds between two collections.
+/// What one shard holds between two collections. Its histograms are paged
+/// (see [`PagedHistogram`]): a shard, and its spare, cost only the pages its
+/// thread's values land in, not a full histogram per measurement.
 struct Shard {
-    histograms: Vec<Histogram<u64>>,
+    histograms: [PagedHistogram; Measure::ALL.len()],
     errors: HashMap<ErrorKind, u64>,
 }
 
 impl Shard {
     fn new() -> Shard {
         Shard {
-            histograms: new_histogram_set(),
+            histograms: std::array::from_fn(|_| PagedHistogram::default()),
             errors: HashMap::new(),
         }
     }
@@ -123,7 +126,7 @@ impl Metrics {
     /// Records one latency given in microseconds (clamped to 1 h).
     #[inline]
     pub fn record_micros(&self, m: Measure, us: u64) {
-        self.shard().histograms[m.index()].saturating_record(us);
+        self.shard().histograms[m.index()].record(us);
     }
 
     /// Adds `n` to a counter.
@@ -201,11 +204,7 @@ impl Metrics {
             // Only the swap (a few pointers) happens under the shard lock.
             std::mem::swap(&mut *lock(&slot.0), spare);
             for (into, from) in histograms.iter_mut().zip(spare.histograms.iter_mut()) {
-                if !from.is_empty() {
-                    // Same bounds everywhere, so adding cannot fail.
-                    let _ = into.add(&*from);
-                    from.reset();
-                }
+                from.drain_into(into);
             }
             for (kind, n) in spare.errors.drain() {
                 *errors.entry(kind.name().into_owned()).or_insert(0) += n;

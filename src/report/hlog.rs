@@ -202,6 +202,93 @@ pub fn read(bytes: &[u8], origin: &str) -> Result<HlogContents, Error> {
     })
 }
 
+/// What an interval log holds, read back into the snapshots the run took
+/// (full histograms per interval), for merging the logs of a run's shards.
+#[derive(Debug, Clone)]
+pub struct HlogSnapshots {
+    /// `#[StartTime]` in ms since the epoch, when present.
+    pub start_unix_ms: Option<u64>,
+    /// Every interval found, in time order.
+    pub snapshots: Vec<IntervalSnapshot>,
+    /// What was missing or damaged, for the reader.
+    pub notes: Vec<String>,
+}
+
+/// Reads an interval log like [`read`], but keeps each interval's histograms
+/// whole ([`IntervalSnapshot`]s, as the collector took them) rather than
+/// summarised. `origin` names the file in messages.
+pub fn read_snapshots(bytes: &[u8], origin: &str) -> Result<HlogSnapshots, Error> {
+    let mut notes = Vec::new();
+    let mut slots = read_interval_comments(bytes, origin, &mut notes);
+    let start_time = read_histograms(bytes, origin, &mut slots, &mut notes);
+    let start_unix_ms = start_time.map(|t| t.as_millis() as u64);
+    let plain = slots.values().filter(|slot| slot.meta.is_none()).count();
+    if plain > 0 {
+        notes.push(format!(
+            "{origin}: {plain} intervals have histograms only (no agentload comment): their counters, errors, gauges and generator health are taken as 0"
+        ));
+    }
+    let snapshots = slots
+        .into_iter()
+        .enumerate()
+        .map(|(n, (offset_ms, slot))| {
+            let mut histograms = crate::metrics::histogram::new_histogram_set();
+            for (index, h) in slot.histograms {
+                histograms[index] = h;
+            }
+            let meta = slot_meta(
+                n as u64,
+                offset_ms,
+                &slot.meta,
+                slot.length_ms,
+                start_unix_ms,
+            );
+            let mut s = IntervalSnapshot::empty(
+                meta.index,
+                Duration::from_millis(meta.start_offset_ms),
+                meta.start_unix_ms,
+                Duration::from_millis(meta.length_ms),
+            );
+            s.histograms = histograms;
+            for c in Counter::ALL {
+                s.counters[c.index()] = meta.counters.get(c.name()).copied().unwrap_or(0);
+            }
+            for g in Gauge::ALL {
+                s.gauges[g.index()] = meta.gauges.get(g.name()).copied().unwrap_or(0);
+            }
+            s.errors = meta.errors;
+            s.health = meta.health;
+            s
+        })
+        .collect();
+    Ok(HlogSnapshots {
+        start_unix_ms,
+        snapshots,
+        notes,
+    })
+}
+
+/// A slot's metadata, or for a plain HdrHistogram log's interval (no
+/// comment) the `n`th interval's with zero counters, gauges and health.
+fn slot_meta(
+    n: u64,
+    offset_ms: u64,
+    meta: &Option<IntervalMeta>,
+    length_ms: u64,
+    start_unix_ms: Option<u64>,
+) -> IntervalMeta {
+    meta.clone().unwrap_or_else(|| IntervalMeta {
+        index: n,
+        start_offset_ms: offset_ms,
+        start_unix_ms: start_unix_ms.unwrap_or(0) + offset_ms,
+        length_ms,
+        counters: BTreeMap::new(),
+        errors: BTreeMap::new(),
+        gauges: BTreeMap::new(),
+        health: GeneratorHealth::default(),
+    })
+}
+
 /// The `#agentload-interval` comments, each opening its interval's slot.
 fn read_interval_comments(bytes: &[u8], origin: &str, notes: &mut Vec<String>) -> Slots {
     let mut slots = Slots::new();
@@ -361,16 +448,7 @@ fn interval_summary(
         measures[*index] = Percentiles::of(h);
         encoded[*index] = encode_histogram(h);
     }
-    let meta = slot.meta.unwrap_or_else(|| IntervalMeta {
-        index: n,
-        start_offset_ms: offset_ms,
-        start_unix_ms: start_unix_ms.unwrap_or(0) + offset_ms,
-        length_ms: slot.length_ms,
-        counters: BTreeMap::new(),
-        errors: BTreeMap::new(),
-        gauges: BTreeMap::new(),
-        health: GeneratorHealth::default(),
-    });
+    let meta = slot_meta(n, offset_ms, &slot.meta, slot.length_ms, start_unix_ms);
     let mut counters = vec![0; Counter::ALL.len()];
     for c in Counter::ALL {
         counters[c.index()] = meta.counters.get(c.name()).copied().unwrap_or(0);
@@ -490,6 +568,28 @@ mod tests {
             "{:?}",
             back.notes
         );
+    }
+
+    #[test]
+    fn snapshots_read_back_as_they_were_appended() {
+        let snapshots = crate::report::fixtures::example_snapshots();
+        let r = RunResults::example();
+        let mut bytes = header(&r.run).unwrap();
+        for s in &snapshots {
+            bytes.extend_from_slice(&interval_chunk(s).unwrap());
+        }
+        let back = read_snapshots(&bytes, FILE_NAME).unwrap();
+        assert!(back.notes.is_empty(), "{:?}", back.notes);
+        assert_eq!(back.snapshots.len(), snapshots.len());
+        for (b, s) in back.snapshots.iter().zip(&snapshots) {
+            assert_eq!(
+                (b.index, b.start_offset, b.length),
+                (s.index, s.start_offset, s.length)
+            );
+            assert_eq!((b.counters, b.gauges), (s.counters, s.gauges));
+            assert_eq!((&b.errors, b.health), (&s.errors, s.health));
+            assert_eq!(b.histograms, s.histograms);
+        }
     }
 
     #[test]

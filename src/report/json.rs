@@ -11,7 +11,7 @@ use crate::metrics::{Counter, Measure};
 use super::export::Export;
 use super::model::{
     BaselineComparison, Drift, GateResult, GeneratorSummary, PercentileBounds, Percentiles,
-    RunInfo, RunResults, Verdict,
+    RunInfo, RunResults, ShardRow, Verdict,
 };
 
 /// The schema tag of the current summary format.
@@ -77,6 +77,14 @@ pub struct Summary {
     /// The profile the run used, as resolved TOML.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_toml: Option<String>,
+    /// The shards of a run merged by `agentload merge`, by index (absent for
+    /// a run of one process).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shards: Vec<ShardRow>,
+    /// True when `agentload merge --allow-partial` merged without every
+    /// shard (absent otherwise).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
 }
 
 impl Summary {
@@ -110,6 +118,8 @@ impl Summary {
             notes: r.notes.clone(),
             intervals: r.intervals.len(),
             profile_toml: r.profile_toml.clone(),
+            shards: r.shards.clone(),
+            partial: r.partial,
         }
     }
 
@@ -176,6 +186,8 @@ impl Summary {
             passed: self.passed,
             verdict: self.verdict_or_passed(),
             reason: self.reason.clone(),
+            shards: self.shards.clone(),
+            partial: self.partial,
         }
     }
 }

@@ -68,7 +68,7 @@ use crate::error::Error;
 pub use export::Export;
 pub use model::{
     BaselineComparison, ComparisonRow, Drift, FailedWindow, GateResult, GeneratorSummary,
-    IntervalAccumulator, IntervalSummary, Percentiles, RunInfo, RunResults, Verdict,
+    IntervalAccumulator, IntervalSummary, Percentiles, RunInfo, RunResults, ShardRow, Verdict,
 };
 pub use rebuild::rebuild;
 

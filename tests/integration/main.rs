@@ -34,6 +34,7 @@ mod run_faults;
 mod run_gates;
 mod run_profile_errors;
 mod run_progress;
+mod run_shards;
 mod run_signals;
 mod run_tls;
 mod run_verdicts;

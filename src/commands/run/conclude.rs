@@ -55,6 +55,7 @@ pub(super) fn conclude(
     sim_stats: Option<SimStats>,
     out_dir: &Path,
 ) -> Result<Outcome, Error> {
+    let sharded = prepared.identity.shard.is_some();
     let results = judge(prepared, info, record, stop.as_ref());
     // The summary is printed even when an output file could not be written.
     let written = report::write_final(out_dir, &results);
@@ -74,6 +75,8 @@ pub(super) fn conclude(
         (Verdict::Interrupted, Some(Stop::Signal { exit_code, .. })) => {
             Ok(Outcome::Interrupted(exit_code))
         }
+        // A shard judges nothing: it ran, the merge decides (exit 0).
+        _ if sharded => Ok(Outcome::Passed),
         _ => Ok(Outcome::GateFailed),
     }
 }
@@ -93,6 +96,7 @@ fn judge(
     let mut results = record.sink.finish().finish(info);
     results.run.agents_connected_peak = results.agents_connected_peak();
     results.profile_toml = prepared.profile_text;
+    results.notes.extend(prepared.shard_notes);
     if let Some(Stop::Signal { .. }) = stop {
         results.notes.push(
             "The run was interrupted before its plan ended; figures cover the part that ran."

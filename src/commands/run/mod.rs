@@ -3,9 +3,11 @@
 //! then write every output, judge the gates and print the summary.
 
 mod conclude;
+mod sharding;
 mod target;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use self::conclude::{conclude, write_starting_summary};
@@ -13,7 +15,7 @@ use self::target::{ResolvedTarget, TargetChoice};
 use crate::cli::RunArgs;
 use crate::engine::outputs::LiveOutputs;
 use crate::engine::plan::Plan;
-use crate::engine::run::{Execution, Launch, execute};
+use crate::engine::run::{Execution, Launch, ShardLaunch, execute};
 use crate::engine::signals::StopSignals;
 use crate::engine::watch::{AbortGate, Watch};
 use crate::error::{Error, Outcome};
@@ -24,13 +26,19 @@ use crate::profile::{Overrides, Profile, Scenario};
 use crate::progress::{Announcer, Mode, Progress};
 use crate::report::gate::Gate;
 use crate::report::{self, RunInfo, RunResults, compare, gate};
+use crate::shard::identity::RunIdentity;
+use crate::shard::seqs::SeqLogWriter;
+use crate::shard::{SeqRecorder, ShardSpec, start};
 
 /// Runs `agentload run`: prepare (every input checked), start the target,
 /// execute the plan on the generator's runtime, conclude (outputs, gates,
 /// exit code).
 pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     let prepared = prepare(args)?;
-    let started_ms = unix_ms_now();
+    // A shard without --start-at fixes its start now, so shard.json names it exactly.
+    let start_at =
+        (prepared.identity.start_at).or_else(|| prepared.identity.shard.map(|_| SystemTime::now()));
+    let started_ms = start_at.map_or_else(unix_ms_now, |at| start::unix_us(at) / 1000);
     let stamp = folder_stamp(started_ms);
     let out_dir = output_folder(args.out.as_deref(), &prepared.profile, &stamp)?;
     let target = prepared.target.start(
@@ -44,8 +52,15 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
         args, &prepared, &target, started_ms, &stamp, &out_dir, &signals,
     )?;
     write_starting_summary(&prepared, &live.info, &out_dir)?;
-    let setup = run_setup(&prepared, &target, http, &live.info.id, signals.clone());
-    let record = execute_on_own_runtime(&prepared.profile, setup, live.outputs, live.announcer)?;
+    if let Some(shard) = &live.shard {
+        let id = (shard.spec, live.info.id.as_str(), prepared.seed);
+        let at = start_at.unwrap_or_else(SystemTime::now);
+        sharding::write_manifest(&out_dir, &prepared.profile, id, at, &prepared.plan)?;
+    }
+    let mut setup = run_setup(&prepared, &target, http, &live.info.id, signals.clone());
+    setup.start_at = start_at;
+    setup.shard = live.shard.clone();
+    let record = execute_on_own_runtime(&prepared, setup, live.outputs, live.announcer)?;
     let sim_stats = target.stop();
     conclude(
         prepared,
@@ -70,8 +85,13 @@ struct Prepared {
     baseline: Option<(RunResults, String)>,
     compare_options: compare::CompareOptions,
     seed: u64,
+    /// This process's part of the plan (all of it unless a shard).
     plan: Plan,
     target: TargetChoice,
+    /// `--shard`, `--run-id`, `--start-at`, checked.
+    identity: RunIdentity,
+    /// What a shard's summary says it left to the merge.
+    shard_notes: Vec<String>,
 }
 
 /// Loads and checks the profile, the flags, the gates and the baseline, and
@@ -79,9 +99,17 @@ struct Prepared {
 fn prepare(args: &RunArgs) -> Result<Prepared, Error> {
     let mut profile = Profile::load(&args.profile)?;
     profile.apply_overrides(&overrides(args))?;
-    let gates = gate::parse_all(profile.gates.iter().map(|g| g.rule.as_str()))?;
-    let aborting = aborting_gates(&profile, &gates);
-    let baseline = match &args.baseline {
+    let identity = sharding::identity_of(args, &profile)?;
+    let mut gates = gate::parse_all(profile.gates.iter().map(|g| g.rule.as_str()))?;
+    let mut aborting = aborting_gates(&profile, &gates);
+    let mut shard_notes = Vec::new();
+    if let Some(spec) = identity.shard {
+        // A shard judges nothing: the merge judges the whole run once.
+        let run_id = identity.run_id.as_deref().unwrap_or_default();
+        shard_notes = sharding::notes(spec, run_id, gates.len(), args.baseline.is_some());
+        (gates, aborting) = (Vec::new(), Vec::new());
+    }
+    let baseline = match args.baseline.as_ref().filter(|_| identity.shard.is_none()) {
         Some(path) => Some((compare::load(path)?, path.display().to_string())),
         None => None,
     };
@@ -97,7 +125,8 @@ fn prepare(args: &RunArgs) -> Result<Prepared, Error> {
     }
     let seed = profile.seed_or_new();
     let profile_text = profile_as_run(&profile, &args.profile, seed);
-    let plan = Plan::from_profile(&profile);
+    let spec = identity.shard.unwrap_or(ShardSpec::WHOLE);
+    let plan = Plan::from_profile(&profile).for_shard(spec);
     let target = TargetChoice::decide(&profile, args.simulator_process, plan.peak())?;
     Ok(Prepared {
         profile,
@@ -109,6 +138,8 @@ fn prepare(args: &RunArgs) -> Result<Prepared, Error> {
         seed,
         plan,
         target,
+        identity,
+        shard_notes,
     })
 }
 
@@ -183,6 +214,8 @@ struct Live {
     outputs: LiveOutputs,
     /// Prints above the live view (interrupt notices).
     announcer: Announcer,
+    /// A shard's part and its sequence sets.
+    shard: Option<ShardLaunch>,
 }
 
 /// Names the run, starts its interval files and live view, and says what
@@ -197,9 +230,11 @@ fn open_outputs(
     signals: &StopSignals,
 ) -> Result<Live, Error> {
     let (profile, plan) = (&prepared.profile, &prepared.plan);
-    let interval = profile.report.interval.0.max(Duration::from_millis(100));
+    let interval = sharding::interval(profile);
+    let id =
+        (prepared.identity.run_id.clone()).unwrap_or_else(|| format!("{}-{stamp}", profile.name));
     let info = RunInfo::new(
-        format!("{}-{stamp}", profile.name),
+        id,
         &profile.name,
         target.describe(),
         started_ms,
@@ -220,7 +255,7 @@ fn open_outputs(
         profile.scenario,
         prepared.aborting.clone(),
     );
-    let outputs = LiveOutputs::create(
+    let mut outputs = LiveOutputs::create(
         out_dir,
         &info,
         &prepared.gates,
@@ -228,6 +263,14 @@ fn open_outputs(
         progress,
         (watch, signals.clone()),
     )?;
+    let shard = match prepared.identity.shard {
+        Some(spec) => {
+            let seqs: Arc<SeqRecorder> = sharding::recorder();
+            outputs = outputs.with_seqs(seqs.clone(), SeqLogWriter::create(out_dir)?);
+            Some(ShardLaunch { spec, seqs })
+        }
+        None => None,
+    };
     if !args.quiet {
         crate::errln!(
             "agentload: {} agents against {} for {}; outputs in {}",
@@ -241,6 +284,7 @@ fn open_outputs(
         info,
         outputs,
         announcer,
+        shard,
     })
 }
 
@@ -260,17 +304,22 @@ fn run_setup(
         seed: prepared.seed,
         http,
         signals,
+        start_at: None,
+        shard: None,
     }
 }
 
 /// Runs the engine on a runtime of its own (interrupts and the scheduler
-/// probe included) and shuts that runtime down.
+/// probe included) and shuts that runtime down. With a start time it first
+/// waits for it (a Ctrl-C meanwhile ends the run as interrupted, nothing
+/// done); a `--start-at` found more than one interval past is refused.
 fn execute_on_own_runtime(
-    profile: &Profile,
+    prepared: &Prepared,
     setup: Launch,
     outputs: LiveOutputs,
     announcer: Announcer,
 ) -> Result<Execution<LiveOutputs>, Error> {
+    let profile = &prepared.profile;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("agentload")
@@ -278,15 +327,22 @@ fn execute_on_own_runtime(
         .map_err(|e| Error::run(format!("cannot start the load generator's runtime: {e}")))?;
     let record = runtime.block_on(async {
         setup.signals.listen_announcing(announcer);
+        if let Some(at) = setup.start_at
+            && start::wait_until(at, &setup.signals.graceful).await
+            && let Some(given) = prepared.identity.start_at
+        {
+            start::check_not_late(given, sharding::interval(profile), SystemTime::now())?;
+        }
+        // Made after the wait: intervals count from the start, not from the wait.
         let metrics = Metrics::new();
         let probe = spawn_scheduler_probe(&metrics, PROBE_TICK);
         let record = execute(profile, setup, metrics, outputs).await;
         probe.abort();
-        record
+        Ok::<_, Error>(record)
     });
     // Agents' leftover tasks (aborted HTTP exchanges) must not hold the exit.
     runtime.shutdown_timeout(Duration::from_secs(1));
-    Ok(record)
+    record
 }
 
 fn unix_ms_now() -> u64 {

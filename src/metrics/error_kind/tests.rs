@@ -67,6 +67,7 @@ fn every_entry_has_its_stable_name() {
             "bad_notifications_url",
             "inject_bad_url",
             "inject_unanswered",
+            "clock_skew",
         ]
     );
 }

@@ -147,6 +147,8 @@ impl IntervalAccumulator {
             passed: true,
             verdict: Verdict::Running,
             reason: String::new(),
+            shards: Vec::new(),
+            partial: false,
         }
     }
 
@@ -183,6 +185,8 @@ impl IntervalAccumulator {
             passed: true,
             verdict: Verdict::Passed,
             reason: String::new(),
+            shards: Vec::new(),
+            partial: false,
         }
     }
 }

@@ -11,13 +11,15 @@
 //! - [`verdict`]: what was decided about the run: gates, the baseline
 //!   comparison, drift;
 //! - [`accumulator`]: building the results interval by interval;
-//! - [`accounting`]: how the interaction counters read (lost, foreign).
+//! - [`accounting`]: how the interaction counters read (lost, foreign);
+//! - [`shards`]: the shards a merged run was made of.
 
 pub mod accounting;
 pub mod accumulator;
 pub mod interval;
 pub mod percentiles;
 pub mod run;
+pub mod shards;
 pub mod verdict;
 
 pub use accumulator::IntervalAccumulator;
@@ -26,6 +28,7 @@ pub use percentiles::{Percentiles, percentile_label};
 pub use run::{
     GeneratorSummary, PercentileBounds, REQUEST_MEASURES, RunInfo, RunResults, format_utc_ms,
 };
+pub use shards::ShardRow;
 pub use verdict::{
     BaselineComparison, ComparisonRow, Drift, FailedWindow, GateResult, RowUnit, RowVerdict,
     Verdict, judged_reason,

@@ -10,6 +10,7 @@ use crate::metrics::{Counter, Gauge, Measure};
 
 use super::interval::IntervalSummary;
 use super::percentiles::Percentiles;
+use super::shards::ShardRow;
 use super::verdict::{BaselineComparison, Drift, GateResult, Verdict, judged_reason};
 
 /// Facts about the run itself.
@@ -158,6 +159,12 @@ pub struct RunResults {
     pub verdict: Verdict,
     /// Why, in one line people read (`gate errors.total == 0 failed`).
     pub reason: String,
+    /// The shards of a run merged by `agentload merge`, by index; empty for
+    /// a run of one process.
+    pub shards: Vec<ShardRow>,
+    /// True when the merge went ahead without every shard
+    /// (`--allow-partial`): the figures miss what the absent shards did.
+    pub partial: bool,
 }
 
 impl RunResults {
