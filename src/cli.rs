@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::profile::Processes;
 use crate::report::compare::{Percent, parse_percent};
 use crate::shard::ShardSpec;
 use crate::units::HumanDuration;
@@ -101,6 +102,11 @@ pub struct RunArgs {
     /// start the run then; more than one interval late exits 3.
     #[arg(long, value_name = "TIME")]
     pub start_at: Option<String>,
+    /// Spread the run over this many generator processes on this machine
+    /// (shards merged at the end into one result), or `auto`: as few as the
+    /// open-file limit allows for the peak agents (wins over `[run] processes`).
+    #[arg(long, value_name = "N|auto", conflicts_with_all = ["shard", "run_id", "start_at"])]
+    pub processes: Option<Processes>,
 }
 
 /// Where `agentload run` hosts the embedded simulator.

@@ -43,6 +43,13 @@ pub fn descriptors_needed(peak_agents: u32, embedded_simulator: bool) -> u64 {
     }
 }
 
+/// The most agents one generator process may hold (the embedded simulator
+/// elsewhere) with `limit` open files: the inverse of [`descriptors_needed`].
+pub fn agents_per_process(limit: u64) -> u32 {
+    let for_agents = limit.saturating_sub(POOL_IDLE + MARGIN);
+    u32::try_from(for_agents * 5 / 6).unwrap_or(u32::MAX)
+}
+
 /// The current limits.
 #[cfg(unix)]
 // rlim_t is u64 here but narrower on some targets; the conversion is for those.

@@ -12,6 +12,7 @@ pub mod bounds;
 mod error;
 mod overrides;
 mod report;
+mod run;
 mod secrets;
 mod stages;
 mod target;
@@ -32,6 +33,7 @@ pub use behaviour::{Answer, Behaviour, CountRange, NotReady, OnStop};
 pub use error::{Location, ProfileError};
 pub use overrides::Overrides;
 pub use report::{Gate, ReportSettings};
+pub use run::{MAX_PROCESSES, Processes, RunSettings};
 pub use secrets::{REDACTED, url_without_userinfo};
 pub use stages::{DEFAULT_MAX_HANDSHAKES_PER_SECOND, Ramp, Stage};
 pub use target::{Csrf, DEFAULT_MAX_BODY_MIB, MessageModel, Target, Tls};
@@ -80,6 +82,9 @@ pub struct Profile {
     /// Output settings.
     #[serde(default)]
     pub report: ReportSettings,
+    /// How the run is spread over processes on this machine.
+    #[serde(default, skip_serializing_if = "RunSettings::is_default")]
+    pub run: RunSettings,
     /// Pass/fail rules.
     #[serde(default)]
     pub gates: Vec<Gate>,

@@ -29,8 +29,8 @@ use super::model::{IntervalSummary, Percentiles, RunInfo, RunResults, encode_his
 
 /// The file's name in a run folder.
 pub const FILE_NAME: &str = "histograms.hlog";
-/// Prefix of the per-interval metadata comment.
-const META_PREFIX: &str = "#agentload-interval ";
+/// Prefix of the per-interval metadata comment line.
+pub const META_PREFIX: &str = "#agentload-interval ";
 /// The column legend HdrHistogram's Java writer puts after the headers.
 const LEGEND: &str =
     "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"\n";

@@ -32,6 +32,7 @@ mod run_accounting;
 mod run_e2e;
 mod run_faults;
 mod run_gates;
+mod run_processes;
 mod run_profile_errors;
 mod run_progress;
 mod run_shards;

@@ -3,6 +3,7 @@
 //! then write every output, judge the gates and print the summary.
 
 mod conclude;
+mod processes;
 mod sharding;
 mod target;
 
@@ -35,6 +36,10 @@ use crate::shard::{SeqRecorder, ShardSpec, start};
 /// exit code).
 pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     let prepared = prepare(args)?;
+    if prepared.processes > 1 {
+        let count = prepared.processes;
+        return processes::run(args, prepared, count);
+    }
     // A shard without --start-at fixes its start now, so shard.json names it exactly.
     let start_at =
         (prepared.identity.start_at).or_else(|| prepared.identity.shard.map(|_| SystemTime::now()));
@@ -92,6 +97,9 @@ struct Prepared {
     identity: RunIdentity,
     /// What a shard's summary says it left to the merge.
     shard_notes: Vec<String>,
+    /// Generator processes on this machine (`--processes`, resolved): 1, or
+    /// that many shards merged by this process.
+    processes: u32,
 }
 
 /// Loads and checks the profile, the flags, the gates and the baseline, and
@@ -127,7 +135,12 @@ fn prepare(args: &RunArgs) -> Result<Prepared, Error> {
     let profile_text = profile_as_run(&profile, &args.profile, seed);
     let spec = identity.shard.unwrap_or(ShardSpec::WHOLE);
     let plan = Plan::from_profile(&profile).for_shard(spec);
-    let target = TargetChoice::decide(&profile, args.simulator_process, plan.peak())?;
+    let processes = sharding::processes(args, &profile, &identity, plan.peak())?;
+    let target = if processes > 1 {
+        TargetChoice::for_processes(&profile, plan.peak())?
+    } else {
+        TargetChoice::decide(&profile, args.simulator_process, plan.peak())?
+    };
     Ok(Prepared {
         profile,
         profile_text,
@@ -140,6 +153,7 @@ fn prepare(args: &RunArgs) -> Result<Prepared, Error> {
         target,
         identity,
         shard_notes,
+        processes,
     })
 }
 

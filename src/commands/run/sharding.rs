@@ -10,7 +10,8 @@ use crate::cli::RunArgs;
 use crate::engine::plan::Plan;
 use crate::engine::schedule::Schedule;
 use crate::error::Error;
-use crate::profile::{Profile, Scenario};
+use crate::nofile;
+use crate::profile::{Processes, Profile, Scenario};
 use crate::shard::identity::{self, IdentityFlags, RunIdentity};
 use crate::shard::manifest::{self, SCHEMA, ShardManifest};
 use crate::shard::{ShardSpec, clock, record, start};
@@ -44,6 +45,36 @@ pub(super) fn identity_of(args: &RunArgs, profile: &Profile) -> Result<RunIdenti
         start::check_not_late(at, interval(profile), SystemTime::now())?;
     }
     Ok(identity)
+}
+
+/// How many generator processes the run uses on this machine: `--processes`,
+/// else the profile's `[run] processes`, else 1; `auto` sized from the
+/// open-file hard limit and the `peak` agents. A shard is one process.
+pub(super) fn processes(
+    args: &RunArgs,
+    profile: &Profile,
+    identity: &RunIdentity,
+    peak: u32,
+) -> Result<u32, Error> {
+    let Some(choice) = args.processes.or(profile.run.processes) else {
+        return Ok(1);
+    };
+    if identity.shard.is_some() {
+        // A shard of a `--processes` run reads the same profile.
+        return Ok(1);
+    }
+    if profile.scenario == Scenario::Bayeux {
+        return match choice {
+            Processes::Count(n) if n > 1 => Err(Error::input(format!(
+                "--processes {n}: the pub/sub scenario (scenario = \"bayeux\") runs in one process only; \
+                 leave --processes out (or set [run] processes = 1)"
+            ))),
+            _ => Ok(1),
+        };
+    }
+    let limit = nofile::current()
+        .map_err(|e| Error::run(format!("cannot read the open-file limit: {e}")))?;
+    Ok(choice.resolve(peak, nofile::agents_per_process(limit.hard)))
 }
 
 /// The report interval a run uses.

@@ -38,6 +38,19 @@ impl TargetChoice {
         }
     }
 
+    /// [`TargetChoice::decide`] for a run spread over shard processes: the
+    /// parent holds no agent's connection, so an embedded simulator gets a
+    /// process of its own, which must fit `peak` agents' server ends.
+    pub(super) fn for_processes(profile: &Profile, peak: u32) -> Result<TargetChoice, Error> {
+        match &profile.target.url {
+            Some(url) => Ok(TargetChoice::Remote(url.trim_end_matches('/').to_string())),
+            None => {
+                nofile::ensure_for(nofile::simulator_descriptors(peak), peak)?;
+                Ok(TargetChoice::Embedded(Placement::Child))
+            }
+        }
+    }
+
     /// Starts the simulator if there is one; `announce` says so when it gets
     /// a process of its own (the user sees a second pid).
     pub(super) fn start(
