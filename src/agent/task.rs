@@ -122,7 +122,9 @@ pub async fn run_tapped_agent(
         deps,
         session,
     });
-    if !rest.log_in(&client, &stop).await {
+    // Boxed, as are the other one-off steps: a task's future is as big as
+    // its biggest step for its whole life, and the work loop is small.
+    if !Box::pin(rest.log_in(&client, &stop)).await {
         return AgentExit::StoppedBeforeLogin;
     }
     let mut task = AgentTask {
@@ -137,9 +139,9 @@ pub async fn run_tapped_agent(
     task.rest
         .sink
         .apply(Measurement::Gauge(Gauge::AgentsConnected, 1));
-    let exit = task.work(deliveries, &stop).await;
-    task.rest.log_out(&task.client).await;
-    task.settle_connect_loop().await;
+    let exit = Box::pin(task.work(deliveries, &stop)).await;
+    Box::pin(task.rest.log_out(&task.client)).await;
+    Box::pin(task.settle_connect_loop()).await;
     task.agent.logged_out(&mut task.fx);
     task.carry_out();
     task.rest

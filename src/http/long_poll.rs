@@ -175,7 +175,10 @@ impl LongPollConnection {
                 Ok(done) => return Ok(done),
             }
         }
-        let fresh = self.open().await?;
+        // Boxed here and below: a held connect's future is as big as its
+        // biggest step, and opening (TLS included) or parsing a reply is
+        // brief next to the hold every agent keeps.
+        let fresh = Box::pin(self.open()).await?;
         match self.send(fresh, session, content_type, body).await {
             Err(Failure::Unanswered(e) | Failure::Answered(e)) => Err(e),
             Ok(done) => Ok(done),
@@ -196,7 +199,7 @@ impl LongPollConnection {
         drop(request);
         written.map_err(|e| Failure::Unanswered(HttpError::from_io(e)))?;
         let buf = first_read(&mut stream).await.map_err(Failure::Unanswered)?;
-        let (response, reusable) = read_response(&mut stream, buf, self.max_body)
+        let (response, reusable) = Box::pin(read_response(&mut stream, buf, self.max_body))
             .await
             .map_err(Failure::Answered)?;
         Ok((response, reusable.then_some(stream)))
