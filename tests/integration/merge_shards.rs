@@ -7,19 +7,24 @@
 //! shard (exit 3, or `--allow-partial`: exit 1, partial), shards of two
 //! runs (exit 2), `--out` one of the shards (exit 2).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use agentload::metrics::Measure;
 use agentload::report::hlog;
 use agentload::shard::seqs;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use hdrhistogram::Histogram;
+use hdrhistogram::serialization::Deserializer;
+use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
 use roaring::RoaringBitmap;
 use serde_json::Value;
 
 use super::support::heavy;
 use super::support::profile::{Behaviour, Profile};
-use super::support::run::{BIN, Dir, count, counter, sim_stats};
+use super::support::run::{BIN, Dir, OUTPUT_FILES, count, counter, sim_stats};
 use super::support::shards::{ByHand, Identity, profile};
 
 const SHARDS: u32 = 3;
@@ -100,6 +105,7 @@ fn three_shards_by_hand_merge_into_the_one_process_run_and_bad_merges_are_refuse
 
     invite_delivery_keeps_one_sample_per_interaction(&summary, folders);
     hlog_totals_are_the_summary_counts(&out, &summary);
+    // Every output a run writes: a shard is a run, less its shard files.
     let shard_outputs: BTreeSet<String> = file_names(&folders[0])
         .into_iter()
         .filter(|f| f != "shard.json" && f != "seqs.log")
@@ -107,6 +113,7 @@ fn three_shards_by_hand_merge_into_the_one_process_run_and_bad_merges_are_refuse
     let merged_outputs = file_names(&out);
     let missing: Vec<_> = shard_outputs.difference(&merged_outputs).collect();
     assert!(missing.is_empty(), "not in the merged folder: {missing:?}");
+    assert!(OUTPUT_FILES.iter().all(|f| merged_outputs.contains(*f)));
 
     refusals(dir, folders);
 }
@@ -139,16 +146,30 @@ fn invite_delivery_keeps_one_sample_per_interaction(summary: &Value, folders: &[
     assert_eq!(merged, offered.len());
 }
 
-/// The merged `histograms.hlog` reads back with the crate's reader, and its
-/// histograms hold exactly the summary's counts.
+/// The merged `histograms.hlog` is a standard interval log: HdrHistogram's
+/// own reader decodes every interval, and its histograms, like those read
+/// back by agentload's reader, hold exactly the summary's counts.
 fn hlog_totals_are_the_summary_counts(out: &Path, summary: &Value) {
     let path = out.join(hlog::FILE_NAME);
-    let log = hlog::read(&std::fs::read(&path).unwrap(), &path.display().to_string()).unwrap();
-    assert!(log.notes.is_empty(), "{:?}", log.notes);
-    assert!(!log.intervals.is_empty());
+    let bytes = std::fs::read(&path).unwrap();
+    let mut theirs: BTreeMap<String, u64> = BTreeMap::new();
+    for entry in IntervalLogIterator::new(&bytes) {
+        if let LogEntry::Interval(ih) = entry.unwrap() {
+            let raw = STANDARD.decode(ih.encoded_histogram()).unwrap();
+            let h: Histogram<u64> = Deserializer::new().deserialize(&mut &raw[..]).unwrap();
+            *theirs
+                .entry(ih.tag().unwrap().as_str().to_string())
+                .or_default() += h.len();
+        }
+    }
+    let ours = hlog::read(&bytes, &path.display().to_string()).unwrap();
+    assert!(ours.notes.is_empty(), "{:?}", ours.notes);
+    assert!(!ours.intervals.is_empty());
     for m in Measure::ALL {
         let expected = summary["metrics"][m.name()]["count"].as_u64().unwrap_or(0);
-        assert_eq!(log.histograms[m.index()].len(), expected, "{}", m.name());
+        let read = theirs.get(m.name()).copied().unwrap_or(0);
+        assert_eq!(read, expected, "{} (HdrHistogram's reader)", m.name());
+        assert_eq!(ours.histograms[m.index()].len(), expected, "{}", m.name());
     }
 }
 
