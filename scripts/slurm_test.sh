@@ -13,6 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 here=$(pwd)
 source scripts/slurm_cluster.sh
+source scripts/merged_check.sh
 
 SHARDS=3
 AGENTS=9
@@ -74,10 +75,7 @@ port=$(slurm_free_port)
 target="http://127.0.0.1:$port"
 "$bin" serve --listen "127.0.0.1:$port" --agents "$AGENTS" >"$work/serve.log" 2>&1 &
 serve_pid=$!
-sim_stats() {
-    python3 -c 'import json, sys, urllib.request
-print(json.load(urllib.request.urlopen(sys.argv[1] + "/sim/stats", timeout=5))["injected"])' "$target"
-}
+sim_stats() { merged_check_sim_injected "$target"; }
 slurm_wait_for "agentload serve" 30 sim_stats || fail "agentload serve did not answer on $target"
 
 # A short run: 3 agents per shard, about 15 s, a few interactions per second.
@@ -135,17 +133,6 @@ exit_code=$(job_field "$merge_job" ExitCode)
     fail "merge job $merge_job ended $state (exit $exit_code)"
 
 injected=$(sim_stats) || fail "no /sim/stats at the end"
-python3 - "$work/results/merged/summary.json" "$injected" "$SHARDS" <<'EOF' || fail "the merged summary is wrong"
-import json, sys
-path, injected, shards = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-s = json.load(open(path))
-c = s["counters"]
-print(f"merged: verdict {s['verdict']}, injected {c['interactions_injected']} "
-      f"(simulator {injected}), lost {c['interactions_lost']}, shards {len(s['shards'])}")
-assert injected > 0, "the simulator got no interaction"
-assert c["interactions_injected"] == injected, "merged injected differs from the simulator's count"
-assert c["interactions_lost"] == 0, "interactions were lost"
-assert len(s["shards"]) == shards, f"expected {shards} shards in summary.json"
-assert s["verdict"] == "passed", "the merged run did not pass"
-EOF
+merged_check_summary "$work/results/merged/summary.json" "$injected" "$SHARDS" ||
+    fail "the merged summary is wrong"
 echo "slurm_test: passed in $((SECONDS - began))s (apt install, cluster, $SHARDS shards and merge)"

@@ -1,7 +1,8 @@
 """Decodes a run's histograms.hlog with HdrHistogram's Python library (PyPI
 `hdrhistogram`, written by nobody here) and checks that every measurement's
 p99 matches summary.json within HdrHistogram's precision (3 significant
-digits). Used by .ci/run on the CI smoke run:
+digits). Used by .ci/run on the CI smoke run, and by
+scripts/shards_by_hand.sh on a merge of three shards:
 
     python3 tests/hlog_python/check_hlog.py RUN_DIR
 """

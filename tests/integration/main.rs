@@ -19,6 +19,7 @@ mod generator_hostile;
 #[cfg(feature = "goose")]
 mod goose_adapter;
 mod http_long_poll;
+mod merge_shards;
 mod profile_check;
 mod profile_load;
 mod profile_malformed;

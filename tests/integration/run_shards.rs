@@ -5,73 +5,25 @@
 //! and every one reached an agent of some shard. Plus the input errors.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, SystemTime};
+use std::process::Command;
 
 use agentload::shard::seqs;
 use agentload::shard::{ShardManifest, start};
 use roaring::RoaringBitmap;
 
 use super::support::heavy;
-use super::support::profile::{Profile, Simulator, Traffic};
-use super::support::run::{BIN, Dir, Served, counter, sim_stats};
+use super::support::run::{BIN, Dir, counter, sim_stats};
+use super::support::shards::{ByHand, Identity, profile};
 
 const SHARDS: u32 = 3;
-
-fn profile() -> Profile {
-    Profile {
-        description: Some("three shards against one agentload serve"),
-        traffic: Traffic {
-            email_rate: 4.0,
-            chat_rate: 4.0,
-            drain: "4s",
-            ..Traffic::default()
-        },
-        // The target is `agentload serve`.
-        simulator: Simulator::default(),
-        ..Profile::bounded("shards", 12, "1s", "4s")
-    }
-}
 
 #[test]
 fn three_shards_by_hand_create_exactly_what_the_simulator_counts() {
     let _heavy = heavy::slot();
-    let served = Served::start(&[]);
-    let dir = Dir::new("shards");
-    let file = dir.join("profile.toml");
-    profile().write(&file);
-    // Far enough ahead for the slowest shard's start-up on a loaded machine.
-    let at = start::rfc3339(SystemTime::now() + Duration::from_secs(5));
-    let children: Vec<_> = (0..SHARDS)
-        .map(|i| {
-            Command::new(BIN)
-                .arg("run")
-                .arg(&file)
-                .args(["--quiet", "--target", &served.url, "--run-id", "by-hand-1"])
-                .args(["--seed", "11", "--start-at", &at])
-                .arg("--shard")
-                .arg(format!("{i}/{SHARDS}"))
-                .arg("--out")
-                .arg(dir.join(&format!("shard-{i}")))
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    let outputs: Vec<_> = children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
-        .collect();
-    for (i, out) in outputs.iter().enumerate() {
-        let log = String::from_utf8_lossy(&out.stdout).to_string()
-            + &String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "shard {i}:\n{log}");
-    }
-
-    let folders: Vec<_> = (0..SHARDS)
-        .map(|i| dir.join(&format!("shard-{i}")))
-        .collect();
+    let id = Identity::starting_soon("by-hand-1", 11);
+    let at = id.start_at.clone();
+    let run = ByHand::run("shards", &profile(), &id, SHARDS);
+    let folders = &run.folders;
     let manifests: Vec<ShardManifest> = folders
         .iter()
         .map(|d| ShardManifest::read(d).unwrap())
@@ -86,7 +38,7 @@ fn three_shards_by_hand_create_exactly_what_the_simulator_counts() {
 
     let (mut injected, mut offered) = (RoaringBitmap::new(), RoaringBitmap::new());
     let mut injected_each = 0;
-    for folder in &folders {
+    for folder in folders {
         let log = seqs::read_dir(folder).unwrap();
         assert!(log.notes.is_empty(), "{:?}", log.notes);
         let (created, failed, first) = log.union();
@@ -106,7 +58,7 @@ fn three_shards_by_hand_create_exactly_what_the_simulator_counts() {
         assert!(summary.to_string().contains("settled by agentload merge"));
     }
     assert_eq!(injected_each, injected.len(), "a seq created by two shards");
-    let stats = sim_stats(&served.url, None);
+    let stats = sim_stats(&run.served.url, None);
     assert_eq!(stats["injected"].as_u64(), Some(injected.len()), "{stats}");
     assert!(injected.len() > 40, "8/s for 5 s: {}", injected.len());
     // Every interaction reached an agent of some shard.

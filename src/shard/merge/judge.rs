@@ -8,6 +8,7 @@ use crate::error::Error;
 use crate::metrics::Counter;
 use crate::report::gate::{self, Gate};
 use crate::report::{RunResults, Verdict, compare};
+use crate::units::format;
 
 use super::folder::ShardFolder;
 
@@ -77,6 +78,23 @@ pub fn judge(
         results.partial = true;
         results.conclude(Verdict::Failed, format!("partial: {}", partial.join("; ")));
     }
+}
+
+/// What a merge without some shard's folder cannot know, for the notes:
+/// the interactions first offered only to a missing shard's agents are
+/// counted lost (its `seqs.log` is what says they were offered), and the
+/// `invite_delivery` samples of re-offers of interactions first offered
+/// there stay counted. `None` when no shard is missing.
+pub fn missing_note(missing: &[u32], lost: u64) -> Option<String> {
+    if missing.is_empty() {
+        return None;
+    }
+    let shards: Vec<String> = missing.iter().map(u32::to_string).collect();
+    Some(format!(
+        "partial merge without shard(s) {}: interactions_lost ({}) is an upper bound, since an interaction offered only to a missing shard's agents counts as lost; invite_delivery keeps the samples of re-offers of interactions first offered there",
+        shards.join(", "),
+        format::count(lost)
+    ))
 }
 
 /// The most telling way a shard that concluded did not pass: interrupted,
@@ -166,5 +184,19 @@ mod tests {
         assert_eq!(r.verdict, Verdict::Failed);
         assert!(r.partial && !r.passed);
         assert_eq!(r.reason, "partial: shard 2 of 3 is missing");
+    }
+
+    #[test]
+    fn a_merge_missing_a_shard_says_its_lost_count_is_an_upper_bound() {
+        assert_eq!(missing_note(&[], 5), None);
+        let note = missing_note(&[1, 2], 178).unwrap();
+        assert!(
+            note.starts_with("partial merge without shard(s) 1, 2:"),
+            "{note}"
+        );
+        assert!(
+            note.contains("interactions_lost (178) is an upper bound"),
+            "{note}"
+        );
     }
 }

@@ -112,6 +112,8 @@ pub fn merge(request: &MergeRequest) -> Result<MergeOutcome, Error> {
         },
     };
     let mut results = merged_results(request, &shards, &gates)?;
+    let lost = results.counter(Counter::InteractionsLost);
+    results.notes.extend(judge::missing_note(&missing, lost));
     judge::judge(&mut results, &gates, judging, &shards, &problems);
     conclude(request, results)
 }
