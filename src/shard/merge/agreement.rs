@@ -146,7 +146,8 @@ pub(super) mod tests {
     #[test]
     fn each_field_that_must_agree_is_named_with_both_folders() {
         let d = dirs();
-        let cases: [(&str, fn(&mut ShardManifest)); 5] = [
+        type Change = fn(&mut ShardManifest);
+        let cases: [(&str, Change); 5] = [
             ("run_id", |m| m.run_id = "other".into()),
             ("seed", |m| m.seed = 43),
             ("profile_sha256", |m| m.profile_sha256 = "cd".into()),
