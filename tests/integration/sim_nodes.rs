@@ -1,7 +1,8 @@
 //! The simulator as a cluster of nodes: `agentload serve --nodes 2` prints
 //! two node URLs whose `/sim/stats` add up to what a run against
 //! `[target] urls = [both]` counts, with interactions created on both; a run
-//! with `--simulator-nodes 2` splits its embedded simulator the same way.
+//! with `--simulator-nodes 2` splits its embedded simulator the same way, and
+//! two shards on the two nodes add up to the nodes' counts too.
 //! A node lets in its own agents only (403 for the others), and a run's
 //! long-polls may come from several loopback source addresses. Plus the
 //! input errors (`url` and `urls` together, a node twice) and the
@@ -240,4 +241,54 @@ fn a_run_spreading_its_long_polls_over_loopback_addresses_passes() {
     let summary = ran.summary();
     assert!(counter(summary, "interactions_injected") > 20, "{summary}");
     assert_eq!(counter(summary, "interactions_lost"), 0, "{summary}");
+}
+
+#[test]
+fn two_shards_on_two_served_nodes_add_up_to_the_nodes_counts() {
+    let _heavy = heavy::slot();
+    let served = ServedNodes::start(2, 50);
+    let dir = Dir::new("nodes-shards");
+    let file = dir.join("profile.toml");
+    let text = with_target(
+        &profile("nodes-shards"),
+        &format!("urls = {}", toml_list(&served.urls)),
+    );
+    std::fs::write(&file, text).unwrap();
+    // Far enough ahead for the slower shard's start-up on a loaded machine.
+    let at = agentload::shard::start::rfc3339(
+        std::time::SystemTime::now() + std::time::Duration::from_secs(5),
+    );
+    let children: Vec<_> = (0..2)
+        .map(|i| {
+            Command::new(BIN)
+                .arg("run")
+                .arg(&file)
+                .args(["--quiet", "--run-id", "nodes-1", "--seed", "5"])
+                .args(["--start-at", &at, "--shard", &format!("{i}/2"), "--out"])
+                .arg(dir.join(&format!("shard-{i}")))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut injected = 0;
+    for (i, child) in children.into_iter().enumerate() {
+        let out = child.wait_with_output().unwrap();
+        let log = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "shard {i}:\n{log}");
+        let summary: Value = serde_json::from_slice(
+            &std::fs::read(dir.join(&format!("shard-{i}")).join("summary.json")).unwrap(),
+        )
+        .unwrap();
+        injected += counter(&summary, "interactions_injected");
+    }
+    assert!(injected > 20, "8/s for 5 s: {injected}");
+    let on_nodes: u64 = served
+        .urls
+        .iter()
+        .map(|u| sim_stats(u, None)["injected"].as_u64().unwrap())
+        .sum();
+    assert_eq!(on_nodes, injected);
 }
