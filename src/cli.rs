@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::profile::Processes;
 use crate::report::compare::{Percent, parse_percent};
 use crate::shard::ShardSpec;
+use crate::sim::{NodeCount, NodeSlice};
 use crate::units::HumanDuration;
 
 /// Load and soak testing for CometD/Bayeux long-polling push services,
@@ -43,7 +44,7 @@ pub enum Command {
 pub struct RunArgs {
     /// The load profile (TOML), e.g. profiles/smoke.toml.
     pub profile: PathBuf,
-    /// Base URL of the GWS deployment (e.g. https://gws.example.com); default: the embedded simulator.
+    /// Base URL of the GWS deployment (e.g. https://gws.example.com), or its nodes separated by commas; default: the embedded simulator.
     #[arg(long)]
     pub target: Option<String>,
     /// Number of agents (overrides the profile's peak).
@@ -84,6 +85,15 @@ pub struct RunArgs {
     /// `auto` (a thread unless both ends of every connection would not fit).
     #[arg(long, value_enum, default_value_t = SimulatorProcess::Auto)]
     pub simulator_process: SimulatorProcess,
+    /// How many node processes the embedded simulator runs as (agent n on
+    /// node n % K): K, or `auto` (one per 14,000 agents, so 1 for small
+    /// runs). Default: the profile's `[simulator] nodes`.
+    #[arg(long, value_name = "K|auto")]
+    pub simulator_nodes: Option<NodeCount>,
+    /// Local addresses the agents' long-polls bind to (each node's agents
+    /// take them in turn): a range such as 127.0.0.2-127.0.0.20 or a comma list.
+    #[arg(long, value_name = "LIST")]
+    pub source_addresses: Option<String>,
     /// Print only the final summary.
     #[arg(long, short, conflicts_with = "verbose")]
     pub quiet: bool,
@@ -144,9 +154,21 @@ pub struct ServeArgs {
     /// The PEM private key of --tls-cert.
     #[arg(long, requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Run as K node processes (like a GWS cluster): node j listens on
+    /// --listen's port + j and owns the agents whose pool index % K == j;
+    /// `auto`: one node per 14,000 users. Default: the config's `nodes`, else 1.
+    #[arg(long, value_name = "K|auto", conflicts_with = "node")]
+    pub nodes: Option<NodeCount>,
+    /// Serve as node J (from 0) of K only: just the agents whose pool index
+    /// % K == J may log in (a node of a cluster started by hand, one per host).
+    #[arg(long, value_name = "J/K")]
+    pub node: Option<NodeSlice>,
+    /// Internal: the user number of pool index 0 for --node (agents.first).
+    #[arg(long, hide = true, requires = "node", default_value_t = 1)]
+    pub node_first: u32,
     /// Internal, for `agentload run`: settings as one JSON line on stdin,
     /// machine-readable stdout, stop when stdin closes.
-    #[arg(long, hide = true, conflicts_with_all = ["config", "tls_cert"])]
+    #[arg(long, hide = true, conflicts_with_all = ["config", "nodes"])]
     pub supervised: bool,
 }
 

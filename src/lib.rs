@@ -20,6 +20,7 @@ pub mod gws;
 pub mod http;
 pub mod metrics;
 pub mod nofile;
+pub mod preflight;
 pub mod profile;
 pub mod progress;
 pub mod pubsub;

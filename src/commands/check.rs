@@ -19,6 +19,17 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Error> {
     let profile = Profile::load(&args.profile)?;
     let plan = Plan::from_profile(&profile);
     crate::out!("{}", describe(&profile, &plan));
+    // What fits this machine is no part of the plan itself: to stderr.
+    let allowance = crate::preflight::this_machine();
+    let demand = crate::preflight::Demand::of_profile(&profile, 1, &allowance);
+    for finding in crate::preflight::check(&demand, &allowance).findings {
+        let severity = if finding.sure_to_fail {
+            "error (`run` refuses)"
+        } else {
+            "warning"
+        };
+        crate::errln!("{severity}: {}", finding.message);
+    }
     crate::outln!("\n{} is valid.", args.profile.display());
     Ok(Outcome::Passed)
 }
@@ -58,12 +69,25 @@ pub fn describe(p: &Profile, plan: &Plan) -> String {
 
 fn target(out: &mut String, p: &Profile) {
     let t = &p.target;
+    if !t.urls.is_empty() {
+        node_urls(out, p);
+    }
     match &t.url {
+        None if !t.urls.is_empty() => {}
         None => {
             let _ = writeln!(
                 out,
                 "target     embedded simulator on 127.0.0.1 (free port)"
             );
+            let limit = nofile::current().map_or(u64::MAX, |l| l.hard);
+            let k = p.simulator.nodes.resolve(p.peak_agents(), limit);
+            if k > 1 {
+                let _ = writeln!(
+                    out,
+                    "           as {k} node processes (simulator.nodes = {}): agent n on node n % {k}, interaction k created on node k % {k}",
+                    p.simulator.nodes
+                );
+            }
         }
         Some(url) => {
             let _ = writeln!(
@@ -94,10 +118,41 @@ fn target(out: &mut String, p: &Profile) {
             }
         }
     }
+    if let Some(sources) = &t.source_addresses {
+        let _ = writeln!(
+            out,
+            "           long-polls from {} source addresses {sources} (each node's agents take them in turn)",
+            sources.len(),
+        );
+    }
     let _ = writeln!(
         out,
         "           CSRF {}, message model {}",
         t.csrf, t.message_model
+    );
+}
+
+/// `target.urls`: the nodes and how agents and interactions spread over them.
+fn node_urls(out: &mut String, p: &Profile) {
+    let t = &p.target;
+    let k = t.urls.len();
+    let _ = writeln!(
+        out,
+        "target     {k} nodes: agent n uses node n % {k}, interaction k is created on node k % {k}"
+    );
+    for (j, url) in t.urls.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "           node {}: {}{}",
+            j + 1,
+            crate::profile::url_without_userinfo(url),
+            t.base_path
+        );
+    }
+    let _ = writeln!(
+        out,
+        "           notifications at {}{}",
+        t.base_path, t.notifications_path
     );
 }
 
@@ -327,6 +382,17 @@ fn report(out: &mut String, p: &Profile) {
 }
 
 fn open_files(out: &mut String, p: &Profile) {
+    let hard = nofile::current().map_or(u64::MAX, |l| l.hard);
+    let nodes = p.simulator.nodes.resolve(p.peak_agents(), hard);
+    if p.target.is_embedded() && nodes > 1 {
+        let needed = nofile::descriptors_needed(p.peak_agents(), false);
+        let per_node = nofile::simulator_descriptors(p.peak_agents().div_ceil(nodes));
+        let _ = writeln!(
+            out,
+            "open files about {needed} needed by the generator, about {per_node} by each of the {nodes} simulator nodes; allowed here: {hard} (hard) per process"
+        );
+        return;
+    }
     let needed = nofile::descriptors_needed(p.peak_agents(), p.target.is_embedded());
     let apart = nofile::descriptors_apart(p.peak_agents());
     match nofile::current() {

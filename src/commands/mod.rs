@@ -7,6 +7,7 @@ pub mod merge;
 pub mod report;
 pub mod run;
 pub mod serve;
+mod serve_nodes;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Outcome};

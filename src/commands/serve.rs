@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::cli::ServeArgs;
 use crate::error::{Error, Outcome};
 use crate::sim::process::{LISTENING, STATS};
-use crate::sim::{Simulator, SimulatorConfig};
+use crate::sim::{NodeSlice, Simulator, SimulatorConfig};
 
 /// Reads the config file (if any) and applies the flags over it.
 pub fn resolve_config(args: &ServeArgs) -> Result<SimulatorConfig, Error> {
@@ -35,6 +35,17 @@ pub fn resolve_config(args: &ServeArgs) -> Result<SimulatorConfig, Error> {
     }
     if let Some(t) = args.invite_timeout {
         config.invite_timeout = t;
+    }
+    if let Some(node) = args.node {
+        if args.node_first == 0 {
+            return Err(Error::input(
+                "--node-first must be at least 1 (the user number of pool index 0)",
+            ));
+        }
+        config.node = NodeSlice {
+            first: args.node_first,
+            ..node
+        };
     }
     if config.users == 0 {
         return Err(Error::input("--agents must be at least 1"));
@@ -70,22 +81,41 @@ fn supervised_config() -> Result<SimulatorConfig, Error> {
     })
 }
 
-/// Runs the simulator until Ctrl-C or SIGTERM, then prints the final counts.
+/// Runs the simulator until Ctrl-C or SIGTERM, then prints the final counts;
+/// with `--nodes K` above 1 (or the config's `nodes`) as K node processes.
 pub fn run(args: ServeArgs) -> Result<Outcome, Error> {
     let config = resolve_config(&args)?;
+    if !args.supervised && args.node.is_none() {
+        let limit = crate::nofile::raise(0)
+            .or_else(|_| crate::nofile::current())
+            .map_or(u64::MAX, |l| l.hard);
+        let nodes = args
+            .nodes
+            .unwrap_or(config.nodes)
+            .resolve(config.users, limit);
+        if nodes > 1 {
+            return super::serve_nodes::run(&args, &config, nodes);
+        }
+    }
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(crate::sim::tls::acceptor(cert, key)?),
         _ => None,
     };
-    // Every logged-in agent holds its long-poll here, plus a share of REST connections.
-    let needed = crate::nofile::simulator_descriptors(config.users);
+    // Every logged-in agent holds its long-poll here, plus a share of REST
+    // connections; a node holds only its own agents'.
+    let owned = config.users.div_ceil(config.node.count.max(1));
+    let needed = crate::nofile::simulator_descriptors(owned);
     if let Ok(limit) = crate::nofile::raise(needed)
         && limit.soft < needed
     {
         crate::errln!(
-            "warning: {} users may need {needed} open files but only {} are allowed; raise it with `ulimit -n {needed}`",
-            config.users,
-            limit.soft
+            "warning: {owned} users may need {needed} open files but only {} are allowed; raise it with `ulimit -n {needed}`{}",
+            limit.soft,
+            if config.node.is_whole() {
+                ", or split the simulator with --nodes"
+            } else {
+                ""
+            }
         );
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -96,7 +126,7 @@ pub fn run(args: ServeArgs) -> Result<Outcome, Error> {
         let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| {
             Error::run(format!("cannot listen on {}: {e}; pick another address with --listen", args.listen))
         })?;
-        let users = config.users;
+        let (users, node) = (config.users, config.node);
         let stop = stop_signal()?;
         let sim = Simulator::start_with_tls(config, listener, tls).await?;
         if args.supervised {
@@ -113,8 +143,13 @@ pub fn run(args: ServeArgs) -> Result<Outcome, Error> {
             flush_stdout();
             return Ok(Outcome::Passed);
         }
+        let node = if node.is_whole() {
+            String::new()
+        } else {
+            format!(" as node {node} (its agents only)")
+        };
         crate::outln!(
-            "GWS v2 simulator listening on {} (users agent1..agent{users}); stats at {}/sim/stats; Ctrl-C to stop",
+            "GWS v2 simulator listening on {}{node} (users agent1..agent{users}); stats at {}/sim/stats; Ctrl-C to stop",
             sim.url(),
             sim.url()
         );
@@ -144,7 +179,7 @@ async fn stdin_closed() {
 
 /// Ctrl-C or SIGTERM, registered now (before the address is printed) so a
 /// supervisor that signals right after start-up is honoured.
-fn stop_signal() -> Result<impl std::future::Future<Output = ()>, Error> {
+pub(super) fn stop_signal() -> Result<impl std::future::Future<Output = ()>, Error> {
     #[cfg(unix)]
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| Error::run(format!("cannot watch SIGTERM: {e}")))?;
@@ -173,6 +208,9 @@ mod tests {
             config,
             tls_cert: None,
             tls_key: None,
+            nodes: None,
+            node: None,
+            node_first: 1,
             supervised: false,
         }
     }

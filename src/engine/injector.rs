@@ -17,6 +17,7 @@ use hyper::{Method, Uri};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
+use super::nodes::node_of_interaction;
 use super::schedule::Arrival;
 use crate::agent::OfferLedger;
 use crate::agent::marker::{MARK_CREATED_US, MARK_RUN, MARK_SEQ};
@@ -52,7 +53,8 @@ impl Media {
 pub struct Injector {
     http: HttpClient,
     session: HttpSession,
-    base: String,
+    /// The injection API of each node (one for most runs).
+    bases: Vec<String>,
     service: String,
     run_id: String,
     start: Instant,
@@ -75,10 +77,11 @@ pub struct Injector {
 }
 
 impl Injector {
-    /// An injector posting to `{base}/genesys/2/{media}/{service}`.
+    /// An injector posting to `{base}/genesys/2/{media}/{service}`, the
+    /// interaction with sequence number `k` to base `k % bases.len()`.
     pub fn new(
         http: HttpClient,
-        base: &str,
+        bases: &[String],
         service: &str,
         run_id: &str,
         (start, start_unix_us): (Instant, u64),
@@ -88,7 +91,10 @@ impl Injector {
         Injector {
             http,
             session: HttpSession::new(),
-            base: base.trim_end_matches('/').to_string(),
+            bases: bases
+                .iter()
+                .map(|b| b.trim_end_matches('/').to_string())
+                .collect(),
             service: service.to_string(),
             run_id: run_id.to_string(),
             start,
@@ -151,14 +157,20 @@ impl Injector {
         schedule: impl Iterator<Item = Arrival>,
         stop: CancellationToken,
     ) {
-        let url_of = |media: Media| -> Option<Uri> {
+        // Per media, the creation URL on each node.
+        let urls_of = |media: Media| -> Option<Vec<Uri>> {
             let path = match media {
                 Media::Email => paths::gms_email(&self.service),
                 Media::Chat => paths::gms_chat(&self.service),
             };
-            format!("{}{path}", self.base).parse().ok()
+            let urls: Option<Vec<Uri>> = self
+                .bases
+                .iter()
+                .map(|base| format!("{base}{path}").parse().ok())
+                .collect();
+            urls.filter(|urls| !urls.is_empty())
         };
-        let (Some(email), Some(chat)) = (url_of(Media::Email), url_of(Media::Chat)) else {
+        let (Some(email), Some(chat)) = (urls_of(Media::Email), urls_of(Media::Chat)) else {
             self.metrics.error(ErrorKind::InjectBadUrl);
             return;
         };
@@ -179,10 +191,12 @@ impl Injector {
             self.sent_end.fetch_max(seq + 1, Ordering::Relaxed);
             let intended_us = self.start_unix_us + arrival.offset.as_micros() as u64;
             let body = self.form(arrival.media, seq, intended_us);
-            let url = match arrival.media {
-                Media::Email => email.clone(),
-                Media::Chat => chat.clone(),
+            let urls = match arrival.media {
+                Media::Email => &email,
+                Media::Chat => &chat,
             };
+            // Interaction `k` is created on node `k % K`, whatever shard sends it.
+            let url = urls[node_of_interaction(seq, urls.len())].clone();
             tokio::spawn(self.clone().create(url, body, seq, due, permit));
         }
     }

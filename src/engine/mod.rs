@@ -3,6 +3,7 @@
 
 pub mod arrivals;
 pub mod injector;
+pub mod nodes;
 pub mod outputs;
 pub mod plan;
 mod pubsub;

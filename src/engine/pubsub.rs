@@ -20,7 +20,7 @@ use crate::pubsub::publisher::run_publishers;
 use crate::pubsub::subscriber::{LEAVE_LINGER, SubscriberExit, run_subscriber};
 use crate::pubsub::{Ledger, Membership, PubSubDeps};
 
-/// Runs the pub/sub scenario of `profile` against `setup.target` (the
+/// Runs the pub/sub scenario of `profile` against the first of `setup.nodes` (the
 /// Bayeux endpoint itself), handing snapshots to `sink` as it goes.
 pub(super) async fn execute<S: IntervalSink>(
     profile: &Profile,
@@ -86,7 +86,7 @@ fn deps(
     metrics: &Arc<Metrics>,
     origin: Origin,
 ) -> Option<Arc<PubSubDeps>> {
-    let mut bayeux = ClientConfig::new(setup.target.parse().ok()?);
+    let mut bayeux = ClientConfig::new(setup.nodes.first().parse().ok()?);
     bayeux.ack = profile.bayeux.ack;
     bayeux.handshake_ext = profile.bayeux.ext.clone();
     Some(Arc::new(PubSubDeps {

@@ -11,6 +11,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use super::injector::Injector;
+use super::nodes::{AgentRoutes, Nodes};
 use super::plan::Plan;
 use super::roster::Roster;
 use super::schedule::Schedule;
@@ -40,10 +41,9 @@ pub trait IntervalSink: Send + 'static {
 
 /// What the engine needs besides the profile.
 pub struct Launch {
-    /// Base URL of the GWS deployment (or of the embedded simulator).
-    pub target: String,
-    /// Base URL of the GMS-style injection API (often the same host).
-    pub injector: String,
+    /// The GWS deployment's nodes (or the embedded simulator's) and their
+    /// injection APIs: one of each for most runs (see [`super::nodes`]).
+    pub nodes: Nodes,
     /// The run id stamped into every interaction.
     pub run_id: String,
     /// Seed of every random choice.
@@ -115,7 +115,7 @@ pub async fn execute<S: IntervalSink>(
         origin.instant,
         &setup.signals,
         &mut roster,
-        |index, token| agent::run_agent(index, deps.clone(), token),
+        |index, token| agent::run_agent(index, deps.for_agent(index), token),
         failed,
         &metrics,
     )
@@ -125,7 +125,7 @@ pub async fn execute<S: IntervalSink>(
         drain(profile.traffic.drain.0, &setup.signals.graceful).await;
     }
     let peak = roster.peak;
-    let bound = deps.run.stop_grace + Duration::from_secs(10);
+    let bound = STOP_GRACE + Duration::from_secs(10);
     roster
         .stop_all(&setup.signals.immediate, &metrics, bound, failed)
         .await;
@@ -224,15 +224,16 @@ impl Schedules {
     }
 }
 
-/// What every agent of the run shares; `None` when the profile's
-/// notifications path does not make a URL.
+/// What every agent of the run shares, per node and source address (see
+/// [`AgentRoutes`]); `None` when the profile's notifications path does not
+/// make a URL.
 pub(crate) fn agent_deps(
     profile: &Profile,
     setup: &Launch,
     metrics: &Arc<Metrics>,
     origin: Origin,
     ledger: Arc<OfferLedger>,
-) -> Option<Arc<AgentDeps>> {
+) -> Option<AgentRoutes> {
     let run = Arc::new(AgentSettings {
         run_id: setup.run_id.clone(),
         start: origin.instant,
@@ -244,31 +245,47 @@ pub(crate) fn agent_deps(
         stop_grace: STOP_GRACE,
         seed: setup.seed,
     });
-    // Every agent-side URL is below the target's base path (a reverse
-    // proxy's prefix), the CometD endpoint included.
-    let base = format!(
-        "{}{}",
-        setup.target.trim_end_matches('/'),
-        profile.target.base_path
+    let observer: Arc<MetricsObserver> = Arc::new(MetricsObserver::new(metrics.clone()));
+    let stopping_at_once = Arc::new(tokio::sync::Semaphore::new(STOPPING_AT_ONCE));
+    let sources = setup.nodes.source_addresses.as_ref().map_or_else(
+        || vec![None],
+        |s| s.addresses().iter().copied().map(Some).collect(),
     );
-    let notifications = format!("{base}{}", profile.target.notifications_path);
-    let mut bayeux = ClientConfig::new(notifications.parse().ok()?);
-    bayeux.ack = profile.bayeux.ack;
-    Some(Arc::new(AgentDeps {
-        seqs: setup.shard.as_ref().map(|s| s.seqs.clone()),
-        http: setup.http.clone(),
-        gws: GwsCalls::new(
+    let seqs = setup.shard.as_ref().map(|s| s.seqs.clone());
+    let mut by_route = Vec::with_capacity(setup.nodes.count() * sources.len());
+    for target in &setup.nodes.targets {
+        // Every agent-side URL is below the target's base path (a reverse
+        // proxy's prefix), the CometD endpoint included.
+        let base = format!(
+            "{}{}",
+            target.trim_end_matches('/'),
+            profile.target.base_path
+        );
+        let notifications = format!("{base}{}", profile.target.notifications_path);
+        let mut bayeux = ClientConfig::new(notifications.parse().ok()?);
+        bayeux.ack = profile.bayeux.ack;
+        let gws = GwsCalls::new(
             setup.http.clone(),
             Arc::new(GwsEndpoints::new(&base)),
             Duration::from_secs(30),
-        ),
-        bayeux,
-        metrics: metrics.clone(),
-        observer: Arc::new(MetricsObserver::new(metrics.clone())),
-        ledger,
-        run,
-        stopping_at_once: Arc::new(tokio::sync::Semaphore::new(STOPPING_AT_ONCE)),
-    }))
+        );
+        for source in &sources {
+            let mut bayeux = bayeux.clone();
+            bayeux.source_address = *source;
+            by_route.push(Arc::new(AgentDeps {
+                seqs: seqs.clone(),
+                http: setup.http.clone(),
+                gws: gws.clone(),
+                bayeux,
+                metrics: metrics.clone(),
+                observer: observer.clone(),
+                ledger: ledger.clone(),
+                run: run.clone(),
+                stopping_at_once: stopping_at_once.clone(),
+            }));
+        }
+    }
+    Some(AgentRoutes::new(by_route, sources.len()))
 }
 
 /// The run's interaction creation: one scheduler task, from the start to
@@ -296,7 +313,7 @@ impl Injection {
         let injector = Arc::new(
             Injector::new(
                 setup.http.clone(),
-                &setup.injector,
+                &setup.nodes.injectors,
                 &profile.target.injector_service,
                 &setup.run_id,
                 (origin.instant, origin.unix_us),

@@ -12,7 +12,8 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::tap::AgentTap;
-use crate::agent::{AgentDeps, AgentExit, OfferLedger};
+use crate::agent::{AgentExit, OfferLedger};
+use crate::engine::nodes::{AgentRoutes, Nodes};
 use crate::engine::outputs::LiveOutputs;
 use crate::engine::plan::Plan;
 use crate::engine::run::{CollectorTask, Injection, Launch, Origin, Schedules, agent_deps};
@@ -66,7 +67,7 @@ struct Started {
     collector: CollectorTask<LiveOutputs>,
     injection: Injection,
     ledger: Arc<OfferLedger>,
-    deps: Arc<AgentDeps>,
+    deps: AgentRoutes,
 }
 
 /// agentload's run inside one Goose attack, shared by the hooks and every
@@ -141,8 +142,7 @@ impl AgentRun {
         let probe = spawn_scheduler_probe(&metrics, PROBE_TICK);
         let collector = CollectorTask::start(metrics.clone(), interval, outputs);
         let launch = Launch {
-            target: plans.target.clone(),
-            injector: plans.injector.clone(),
+            nodes: Nodes::single(plans.target.clone(), plans.injector.clone()),
             run_id: info.id.clone(),
             seed: plans.seed,
             http: plans.http.clone(),
@@ -176,12 +176,13 @@ impl AgentRun {
     /// Starts the next agent of the pool, handing its latencies to `tap`;
     /// its index, or why it cannot start.
     pub(crate) fn start_agent(&self, tap: Arc<AgentTap>) -> Result<u32, String> {
-        let Some(deps) = lock(&self.started).as_ref().map(|s| s.deps.clone()) else {
+        let Some(routes) = lock(&self.started).as_ref().map(|s| s.deps.clone()) else {
             return Err(self.why_not_started());
         };
         let index = self
             .next_index
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let deps = routes.for_agent(index);
         let pool = deps.run.agents.count;
         if index >= pool {
             return Err(format!(

@@ -8,6 +8,7 @@
 //! socket and the waiting future.
 
 use std::io;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -17,7 +18,7 @@ use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::{StatusCode, Uri};
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadBuf};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
@@ -48,6 +49,9 @@ pub struct LongPollConnection {
     stream: Option<Stream>,
     /// Largest body accepted, in bytes, however it is framed.
     max_body: usize,
+    /// The local address every connection is bound to (port chosen at
+    /// connect), when the run spreads its agents over several.
+    source: Option<IpAddr>,
 }
 
 impl std::fmt::Debug for LongPollConnection {
@@ -119,7 +123,15 @@ impl LongPollConnection {
             tls: secure.then(|| TlsConnector::from(tls.clone())),
             stream: None,
             max_body,
+            source: None,
         })
+    }
+
+    /// The same connection, bound to the local address `source` before
+    /// each connect (see [`super::SourceAddresses`]).
+    pub fn bound_to(mut self, source: Option<IpAddr>) -> Self {
+        self.source = source;
+        self
     }
 
     /// POSTs `body` with the session's cookies and headers, absorbs the
@@ -223,20 +235,26 @@ impl LongPollConnection {
         out
     }
 
+    /// A TCP connection to the target, from the source address when set.
+    async fn connect_tcp(&self) -> io::Result<TcpStream> {
+        let t = &self.target;
+        match self.source {
+            None => TcpStream::connect((t.host.as_str(), t.port)).await,
+            Some(source) => connect_from(source, &t.host, t.port).await,
+        }
+    }
+
     async fn open(&self) -> Result<Stream, HttpError> {
         let t = &self.target;
-        let tcp = tokio::time::timeout(
-            CONNECT_TIMEOUT,
-            TcpStream::connect((t.host.as_str(), t.port)),
-        )
-        .await
-        .map_err(|_| {
-            HttpError::Connect(format!(
-                "{}: no connection within {CONNECT_TIMEOUT:?}",
-                t.authority
-            ))
-        })?
-        .map_err(|e| HttpError::Connect(format!("{}: {e}", t.authority)))?;
+        let tcp = tokio::time::timeout(CONNECT_TIMEOUT, self.connect_tcp())
+            .await
+            .map_err(|_| {
+                HttpError::Connect(format!(
+                    "{}: no connection within {CONNECT_TIMEOUT:?}",
+                    t.authority
+                ))
+            })?
+            .map_err(|e| HttpError::Connect(format!("{}: {e}", t.authority)))?;
         // Small writes (a connect request) must not wait for Nagle.
         tcp.set_nodelay(true)
             .map_err(|e| HttpError::Connect(format!("{}: {e}", t.authority)))?;
@@ -252,6 +270,54 @@ impl LongPollConnection {
             .map_err(|e| HttpError::Tls(format!("{}: {e}", t.authority)))?;
         Ok(Stream::Tls(Box::new(stream)))
     }
+}
+
+/// Connects from `source` (port 0: any free one) to the first address of
+/// `host` of the same family.
+async fn connect_from(source: IpAddr, host: &str, port: u16) -> io::Result<TcpStream> {
+    let peer = tokio::net::lookup_host((host, port))
+        .await?
+        .find(|a| a.is_ipv4() == source.is_ipv4())
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::AddrNotAvailable,
+                format!("{host} has no address of the source address {source}'s family"),
+            )
+        })?;
+    let socket = if source.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    defer_port_choice(&socket);
+    socket
+        .bind(SocketAddr::new(source, 0))
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot bind to {source}: {e}")))?;
+    socket.connect(peer).await
+}
+
+/// Lets the kernel choose the local port at connect rather than at bind,
+/// so each (source, target) pair has the whole ephemeral range rather than
+/// every target sharing one source's ports (Linux's IP_BIND_ADDRESS_NO_PORT).
+fn defer_port_choice(socket: &TcpSocket) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use std::os::fd::AsRawFd;
+        let on: libc::c_int = 1;
+        // SAFETY: setsockopt reads `on` for its given size on a socket we own;
+        // failing (an old kernel) only loses the optimisation.
+        unsafe {
+            libc::setsockopt(
+                socket.as_raw_fd(),
+                libc::IPPROTO_IP,
+                libc::IP_BIND_ADDRESS_NO_PORT,
+                std::ptr::from_ref(&on).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let _ = socket;
 }
 
 impl Stream {

@@ -9,10 +9,12 @@ mod client;
 mod error;
 mod long_poll;
 mod session;
+mod source;
 mod tls;
 
 pub use client::{DEFAULT_MAX_BODY, HttpClient, HttpResponse, POOL_MAX_IDLE_PER_HOST};
 pub use error::HttpError;
 pub use long_poll::LongPollConnection;
 pub use session::HttpSession;
+pub use source::{MAX_SOURCE_ADDRESSES, SourceAddresses};
 pub use tls::{TlsOptions, check_ca_file};

@@ -98,6 +98,9 @@ fn texts(p: &Profile) -> Result<(), Issue> {
     ] {
         text_len(field, text.unwrap_or_default(), MAX_URL)?;
     }
+    for (i, url) in t.urls.iter().enumerate() {
+        text_len(&format!("target.urls[{i}]"), url, MAX_URL)?;
+    }
     if !(1..=MAX_BODY_MIB).contains(&t.max_body_mib) {
         return issue(
             "target.max_body_mib",

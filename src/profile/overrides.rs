@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::{Gate, Profile, validate};
 use crate::error::Error;
+use crate::sim::NodeCount;
 use crate::units::HumanDuration;
 
 /// Values given on the command line; `None`/`false`/empty = keep the profile's.
@@ -17,8 +18,13 @@ pub struct Overrides {
     pub duration: Option<HumanDuration>,
     /// `--seed N`.
     pub seed: Option<u64>,
-    /// `--target URL`.
+    /// `--target URL[,URL...]`: one URL, or a cluster's node URLs, in place
+    /// of the profile's `url` or `urls`.
     pub target: Option<String>,
+    /// `--source-addresses LIST`: the agents' long-polls bind to these.
+    pub source_addresses: Option<String>,
+    /// `--simulator-nodes K|auto`: `[simulator] nodes`.
+    pub simulator_nodes: Option<NodeCount>,
     /// `--insecure`.
     pub insecure: bool,
     /// `--ca-file PATH`.
@@ -45,7 +51,24 @@ impl Profile {
             self.seed = Some(seed);
         }
         if let Some(url) = &o.target {
-            self.target.url = Some(url.clone());
+            // A comma list names a cluster's nodes, as `urls` would.
+            let urls: Vec<String> = url.split(',').map(|u| u.trim().to_string()).collect();
+            if let [one] = &urls[..] {
+                self.target.url = Some(one.clone());
+                self.target.urls.clear();
+            } else {
+                self.target.url = None;
+                self.target.urls = urls;
+            }
+        }
+        if let Some(nodes) = o.simulator_nodes {
+            self.simulator.nodes = nodes;
+        }
+        if let Some(list) = &o.source_addresses {
+            self.target.source_addresses = Some(
+                list.parse()
+                    .map_err(|e| Error::input(format!("--source-addresses: {e}")))?,
+            );
         }
         self.use_password_flags(o.password_env.as_deref(), o.password_file.as_deref())?;
         if o.insecure {

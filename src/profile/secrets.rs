@@ -32,6 +32,7 @@ impl Profile {
         for url in [&mut p.target.url, &mut p.target.injector_url]
             .into_iter()
             .flatten()
+            .chain(&mut p.target.urls)
         {
             *url = url_without_userinfo(url);
         }

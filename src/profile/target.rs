@@ -4,12 +4,22 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::http::SourceAddresses;
+
 /// The system under test. Without `url` the run starts the embedded simulator.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Target {
     /// Base URL of the GWS deployment (`http://` or `https://`); `None` = the embedded simulator.
     pub url: Option<String>,
+    /// Base URLs of the deployment's nodes, instead of `url`: agent `n` uses
+    /// node `n % K` for everything, interaction `k` is created on node `k % K`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub urls: Vec<String>,
+    /// Local addresses the agents' long-polls are bound to, each node's
+    /// agents taking them in turn (agent `n` of `K` nodes: `(n / K) % count`): a range (`"127.0.0.2-127.0.0.20"`) or a comma list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_addresses: Option<SourceAddresses>,
     /// Prefix before `/api/v2/...` (e.g. `/gws` behind a reverse proxy); empty by default.
     pub base_path: String,
     /// Path of the CometD endpoint, below `base_path`.
@@ -35,6 +45,8 @@ impl Default for Target {
     fn default() -> Self {
         Target {
             url: None,
+            urls: Vec::new(),
+            source_addresses: None,
             base_path: String::new(),
             notifications_path: "/api/v2/notifications".to_string(),
             tls: Tls::default(),
@@ -52,9 +64,19 @@ impl Default for Target {
 pub const DEFAULT_MAX_BODY_MIB: u32 = 16;
 
 impl Target {
-    /// True when the run uses the embedded simulator (no `url`).
+    /// True when the run uses the embedded simulator (no `url`, no `urls`).
     pub fn is_embedded(&self) -> bool {
-        self.url.is_none()
+        self.url.is_none() && self.urls.is_empty()
+    }
+
+    /// The target's base URLs without a trailing `/`: `url`, or every node
+    /// of `urls`; empty for the embedded simulator.
+    pub fn base_urls(&self) -> Vec<String> {
+        self.url
+            .iter()
+            .chain(&self.urls)
+            .map(|u| u.trim_end_matches('/').to_string())
+            .collect()
     }
 
     /// `max_body_mib` in bytes, for [`crate::http::HttpClient::with_max_body`].

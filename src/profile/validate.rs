@@ -58,22 +58,15 @@ fn name(p: &Profile) -> Result<(), Issue> {
 
 /// Userinfo in a URL is refused, never used: the agents log in with their
 /// own credentials, and a URL is printed and stored.
-fn no_userinfo(t: &Target) -> Result<(), Issue> {
-    for (field, url) in [
-        ("target.url", &t.url),
-        ("target.injector_url", &t.injector_url),
-    ] {
-        if let Some(url) = url
-            && has_userinfo(url)
-        {
-            return issue(
-                field,
-                format!(
-                    "{:?} has credentials in it (USER:PASSWORD@): agentload never sends them; each agent logs in as agents.username with the agents' password (password, password_env or password_file in [agents], or --password-env), so remove them from the URL",
-                    url_without_userinfo(url)
-                ),
-            );
-        }
+fn no_userinfo(field: &str, url: &str) -> Result<(), Issue> {
+    if has_userinfo(url) {
+        return issue(
+            field,
+            format!(
+                "{:?} has credentials in it (USER:PASSWORD@): agentload never sends them; each agent logs in as agents.username with the agents' password (password, password_env or password_file in [agents], or --password-env), so remove them from the URL",
+                url_without_userinfo(url)
+            ),
+        );
     }
     Ok(())
 }
@@ -97,16 +90,8 @@ fn ca_file(t: &Target) -> Result<(), Issue> {
 
 fn target(p: &Profile) -> Result<(), Issue> {
     let t = &p.target;
-    no_userinfo(t)?;
-    if let Some(url) = &t.url
-        && !(url.starts_with("http://") || url.starts_with("https://"))
-    {
-        return issue(
-            "target.url",
-            format!(
-                "invalid URL {url:?}: expected http://HOST[:PORT] or https://HOST[:PORT]; leave it out to use the embedded simulator"
-            ),
-        );
+    if let Some(url) = &t.injector_url {
+        no_userinfo("target.injector_url", url)?;
     }
     if !t.base_path.is_empty() && (!t.base_path.starts_with('/') || t.base_path.ends_with('/')) {
         return issue(
@@ -126,20 +111,83 @@ fn target(p: &Profile) -> Result<(), Issue> {
             ),
         );
     }
-    // Every URL the run will build must parse, so a run never starts only to
-    // find that its agents or its injector have nowhere to go.
-    let base = t
-        .url
-        .as_deref()
-        .unwrap_or("http://127.0.0.1:1")
-        .trim_end_matches('/');
+    node_urls(p)?;
+    match &t.url {
+        Some(url) => base_url(t, "target.url", url)?,
+        None if t.urls.is_empty() => base_url(t, "target.url", "http://127.0.0.1:1")?,
+        None => {
+            for (i, url) in t.urls.iter().enumerate() {
+                base_url(t, &format!("target.urls[{i}]"), url)?;
+            }
+        }
+    }
+    ca_file(t)
+}
+
+/// `target.urls`: instead of `url`, for the GWS scenario, each URL once.
+fn node_urls(p: &Profile) -> Result<(), Issue> {
+    let t = &p.target;
+    if t.urls.is_empty() {
+        return Ok(());
+    }
+    if t.url.is_some() {
+        return issue(
+            "target.urls",
+            "is set together with target.url: expected one of them (url for one node, urls = [\"http://h1:8080\", \"http://h2:8080\"] for several)",
+        );
+    }
+    if p.scenario == super::Scenario::Bayeux {
+        return issue(
+            "target.urls",
+            "the bayeux scenario talks to one endpoint: set target.url instead",
+        );
+    }
+    let max = crate::sim::node::MAX_NODES as usize;
+    if t.urls.len() > max {
+        return issue(
+            "target.urls",
+            format!(
+                "{} URLs is too many: expected at most {max} nodes",
+                t.urls.len()
+            ),
+        );
+    }
+    let mut seen = HashSet::new();
+    for (i, url) in t.urls.iter().enumerate() {
+        if !seen.insert(url.trim_end_matches('/')) {
+            return issue(
+                format!("target.urls[{i}]"),
+                format!(
+                    "{:?} is listed twice: expected each node once",
+                    url_without_userinfo(url)
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// One base URL of the target (`field` names it): http(s), no userinfo,
+/// and every URL the run builds from it parses, so a run never starts only
+/// to find that its agents or its injector have nowhere to go.
+fn base_url(t: &Target, field: &str, url: &str) -> Result<(), Issue> {
+    no_userinfo(field, url)?;
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return issue(
+            field,
+            format!(
+                "invalid URL {url:?}: expected http://HOST[:PORT] or https://HOST[:PORT]; leave it out to use the embedded simulator"
+            ),
+        );
+    }
+    let base = url.trim_end_matches('/');
     let injector = t
         .injector_url
         .as_deref()
         .unwrap_or(base)
         .trim_end_matches('/');
     let urls = [
-        ("target.url", base.to_string()),
+        (field, base.to_string()),
         ("target.base_path", format!("{base}{}", t.base_path)),
         (
             "target.notifications_path",
@@ -164,7 +212,7 @@ fn target(p: &Profile) -> Result<(), Issue> {
             );
         }
     }
-    ca_file(t)
+    Ok(())
 }
 
 fn template(field: &str, text: &str) -> Result<(), Issue> {

@@ -57,7 +57,7 @@ pub fn resolve(flags: IdentityFlags<'_>) -> Result<RunIdentity, Error> {
         }
         if !flags.has_target {
             return Err(Error::input(format!(
-                "--shard {spec} needs a target: pass --target URL (or set [target] url) naming the \
+                "--shard {spec} needs a target: pass --target URL (or set [target] url, or urls for a cluster's nodes) naming the \
                  one server every shard drives, e.g. one started with `agentload serve`; the \
                  embedded simulator would be a separate server per shard"
             )));

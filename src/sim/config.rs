@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::node::{NodeCount, NodeSlice};
 use crate::units::{DelaySpec, HumanDuration, Probability};
 
 /// Settings of the embedded GWS v2 simulator. Every field has a default, so an
@@ -47,6 +48,15 @@ pub struct SimulatorConfig {
     pub body_timeout: HumanDuration,
     /// Faults to inject; all off by default.
     pub faults: Faults,
+    /// How many node processes the simulator runs as (`auto`: one per
+    /// 14,000 agents or fewer, so small runs have one). Read by `agentload
+    /// run` and `agentload serve`; a node itself is never split again.
+    #[serde(skip_serializing_if = "NodeCount::is_auto")]
+    pub nodes: NodeCount,
+    /// Which agents this simulator owns when it is one node of several
+    /// (`serve --node J/K`); never written in a file.
+    #[serde(skip)]
+    pub node: NodeSlice,
 }
 
 impl Default for SimulatorConfig {
@@ -70,6 +80,8 @@ impl Default for SimulatorConfig {
             idle_timeout: HumanDuration(std::time::Duration::from_secs(60)),
             body_timeout: HumanDuration(std::time::Duration::from_secs(30)),
             faults: Faults::default(),
+            nodes: NodeCount::Auto,
+            node: NodeSlice::WHOLE,
         }
     }
 }

@@ -34,6 +34,21 @@ pub(super) async fn gws_auth(
         );
         return resp;
     };
+    if !app.config.node.owns(agent) {
+        // A node of a split simulator serves its own agents only: one on the
+        // wrong node would never see the interactions routed to it.
+        let node = app.config.node;
+        return reply::status(
+            StatusCode::FORBIDDEN,
+            &format!(
+                "agent{} belongs to another node: this is node {node} (0-based) of a split simulator, owning the agents whose pool index modulo {} is {}; send each agent to node (index % {})",
+                agent + 1,
+                node.count,
+                node.index,
+                node.count
+            ),
+        );
+    }
     let (session_id, session, is_new) = app
         .sessions
         .resolve(agent, cookie(req.headers(), "JSESSIONID"));

@@ -24,10 +24,12 @@
 pub mod app;
 pub mod auth;
 pub mod chat;
+pub mod cluster;
 pub mod config;
 pub mod inject;
 pub mod interaction;
 mod middleware;
+pub mod node;
 pub mod notifications;
 pub mod process;
 pub mod reply;
@@ -38,7 +40,9 @@ pub mod switchboard;
 mod timeouts;
 pub mod tls;
 
+pub use cluster::SimCluster;
 pub use config::SimulatorConfig;
+pub use node::{NodeCount, NodeSlice};
 pub use process::SimChild;
 pub use server::{
     SimStats, SimTask, SimThread, Simulator, spawn_on_own_runtime, spawn_on_own_runtime_with,

@@ -10,12 +10,14 @@
 //! done, or died) it stops and writes `stats JSON` ([`SimStats`]) last.
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
-use crate::sim::{SimStats, SimulatorConfig};
+use crate::sim::{NodeSlice, SimStats, SimulatorConfig};
 
 /// The first line a supervised simulator prints: `listening http://...`.
 pub const LISTENING: &str = "listening ";
@@ -37,10 +39,37 @@ pub struct SimChild {
     url: String,
 }
 
+/// Where and as what a simulator child process serves.
+#[derive(Debug, Clone)]
+pub struct ChildOptions {
+    /// The address it listens on (port 0: a free one).
+    pub listen: SocketAddr,
+    /// Which agents it owns when it is one node of several.
+    pub node: NodeSlice,
+    /// PEM certificate chain and key, to serve HTTPS.
+    pub tls: Option<(PathBuf, PathBuf)>,
+}
+
+impl Default for ChildOptions {
+    fn default() -> Self {
+        ChildOptions {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            node: NodeSlice::WHOLE,
+            tls: None,
+        }
+    }
+}
+
 impl SimChild {
     /// Starts `agentload serve --supervised` on 127.0.0.1 (a free port) with
     /// `config`, and waits until it listens.
     pub fn spawn(config: &SimulatorConfig) -> Result<SimChild, Error> {
+        SimChild::spawn_with(config, &ChildOptions::default())
+    }
+
+    /// [`SimChild::spawn`] listening where `options` say, as the node they
+    /// name.
+    pub fn spawn_with(config: &SimulatorConfig, options: &ChildOptions) -> Result<SimChild, Error> {
         let exe = std::env::current_exe().map_err(|e| {
             Error::run(format!(
                 "cannot find the agentload executable to start the simulator process: {e}"
@@ -48,10 +77,27 @@ impl SimChild {
         })?;
         let mut command = Command::new(&exe);
         command
-            .args(["serve", "--listen", "127.0.0.1:0", "--supervised"])
+            .arg("serve")
+            .arg("--listen")
+            .arg(options.listen.to_string())
+            .arg("--supervised")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
+        if !options.node.is_whole() {
+            command
+                .arg("--node")
+                .arg(options.node.to_string())
+                .arg("--node-first")
+                .arg(options.node.first.to_string());
+        }
+        if let Some((cert, key)) = &options.tls {
+            command
+                .arg("--tls-cert")
+                .arg(cert)
+                .arg("--tls-key")
+                .arg(key);
+        }
         // Its own process group: a Ctrl-C at the terminal must reach only the
         // generator, whose graceful stop still needs the simulator.
         #[cfg(unix)]
@@ -106,6 +152,12 @@ impl SimChild {
     /// The child's process id.
     pub fn id(&self) -> u32 {
         self.child.id()
+    }
+
+    /// How the child ended, when it already has: a node that dies while
+    /// the others serve is reported rather than silently missing.
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().ok().flatten()
     }
 
     /// Tells the child to stop, waits for it and returns its final counts.

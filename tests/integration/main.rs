@@ -45,6 +45,7 @@ mod sim_cometd;
 mod sim_faults;
 mod sim_flows;
 mod sim_hostile;
+mod sim_nodes;
 mod sim_scale;
 mod sim_seed_shapes;
 mod sim_soak;

@@ -1,5 +1,6 @@
 //! Client timing and extensions.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,6 +35,9 @@ pub struct ClientConfig {
     /// acknowledgement extension going out, before it coming in). Shared
     /// by every client made from this configuration.
     pub extensions: Vec<Arc<dyn Extension>>,
+    /// The local address the held connect's connection is bound to (one
+    /// of the run's source addresses); `None`: the system's choice.
+    pub source_address: Option<IpAddr>,
 }
 
 impl ClientConfig {
@@ -49,6 +53,7 @@ impl ClientConfig {
             max_backoff: Duration::from_secs(60),
             ack: false,
             extensions: Vec::new(),
+            source_address: None,
         }
     }
 }

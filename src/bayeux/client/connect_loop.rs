@@ -40,7 +40,10 @@ impl BayeuxClient {
         let inner = &self.inner;
         // Connects never queue behind REST calls in the pool, and an idle
         // agent's held connect costs a socket, not a pooled connection.
-        let mut connection = inner.http.long_poll(&inner.config.url)?;
+        let mut connection = inner
+            .http
+            .long_poll(&inner.config.url)?
+            .bound_to(inner.config.source_address);
         let mut attempts = Attempts::new(Instant::now());
         loop {
             if stop.is_cancelled() {

@@ -14,6 +14,7 @@ use crate::report::{
     self, GateResult, IntervalAccumulator, RunInfo, RunResults, Verdict, compare, gate,
 };
 use crate::sim::SimStats;
+use crate::sim::node::sum_stats;
 
 /// Writes `summary.json` with verdict `running`, the run's identity and its
 /// gates, before the first agent starts: a killed run's folder still says
@@ -52,16 +53,17 @@ pub(super) fn conclude(
     info: RunInfo,
     record: Execution<LiveOutputs>,
     stop: Option<Stop>,
-    sim_stats: Option<SimStats>,
+    sim_stats: Vec<SimStats>,
     out_dir: &Path,
 ) -> Result<Outcome, Error> {
     let sharded = prepared.identity.shard.is_some();
-    let results = judge(prepared, info, record, stop.as_ref());
+    let mut results = judge(prepared, info, record, stop.as_ref());
+    results.notes.extend(node_notes(&sim_stats));
     // The summary is printed even when an output file could not be written.
     let written = report::write_final(out_dir, &results);
     crate::out!("{}", report::console::summary(&results));
-    if let Some(stats) = sim_stats {
-        crate::outln!("embedded simulator: {stats}");
+    if !sim_stats.is_empty() {
+        crate::outln!("embedded simulator: {}", sum_stats(&sim_stats));
     }
     written?;
     crate::outln!("outputs written to {}", out_dir.display());
@@ -79,6 +81,19 @@ pub(super) fn conclude(
         _ if sharded => Ok(Outcome::Passed),
         _ => Ok(Outcome::GateFailed),
     }
+}
+
+/// One note per node of a split simulator with its final counts, so the
+/// outputs say how the work was spread (one node: nothing to add).
+fn node_notes(nodes: &[SimStats]) -> Vec<String> {
+    if nodes.len() < 2 {
+        return Vec::new();
+    }
+    nodes
+        .iter()
+        .enumerate()
+        .map(|(j, stats)| format!("simulator node {} of {}: {stats}", j + 1, nodes.len()))
+        .collect()
 }
 
 /// The run's results with their verdict: a signal first, then whether it

@@ -13,7 +13,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use self::conclude::{conclude, write_starting_summary};
 use self::target::{ResolvedTarget, TargetChoice};
-use crate::cli::RunArgs;
+use crate::cli::{RunArgs, SimulatorProcess};
+use crate::engine::nodes::Nodes;
 use crate::engine::outputs::LiveOutputs;
 use crate::engine::plan::Plan;
 use crate::engine::run::{Execution, Launch, ShardLaunch, execute};
@@ -48,7 +49,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     let out_dir = output_folder(args.out.as_deref(), &prepared.profile, &stamp)?;
     let target = prepared.target.start(
         &prepared.profile.simulator,
-        prepared.plan.peak(),
+        (prepared.plan.peak(), prepared.profile.agents.first),
         !args.quiet,
     )?;
     let http = http_client(&prepared.profile)?;
@@ -125,7 +126,7 @@ fn prepare(args: &RunArgs) -> Result<Prepared, Error> {
         max_regression: args.max_regression,
         ..compare::CompareOptions::default()
     };
-    if profile.scenario == Scenario::Bayeux && profile.target.url.is_none() {
+    if profile.scenario == Scenario::Bayeux && profile.target.is_embedded() {
         return Err(Error::input(
             "scenario = \"bayeux\" needs the Bayeux server's endpoint: pass --target URL \
              (the full URL, e.g. http://127.0.0.1:8080/cometd) or set target.url",
@@ -137,8 +138,13 @@ fn prepare(args: &RunArgs) -> Result<Prepared, Error> {
     let plan = Plan::from_profile(&profile).for_shard(spec);
     let processes = sharding::processes(args, &profile, &identity, plan.peak())?;
     let target = if processes > 1 {
+        // The parent's shards are the run's generator processes; the
+        // simulator runs apart from them.
+        target::preflight(&profile, SimulatorProcess::Child, processes)?;
         TargetChoice::for_processes(&profile, plan.peak())?
     } else {
+        // Each shard is one generator process of the run's `spec.count`.
+        target::preflight(&profile, args.simulator_process, spec.count)?;
         TargetChoice::decide(&profile, args.simulator_process, plan.peak())?
     };
     Ok(Prepared {
@@ -178,6 +184,8 @@ fn overrides(args: &RunArgs) -> Overrides {
         duration: args.duration,
         seed: args.seed,
         target: args.target.clone(),
+        source_addresses: args.source_addresses.clone(),
+        simulator_nodes: args.simulator_nodes,
         insecure: args.insecure,
         ca_file: args.ca_file.clone(),
         gates: args.gates.clone(),
@@ -310,10 +318,15 @@ fn run_setup(
     run_id: &str,
     signals: StopSignals,
 ) -> Launch {
-    let url = target.url().to_string();
+    let mut nodes = Nodes::of(
+        target.urls(),
+        prepared.profile.target.injector_url.as_deref(),
+    );
+    nodes
+        .source_addresses
+        .clone_from(&prepared.profile.target.source_addresses);
     Launch {
-        injector: (prepared.profile.target.injector_url.clone()).unwrap_or_else(|| url.clone()),
-        target: url,
+        nodes,
         run_id: run_id.to_string(),
         seed: prepared.seed,
         http,
@@ -413,6 +426,8 @@ mod tests {
             duration: Some(crate::units::HumanDuration(Duration::from_secs(90))),
             seed: Some(42),
             target: Some("https://gws:8443".into()),
+            source_addresses: None,
+            simulator_nodes: None,
             insecure: true,
             ca_file: Some(PathBuf::from("ca.pem")),
             gates: vec!["errors.total == 0".into(), "accept.p99 < 1s".into()],

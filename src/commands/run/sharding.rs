@@ -23,7 +23,8 @@ pub(super) fn identity_of(args: &RunArgs, profile: &Profile) -> Result<RunIdenti
         run_id: args.run_id.as_deref(),
         seed: args.seed,
         start_at: args.start_at.as_deref(),
-        has_target: profile.target.url.is_some(),
+        // `url` or the nodes of `urls`: either way not the embedded simulator.
+        has_target: !profile.target.is_embedded(),
     })?;
     if let Some(spec) = identity.shard {
         if profile.scenario == Scenario::Bayeux {

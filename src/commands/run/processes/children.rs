@@ -65,6 +65,9 @@ pub(super) fn shard_args(flags: &ShardFlags<'_>, spec: ShardSpec, dir: &Path) ->
     if let Some(d) = a.duration {
         pair("--duration", format!("{}ms", d.0.as_millis()));
     }
+    if let Some(list) = &a.source_addresses {
+        pair("--source-addresses", list.clone());
+    }
     if let Some(ca) = &a.ca_file {
         pair("--ca-file", ca.display().to_string());
     }

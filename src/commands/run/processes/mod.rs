@@ -26,6 +26,7 @@ use crate::progress::{Mode, Progress};
 use crate::report::{IntervalSummary, gate, hlog};
 use crate::shard::merge::{self, MergeRequest};
 use crate::shard::{ShardSpec, start};
+use crate::sim::node::sum_stats;
 
 /// How far ahead of now the shards are told to start: long enough for every
 /// child to start up and wait, on a busy machine too.
@@ -48,7 +49,7 @@ pub(super) fn run(args: &RunArgs, prepared: Prepared, count: u32) -> Result<Outc
     })?;
     let run_id = format!("{}-{stamp}", profile.name);
     let peak = prepared.plan.peak();
-    let target = (prepared.target).start(&profile.simulator, peak, false)?;
+    let target = (prepared.target).start(&profile.simulator, (peak, profile.agents.first), false)?;
     if !args.quiet {
         crate::errln!(
             "agentload: {peak} agents in {count} processes against {} for {}; outputs in {}",
@@ -57,12 +58,13 @@ pub(super) fn run(args: &RunArgs, prepared: Prepared, count: u32) -> Result<Outc
             out_dir.display()
         );
     }
+    let urls = target.urls().join(",");
     let flags = ShardFlags {
         args,
         run_id: &run_id,
         seed: prepared.seed,
         start_at: &start::rfc3339(start_at),
-        target: target.url(),
+        target: &urls,
     };
     let mut shards = Vec::new();
     for index in 0..count {
@@ -94,8 +96,8 @@ pub(super) fn run(args: &RunArgs, prepared: Prepared, count: u32) -> Result<Outc
         quiet: args.quiet,
     };
     let merged = merge::merge(&request)?;
-    if let Some(stats) = sim_stats {
-        crate::outln!("embedded simulator: {stats}");
+    if !sim_stats.is_empty() {
+        crate::outln!("embedded simulator: {}", sum_stats(&sim_stats));
     }
     if let Some(Stop::Signal { exit_code, .. }) = stop {
         return Ok(Outcome::Interrupted(exit_code));
