@@ -13,11 +13,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use agentload::bayeux::{
-    BayeuxClient, BayeuxServer, ClientConfig, Delivery, NoopListener, NoopObserver, ServerConfig,
+    BayeuxClient, BayeuxServer, ClientConfig, Deliveries, Delivery, NoopListener, NoopObserver,
+    ServerConfig,
 };
 use agentload::http::{HttpClient, HttpSession};
 use serde_json::value::RawValue;
-use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_util::sync::CancellationToken;
 
 const EVENT: &str = r#"{"messageType":"InteractionStateMessage","state":"Invited","id":"0000Ja8V814907JM","channel":"email","interactionType":"Inbound","capabilities":["Accept","Reject"],"userData":{"Subject":"test_reply","ContactId":"0000Ha8S2A7X000N"}}"#;
@@ -34,7 +34,7 @@ fn cpu_time() -> Duration {
 
 struct Agent {
     client: BayeuxClient,
-    rx: UnboundedReceiver<Delivery>,
+    rx: Deliveries,
     id: String,
 }
 

@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use hyper::header::{AUTHORIZATION, HeaderValue};
-use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
@@ -27,7 +26,7 @@ use super::notice::each_notice;
 use super::observer::MetricsObserver;
 use super::settings::SharedSettings;
 use super::sink::{Sink, Tap};
-use crate::bayeux::{BayeuxClient, ClientConfig, ClientError, Delivery, Observer};
+use crate::bayeux::{BayeuxClient, ClientConfig, ClientError, Deliveries, Delivery, Observer};
 use crate::gws::calls::GwsCalls;
 use crate::gws::notification::{CHANNELS_TOPIC, INTERACTIONS_TOPIC};
 use crate::http::{HttpClient, HttpSession};
@@ -168,11 +167,7 @@ struct AgentTask {
 const CONNECT_SETTLE: Duration = Duration::from_secs(1);
 
 impl AgentTask {
-    async fn work(
-        &mut self,
-        mut deliveries: UnboundedReceiver<Delivery>,
-        stop: &CancellationToken,
-    ) -> AgentExit {
+    async fn work(&mut self, mut deliveries: Deliveries, stop: &CancellationToken) -> AgentExit {
         let connect_stop = CancellationToken::new();
         // An agent aborted at the end of a run must not leave its connect
         // loop polling and recording after the final snapshot.

@@ -9,8 +9,8 @@ pub mod server;
 
 pub use channel::ChannelPattern;
 pub use client::{
-    BayeuxClient, ClientConfig, ClientError, Delivery, ExchangeKind, ExchangeOutcome, NoopObserver,
-    Observer,
+    BayeuxClient, ClientConfig, ClientError, Deliveries, Delivery, ExchangeKind, ExchangeOutcome,
+    NoopObserver, Observer,
 };
 pub use message::{Advice, ErrorInfo, Message, Reconnect, Subscription, decode_messages};
 pub use server::{

@@ -21,7 +21,8 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, Error> {
     crate::out!("{}", describe(&profile, &plan));
     // What fits this machine is no part of the plan itself: to stderr.
     let allowance = crate::preflight::this_machine();
-    let demand = crate::preflight::Demand::of_profile(&profile, 1, &allowance);
+    let processes = (profile.run).generator_processes(plan.peak(), allowance.files_per_process);
+    let demand = crate::preflight::Demand::of_profile(&profile, processes, &allowance);
     for finding in crate::preflight::check(&demand, &allowance).findings {
         let severity = if finding.sure_to_fail {
             "error (`run` refuses)"
@@ -384,6 +385,26 @@ fn report(out: &mut String, p: &Profile) {
 fn open_files(out: &mut String, p: &Profile) {
     let hard = nofile::current().map_or(u64::MAX, |l| l.hard);
     let nodes = p.simulator.nodes.resolve(p.peak_agents(), hard);
+    let processes = p.run.generator_processes(p.peak_agents(), hard);
+    if processes > 1 {
+        let needed = nofile::descriptors_needed(p.peak_agents().div_ceil(processes), false);
+        let _ = writeln!(
+            out,
+            "processes  {processes} generator processes (run.processes = {}), merged at the end",
+            p.run.processes.map_or_else(String::new, |c| c.to_string())
+        );
+        let sim = if p.target.is_embedded() {
+            let per_node = nofile::simulator_descriptors(p.peak_agents().div_ceil(nodes.max(1)));
+            format!(", about {per_node} by each of the {nodes} simulator processes")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "open files about {needed} needed by each generator process{sim}; allowed here: {hard} (hard) per process"
+        );
+        return;
+    }
     if p.target.is_embedded() && nodes > 1 {
         let needed = nofile::descriptors_needed(p.peak_agents(), false);
         let per_node = nofile::simulator_descriptors(p.peak_agents().div_ceil(nodes));

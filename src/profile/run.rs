@@ -24,6 +24,14 @@ impl RunSettings {
     pub fn is_default(&self) -> bool {
         *self == RunSettings::default()
     }
+
+    /// The generator processes for `peak` agents when each process may open
+    /// `files` files: 1 unless `processes` is set.
+    pub fn generator_processes(&self, peak: u32, files: u64) -> u32 {
+        self.processes.map_or(1, |p| {
+            p.resolve(peak, crate::nofile::agents_per_process(files))
+        })
+    }
 }
 
 /// How many generator processes a run uses on this machine.

@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::agent::Sink;
 use crate::agent::effect::Measurement;
-use crate::bayeux::{BayeuxClient, ClientConfig, Delivery, Observer};
+use crate::bayeux::{BayeuxClient, ClientConfig, Deliveries, Observer};
 use crate::http::{HttpClient, HttpSession};
 use crate::profile::BayeuxSettings;
 
@@ -79,7 +79,7 @@ impl PubSubDeps {
     }
 
     /// A new Bayeux client with its own cookies and the run's headers.
-    pub fn client(&self) -> (BayeuxClient, tokio::sync::mpsc::UnboundedReceiver<Delivery>) {
+    pub fn client(&self) -> (BayeuxClient, Deliveries) {
         let session = Arc::new(HttpSession::new());
         for (name, value) in &self.headers {
             session.set_header(name.clone(), value.clone());

@@ -6,13 +6,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::{PubSubDeps, Receipt, payload, rooms};
 use crate::agent::effect::Measurement;
-use crate::bayeux::{BayeuxClient, ClientError, Delivery};
+use crate::bayeux::{BayeuxClient, ClientError, Deliveries, Delivery};
 use crate::metrics::{Counter, Gauge, Measure};
 
 /// Longest a subscriber that left its rooms keeps receiving the messages
@@ -145,7 +144,7 @@ impl Member {
     async fn receive(
         &mut self,
         deps: &PubSubDeps,
-        mut deliveries: UnboundedReceiver<Delivery>,
+        mut deliveries: Deliveries,
         stop: &CancellationToken,
     ) -> SubscriberExit {
         let mut exit = SubscriberExit::Stopped;

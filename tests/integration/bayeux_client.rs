@@ -7,14 +7,13 @@ use std::time::{Duration, Instant};
 
 use crate::support::bayeux::{Seen, raw};
 use agentload::bayeux::{
-    BayeuxClient, BayeuxServer, ClientConfig, ClientError, Delivery, ExchangeKind, ExchangeOutcome,
-    NoopListener, ServerConfig,
+    BayeuxClient, BayeuxServer, ClientConfig, ClientError, Deliveries, Delivery, ExchangeKind,
+    ExchangeOutcome, NoopListener, ServerConfig,
 };
 use agentload::http::{HttpClient, HttpSession};
 use agentload::metrics::Cause;
 use axum::extract::State;
 use hyper::StatusCode;
-use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_util::sync::CancellationToken;
 
 async fn serve(app: axum::Router) -> (String, tokio::task::JoinHandle<()>) {
@@ -29,12 +28,7 @@ async fn serve(app: axum::Router) -> (String, tokio::task::JoinHandle<()>) {
 fn client(
     url: &str,
     tweak: impl FnOnce(&mut ClientConfig),
-) -> (
-    BayeuxClient,
-    UnboundedReceiver<Delivery>,
-    Arc<Seen>,
-    Arc<HttpSession>,
-) {
+) -> (BayeuxClient, Deliveries, Arc<Seen>, Arc<HttpSession>) {
     let http = HttpClient::new(&Default::default()).unwrap();
     let session = Arc::new(HttpSession::new());
     let mut config = ClientConfig::new(url.parse().unwrap());
@@ -44,14 +38,14 @@ fn client(
     (c, rx, seen, session)
 }
 
-async fn next_delivery(rx: &mut UnboundedReceiver<Delivery>) -> Delivery {
+async fn next_delivery(rx: &mut Deliveries) -> Delivery {
     tokio::time::timeout(Duration::from_secs(15), rx.recv())
         .await
         .expect("a delivery within 15 s")
         .expect("channel open")
 }
 
-async fn next_message(rx: &mut UnboundedReceiver<Delivery>) -> (String, String) {
+async fn next_message(rx: &mut Deliveries) -> (String, String) {
     match next_delivery(rx).await {
         Delivery::Message { channel, data, .. } => (channel, data.get().to_owned()),
         other => panic!("expected a message, got {other:?}"),

@@ -8,9 +8,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use agentload::bayeux::{BayeuxClient, ClientConfig, ClientError, Delivery, ExchangeOutcome};
+use agentload::bayeux::{
+    BayeuxClient, ClientConfig, ClientError, Deliveries, Delivery, ExchangeOutcome,
+};
 use agentload::http::{HttpClient, HttpSession};
-use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -27,7 +28,7 @@ async fn cometd(env: &[(&str, &str)]) -> (NodeServer, String) {
     (server, url)
 }
 
-fn client(config: ClientConfig) -> (BayeuxClient, UnboundedReceiver<Delivery>, Arc<Seen>) {
+fn client(config: ClientConfig) -> (BayeuxClient, Deliveries, Arc<Seen>) {
     let http = HttpClient::new(&Default::default()).unwrap();
     let seen = Arc::new(Seen::default());
     let (c, rx) = BayeuxClient::new(http, Arc::new(HttpSession::new()), config, seen.clone());
@@ -61,7 +62,7 @@ async fn connected(
     (id, looper)
 }
 
-async fn next_delivery(rx: &mut UnboundedReceiver<Delivery>) -> Delivery {
+async fn next_delivery(rx: &mut Deliveries) -> Delivery {
     tokio::time::timeout(Duration::from_secs(30), rx.recv())
         .await
         .expect("a delivery within 30 s")

@@ -4,9 +4,8 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use agentload::bayeux::{BayeuxClient, ClientConfig, Delivery, ExchangeOutcome};
+use agentload::bayeux::{BayeuxClient, ClientConfig, Deliveries, Delivery, ExchangeOutcome};
 use agentload::http::{HttpClient, HttpSession};
-use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_util::sync::CancellationToken;
 
 use crate::support::bayeux::Seen;
@@ -20,7 +19,7 @@ async fn faye() -> (NodeServer, String) {
     (faye, url)
 }
 
-fn client(url: &str) -> (BayeuxClient, UnboundedReceiver<Delivery>, Arc<Seen>) {
+fn client(url: &str) -> (BayeuxClient, Deliveries, Arc<Seen>) {
     let http = HttpClient::new(&Default::default()).unwrap();
     let mut config = ClientConfig::new(url.parse().unwrap());
     config.connect_allowance = Duration::from_secs(5);
@@ -44,7 +43,7 @@ fn now_ms() -> f64 {
 }
 
 /// Receives `count` Faye-published messages; returns their latencies (ms), checking order.
-async fn receive(rx: &mut UnboundedReceiver<Delivery>, channel: &str, count: u64) -> Vec<f64> {
+async fn receive(rx: &mut Deliveries, channel: &str, count: u64) -> Vec<f64> {
     let mut latencies = Vec::new();
     while (latencies.len() as u64) < count {
         let d = tokio::time::timeout(Duration::from_secs(30), rx.recv())

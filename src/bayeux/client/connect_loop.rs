@@ -125,7 +125,8 @@ impl BayeuxClient {
         if !sleep_or_stop(stop, wait).await {
             return Break(Ok(()));
         }
-        let mut m = connect_message(&client_id, inner.next_id(), first);
+        // Boxed: a Message is 336 bytes, and this one lives through the hold.
+        let mut m = Box::new(connect_message(&client_id, inner.next_id(), first));
         let hold = connect_hold(&advice, first);
         let start = Instant::now();
         if let Some(t) = attempts.last_reply {
@@ -141,7 +142,7 @@ impl BayeuxClient {
             }
             r = inner.exchange_held(
                 connection,
-                std::slice::from_mut(&mut m),
+                std::slice::from_mut(&mut *m),
                 hold + inner.config.connect_allowance,
             ) => r,
         };

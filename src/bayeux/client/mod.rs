@@ -19,4 +19,4 @@ pub use config::ClientConfig;
 pub use error::ClientError;
 pub use ext::Extension;
 pub use observer::{ExchangeKind, ExchangeOutcome, NoopObserver, Observer};
-pub use session::{BayeuxClient, Delivery};
+pub use session::{BayeuxClient, Deliveries, Delivery};

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use hyper::Method;
 use serde_json::value::RawValue;
+use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use super::ext::Extensions;
@@ -31,6 +32,26 @@ pub enum Delivery {
     Rehandshaked,
 }
 
+/// The receiving end of a client's deliveries, in arrival order.
+///
+/// Each delivery travels boxed: a channel allocates its first block of 32
+/// slots up front, and every agent holds one channel for its whole life, so
+/// 8-byte slots rather than 64-byte ones save about 1.7 KiB per agent.
+#[derive(Debug)]
+pub struct Deliveries(UnboundedReceiver<Box<Delivery>>);
+
+impl Deliveries {
+    /// The next delivery; `None` once the client is gone and all were taken.
+    pub async fn recv(&mut self) -> Option<Delivery> {
+        self.0.recv().await.map(|d| *d)
+    }
+
+    /// The next delivery if one is waiting.
+    pub fn try_recv(&mut self) -> Result<Delivery, TryRecvError> {
+        self.0.try_recv().map(|d| *d)
+    }
+}
+
 /// One Bayeux session over long-polling. Cheap to clone (shared state);
 /// subscribe and publish may run while a connect is held.
 #[derive(Clone)]
@@ -53,7 +74,7 @@ pub(super) struct Inner {
     pub(super) config: ClientConfig,
     pub(super) observer: Arc<dyn Observer>,
     extensions: Extensions,
-    tx: UnboundedSender<Delivery>,
+    tx: UnboundedSender<Box<Delivery>>,
     state: Mutex<State>,
     next_id: AtomicU64,
     /// Serializes handshakes (the loop and the agent may both ask).
@@ -84,7 +105,7 @@ impl BayeuxClient {
         session: Arc<HttpSession>,
         config: ClientConfig,
         observer: Arc<dyn Observer>,
-    ) -> (BayeuxClient, UnboundedReceiver<Delivery>) {
+    ) -> (BayeuxClient, Deliveries) {
         let (tx, rx) = unbounded_channel();
         let inner = Inner {
             http,
@@ -101,7 +122,7 @@ impl BayeuxClient {
             BayeuxClient {
                 inner: Arc::new(inner),
             },
-            rx,
+            Deliveries(rx),
         )
     }
 
@@ -409,11 +430,11 @@ impl Inner {
                 if let Some(data) = m.data {
                     events += 1;
                     // The agent may have gone; events then have nowhere to go.
-                    let _ = self.tx.send(Delivery::Message {
+                    let _ = self.tx.send(Box::new(Delivery::Message {
                         channel: m.channel,
                         data,
                         received_at,
-                    });
+                    }));
                 }
                 continue;
             }
@@ -426,7 +447,7 @@ impl Inner {
     }
 
     pub(super) fn deliver_rehandshaked(&self) {
-        let _ = self.tx.send(Delivery::Rehandshaked);
+        let _ = self.tx.send(Box::new(Delivery::Rehandshaked));
     }
 }
 

@@ -64,7 +64,10 @@ impl TargetChoice {
             return Ok(TargetChoice::Remote(profile.target.base_urls()));
         }
         let nodes = profile.simulator.nodes.resolve(peak, file_limit());
-        nofile::ensure_for(nofile::simulator_descriptors(peak.div_ceil(nodes.max(1))), peak)?;
+        nofile::ensure_for(
+            nofile::simulator_descriptors(peak.div_ceil(nodes.max(1))),
+            peak,
+        )?;
         Ok(TargetChoice::Embedded(if nodes > 1 {
             Placement::Nodes(nodes)
         } else {

@@ -49,7 +49,8 @@ pub(super) fn run(args: &RunArgs, prepared: Prepared, count: u32) -> Result<Outc
     })?;
     let run_id = format!("{}-{stamp}", profile.name);
     let peak = prepared.plan.peak();
-    let target = (prepared.target).start(&profile.simulator, (peak, profile.agents.first), false)?;
+    let target =
+        (prepared.target).start(&profile.simulator, (peak, profile.agents.first), false)?;
     if !args.quiet {
         crate::errln!(
             "agentload: {peak} agents in {count} processes against {} for {}; outputs in {}",
