@@ -26,6 +26,19 @@ pub fn new_histogram_set() -> Vec<Histogram<u64>> {
         .collect()
 }
 
+/// One empty histogram per [`Measure`](super::Measure) that grows to the
+/// values it is given rather than reserving the whole range up front: a
+/// run's totals take the room their latencies need (none for a measurement
+/// that saw nothing), which matters once per generator process of a run.
+pub fn growing_histogram_set() -> Vec<Histogram<u64>> {
+    (0..super::Measure::ALL.len())
+        .map(|_| match Histogram::new(SIGNIFICANT_DIGITS) {
+            Ok(h) => h,
+            Err(e) => panic!("latency histogram precision is invalid: {e:?}"),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

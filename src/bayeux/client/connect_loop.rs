@@ -125,8 +125,9 @@ impl BayeuxClient {
         if !sleep_or_stop(stop, wait).await {
             return Break(Ok(()));
         }
-        // Boxed: a Message is 336 bytes, and this one lives through the hold.
-        let mut m = Box::new(connect_message(&client_id, inner.next_id(), first));
+        // Boxed and handed over: a Message is 336 bytes, and the exchange
+        // drops it once encoded rather than keeping it through the hold.
+        let m = Box::new(connect_message(&client_id, inner.next_id(), first));
         let hold = connect_hold(&advice, first);
         let start = Instant::now();
         if let Some(t) = attempts.last_reply {
@@ -142,7 +143,7 @@ impl BayeuxClient {
             }
             r = inner.exchange_held(
                 connection,
-                std::slice::from_mut(&mut *m),
+                m,
                 hold + inner.config.connect_allowance,
             ) => r,
         };

@@ -399,11 +399,13 @@ impl Inner {
     pub(super) async fn exchange_held(
         &self,
         connection: &mut LongPollConnection,
-        messages: &mut [Message],
+        mut message: Box<Message>,
         timeout: Duration,
     ) -> Result<Exchanged, ClientError> {
-        self.extensions.outgoing(messages);
-        let body = encode(messages)?;
+        self.extensions.outgoing(std::slice::from_mut(&mut *message));
+        let body = encode(std::slice::from_ref(&*message))?;
+        // Sent as bytes: the message itself need not live through the hold.
+        drop(message);
         let resp = connection.post(&self.session, JSON, &body, timeout).await?;
         self.take_reply(resp)
     }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use hdrhistogram::Histogram;
 
-use crate::metrics::histogram::new_histogram_set;
+use crate::metrics::histogram::growing_histogram_set;
 use crate::metrics::{Counter, IntervalSnapshot, Measure};
 use crate::report::compare::stats::percentile_bounds;
 use crate::units::format;
@@ -58,7 +58,7 @@ impl IntervalAccumulator {
         IntervalAccumulator {
             keep,
             intervals: Vec::new(),
-            histograms: new_histogram_set(),
+            histograms: growing_histogram_set(),
             counters: vec![0; Counter::ALL.len()],
             errors: BTreeMap::new(),
             generator: GeneratorSummary::default(),
