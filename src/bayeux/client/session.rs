@@ -402,7 +402,8 @@ impl Inner {
         mut message: Box<Message>,
         timeout: Duration,
     ) -> Result<Exchanged, ClientError> {
-        self.extensions.outgoing(std::slice::from_mut(&mut *message));
+        self.extensions
+            .outgoing(std::slice::from_mut(&mut *message));
         let body = encode(std::slice::from_ref(&*message))?;
         // Sent as bytes: the message itself need not live through the hold.
         drop(message);
