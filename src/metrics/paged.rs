@@ -97,10 +97,14 @@ impl PagedHistogram {
             let Some(page) = page else { continue };
             for (offset, count) in page.iter_mut().enumerate() {
                 if *count != 0 {
-                    into.saturating_record_n(
+                    let (value, n) = (
                         value_at((number << HALF_MAGNITUDE) + offset),
                         u64::from(*count),
                     );
+                    // A growing `into` grows to the value; a fixed one clamps.
+                    if into.record_n(value, n).is_err() {
+                        into.saturating_record_n(value, n);
+                    }
                     *count = 0;
                 }
             }

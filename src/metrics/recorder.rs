@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use hdrhistogram::Histogram;
 
 use super::health::{self, GeneratorHealth};
-use super::histogram::{new_histogram, new_histogram_set};
+use super::histogram::{growing_histogram_set, new_histogram};
 use super::paged::PagedHistogram;
 use super::snapshot::IntervalSnapshot;
 use super::{Counter, ErrorKind, Gauge, Measure};
@@ -197,7 +197,8 @@ impl Metrics {
         let now = Instant::now();
         let start_offset = collector.interval_start.duration_since(self.started);
         let length = now.duration_since(collector.interval_start);
-        let mut histograms = new_histogram_set();
+        // Growing: an interval's histograms take the room its values need.
+        let mut histograms = growing_histogram_set();
         let mut errors: BTreeMap<String, u64> = BTreeMap::new();
 
         for (slot, spare) in self.shards.iter().zip(collector.spares.iter_mut()) {

@@ -234,7 +234,12 @@ pub fn read_snapshots(bytes: &[u8], origin: &str) -> Result<HlogSnapshots, Error
         .map(|(n, (offset_ms, slot))| {
             let mut histograms = crate::metrics::histogram::new_histogram_set();
             for (index, h) in slot.histograms {
-                histograms[index] = h;
+                // Into the standard shape: a decoded histogram keeps the
+                // range its writer gave it (an interval's own, which may be
+                // narrow), and merging shards adds wider ones to it.
+                if histograms[index].add(&h).is_err() {
+                    histograms[index] = h;
+                }
             }
             let meta = slot_meta(
                 n as u64,

@@ -34,12 +34,21 @@ fn stdout_of(args: &[&str]) -> String {
 /// `ulimit -n`, not the profile.
 fn without_machine_limits(plan: &str) -> String {
     plan.lines()
-        .map(|line| match line.strip_prefix("open files about ") {
-            Some(rest) => {
-                let needed = rest.split(" needed").next().unwrap_or(rest);
-                format!("open files about {needed} needed [this machine's limits]")
+        .map(|line| {
+            // `[run] processes = "auto"` follows the open-file limit too.
+            if line.starts_with("processes  ") {
+                return "processes  [from run.processes and this machine's limits]".to_string();
             }
-            None => line.to_string(),
+            match line.strip_prefix("open files about ") {
+                Some(rest) if rest.contains("each generator process") => {
+                    "open files [per generator process: this machine's limits]".to_string()
+                }
+                Some(rest) => {
+                    let needed = rest.split(" needed").next().unwrap_or(rest);
+                    format!("open files about {needed} needed [this machine's limits]")
+                }
+                None => line.to_string(),
+            }
         })
         .collect::<Vec<_>>()
         .join("\n")
