@@ -20,7 +20,7 @@ use hdrhistogram::serialization::{Deserializer, V2DeflateSerializer};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::metrics::histogram::new_histogram;
+use crate::metrics::histogram::{HIGHEST_US, new_histogram};
 use crate::metrics::{Counter, Gauge, GeneratorHealth, IntervalSnapshot, Measure};
 use crate::units::format;
 
@@ -137,11 +137,32 @@ fn chunk(
         if h.is_empty() {
             continue;
         }
+        // Written in the standard shape whatever range an interval's
+        // histogram grew to: readers that add every interval into the first
+        // one (HdrHistogram's Python `add` does not resize) need one shape.
+        let standard;
+        let h = if h.high() < HIGHEST_US {
+            standard = standard_copy(h);
+            &standard
+        } else {
+            *h
+        };
         writer
-            .write_histogram(*h, start, length, Tag::new(m.name()))
+            .write_histogram(h, start, length, Tag::new(m.name()))
             .map_err(hlog_error)?;
     }
     Ok(out)
+}
+
+/// `h` in a histogram of the standard bounds.
+fn standard_copy(h: &Histogram<u64>) -> Histogram<u64> {
+    let mut standard = new_histogram();
+    if standard.add(h).is_err() {
+        for v in h.iter_recorded() {
+            standard.saturating_record_n(v.value_iterated_to(), v.count_at_value());
+        }
+    }
+    standard
 }
 
 /// Writes the whole `histograms.hlog` at once.

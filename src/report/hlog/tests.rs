@@ -121,3 +121,32 @@ fn incremental_chunks_equal_the_whole_file() {
     }
     assert_eq!(incremental, HistogramLog.render(&r).unwrap());
 }
+
+#[test]
+fn an_interval_grown_to_its_values_is_written_in_the_standard_shape() {
+    let second = Duration::from_secs(1);
+    let mut s = IntervalSnapshot::empty(0, Duration::ZERO, 0, second);
+    let mut grown = crate::metrics::histogram::growing_histogram_set();
+    grown[Measure::InviteDelivery.index()]
+        .record(1_500)
+        .unwrap();
+    assert!(grown[Measure::InviteDelivery.index()].high() < crate::metrics::histogram::HIGHEST_US);
+    s.histograms = grown;
+    let bytes = interval_chunk(&s).unwrap();
+    let mut decoded = Vec::new();
+    for entry in IntervalLogIterator::new(&bytes) {
+        if let Ok(LogEntry::Interval(ih)) = entry {
+            let raw = base64_decode(ih.encoded_histogram()).unwrap();
+            let h: Histogram<u64> = Deserializer::new().deserialize(&mut &raw[..]).unwrap();
+            decoded.push(h);
+        }
+    }
+    assert_eq!(decoded.len(), 1);
+    // A reader may add any later interval into this one without resizing.
+    assert_eq!(decoded[0].high(), new_histogram().high());
+    assert_eq!(decoded[0].len(), 1);
+    assert_eq!(
+        decoded[0].value_at_quantile(0.5),
+        decoded[0].highest_equivalent(1_500)
+    );
+}
