@@ -116,7 +116,7 @@ impl LiveOutputs {
 }
 
 /// The live view needs an interval's figures, not its encoded histograms.
-const NO_HISTOGRAMS: [bool; Measure::ALL.len()] = [false; Measure::ALL.len()];
+pub const NO_HISTOGRAMS: [bool; Measure::ALL.len()] = [false; Measure::ALL.len()];
 
 impl IntervalSink for LiveOutputs {
     fn interval(&mut self, snapshot: IntervalSnapshot) {

@@ -11,7 +11,7 @@ use crate::engine::plan::Plan;
 use crate::engine::schedule::Schedule;
 use crate::error::Error;
 use crate::nofile;
-use crate::profile::{Processes, Profile, RunSettings, Scenario};
+use crate::profile::{Processes, Profile, Scenario};
 use crate::shard::identity::{self, IdentityFlags, RunIdentity};
 use crate::shard::manifest::{self, SCHEMA, ShardManifest};
 use crate::shard::{ShardSpec, clock, record, start};
@@ -75,10 +75,7 @@ pub(super) fn processes(
     }
     let limit = nofile::current()
         .map_err(|e| Error::run(format!("cannot read the open-file limit: {e}")))?;
-    let settings = RunSettings {
-        processes: Some(choice),
-    };
-    Ok(settings.generator_processes(peak, limit.hard))
+    Ok(choice.resolve(peak, nofile::agents_per_process(limit.hard)))
 }
 
 /// The report interval a run uses.

@@ -18,10 +18,10 @@ use self::live::LiveMerge;
 use self::tail::HlogTail;
 use super::{Prepared, folder_stamp, output_folder};
 use crate::cli::RunArgs;
+use crate::engine::outputs::NO_HISTOGRAMS;
 use crate::engine::plan::Plan;
 use crate::engine::signals::{Stop, StopSignals};
 use crate::error::{Error, Outcome};
-use crate::metrics::Measure;
 use crate::progress::{Mode, Progress};
 use crate::report::{IntervalSummary, gate, hlog};
 use crate::shard::merge::{self, MergeRequest};
@@ -169,9 +169,6 @@ fn forward(shards: &[ShardProcess], signals: &StopSignals, forwarded: &mut (bool
         shards.iter().for_each(|s| s.signal(signal));
     }
 }
-
-/// The live view needs an interval's figures, not its encoded histograms.
-const NO_HISTOGRAMS: [bool; Measure::ALL.len()] = [false; Measure::ALL.len()];
 
 fn show(progress: &mut Progress, live: &mut LiveMerge, plan: &Plan) {
     for snapshot in live.ready() {

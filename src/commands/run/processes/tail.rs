@@ -39,7 +39,8 @@ impl HlogTail {
     pub(super) fn poll(&mut self, last: bool) -> Vec<IntervalSnapshot> {
         self.read_new();
         if self.header.is_none() {
-            match find_line(&self.pending, 0) {
+            let first = interval_starts(&self.pending).next();
+            match first {
                 Some(at) => {
                     self.header = Some(self.pending[..at].to_vec());
                     self.pending.drain(..at);
@@ -53,7 +54,8 @@ impl HlogTail {
                 .rposition(|&b| b == b'\n')
                 .map(|i| i + 1)
         } else {
-            last_interval_start(&self.pending)
+            // Everything before the last interval's start is whole intervals.
+            interval_starts(&self.pending).next_back()
         };
         let Some(cut) = cut.filter(|&c| c > 0) else {
             return Vec::new();
@@ -78,20 +80,11 @@ impl HlogTail {
     }
 }
 
-/// Where the first interval comment line at or after `from` starts.
-fn find_line(bytes: &[u8], from: usize) -> Option<usize> {
-    let prefix = META_PREFIX.as_bytes();
-    (from..bytes.len())
-        .find(|&i| (i == 0 || bytes[i - 1] == b'\n') && bytes[i..].starts_with(prefix))
-}
-
-/// Where the last interval comment line starts: everything before it is
-/// whole intervals.
-fn last_interval_start(bytes: &[u8]) -> Option<usize> {
+/// Where each interval comment line starts, in order.
+fn interval_starts(bytes: &[u8]) -> impl DoubleEndedIterator<Item = usize> + '_ {
     let prefix = META_PREFIX.as_bytes();
     (0..bytes.len())
-        .rev()
-        .find(|&i| (i == 0 || bytes[i - 1] == b'\n') && bytes[i..].starts_with(prefix))
+        .filter(move |&i| (i == 0 || bytes[i - 1] == b'\n') && bytes[i..].starts_with(prefix))
 }
 
 #[cfg(test)]
