@@ -117,6 +117,10 @@ pub struct RunArgs {
     /// open-file limit allows for the peak agents (wins over `[run] processes`).
     #[arg(long, value_name = "N|auto", conflicts_with_all = ["shard", "run_id", "start_at"])]
     pub processes: Option<Processes>,
+    /// Worker threads of each generator process (default 1, or `[run]
+    /// threads`); more cores are better used with --processes.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<std::num::NonZeroUsize>,
 }
 
 /// Where `agentload run` hosts the embedded simulator.

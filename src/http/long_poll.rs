@@ -7,7 +7,7 @@
 //! the answer starts to arrive and frees it after, so a held connect costs the
 //! socket and the waiting future.
 
-use std::io;
+use std::io::{self, Write as _};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
@@ -226,9 +226,8 @@ impl LongPollConnection {
         out.extend_from_slice(t.authority.as_bytes());
         out.extend_from_slice(b"\r\nContent-Type: ");
         out.extend_from_slice(content_type.as_bytes());
-        out.extend_from_slice(b"\r\nContent-Length: ");
-        out.extend_from_slice(body.len().to_string().as_bytes());
-        out.extend_from_slice(b"\r\n");
+        // Through io::Write: no String for the number on every connect.
+        let _ = write!(out, "\r\nContent-Length: {}\r\n", body.len());
         session.write_headers(&mut out);
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(body);

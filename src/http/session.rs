@@ -63,16 +63,30 @@ impl HttpSession {
     /// lines (`Name: value\r\n`), for a hand-written request head.
     pub(crate) fn write_headers(&self, out: &mut Vec<u8>) {
         let st = self.lock();
-        let cookie = st.cookie_header();
-        let lines = st
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v))
-            .chain(cookie.as_ref().map(|v| (COOKIE.as_str(), v)));
-        for (name, value) in lines {
-            out.extend_from_slice(name.as_bytes());
+        for (name, value) in &st.headers {
+            out.extend_from_slice(name.as_str().as_bytes());
             out.extend_from_slice(b": ");
             out.extend_from_slice(value.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        // Written in place rather than through `cookie_header`: this runs on
+        // every connect. A jar with a pair no header can carry (a caller's
+        // `set_cookie` with a line break) sends no cookie, as `apply` does.
+        let cookies = &st.cookies;
+        if !cookies.is_empty()
+            && cookies
+                .iter()
+                .all(|(n, v)| fits_header(n) && fits_header(v))
+        {
+            out.extend_from_slice(b"cookie: ");
+            for (i, (n, v)) in cookies.iter().enumerate() {
+                if i > 0 {
+                    out.extend_from_slice(b"; ");
+                }
+                out.extend_from_slice(n.as_bytes());
+                out.push(b'=');
+                out.extend_from_slice(v.as_bytes());
+            }
             out.extend_from_slice(b"\r\n");
         }
     }
@@ -142,6 +156,11 @@ impl SessionState {
             self.cookies.push((name.to_owned(), value.to_owned()));
         }
     }
+}
+
+/// Whether `text` can sit in a header value as is: no control characters.
+fn fits_header(text: &str) -> bool {
+    !text.bytes().any(|b| b < 0x20 || b == 0x7f)
 }
 
 #[cfg(test)]

@@ -11,7 +11,8 @@ use super::Metrics;
 
 /// Scheduler lag p99 above which the generator's measurements are doubtful.
 pub const DOUBTFUL_LAG_P99_US: u64 = 50_000;
-/// CPU use (percent of all cores) above which the generator is saturated.
+/// CPU use (percent of the cores the process can keep busy: its worker
+/// threads) above which the generator is saturated.
 pub const DOUBTFUL_CPU_PERCENT: f64 = 90.0;
 
 /// The generator's health over one interval.
@@ -65,8 +66,11 @@ pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// Default tick of the scheduler probe.
-pub const PROBE_TICK: Duration = Duration::from_millis(10);
+/// Default tick of the scheduler probe: ten samples a second are enough for
+/// an interval's p99 (close to its max, the conservative side of the
+/// doubtful check), and each wakeup of an idle runtime costs a context
+/// switch: at 10 ms the probe alone was most of an idle run's CPU.
+pub const PROBE_TICK: Duration = Duration::from_millis(100);
 
 /// Spawns the scheduler-lag probe on the current tokio runtime: a task that
 /// sleeps `tick` again and again and records how late it wakes into

@@ -44,6 +44,8 @@ struct Collector {
     interval_start: Instant,
     last_counters: [u64; Counter::ALL.len()],
     last_cpu_seconds: f64,
+    /// Cores the process can keep busy, the 100 % of `cpu_percent`.
+    cpu_capacity: usize,
 }
 
 /// Hands each thread a fixed slot; a thread always records into the same
@@ -102,8 +104,16 @@ impl Metrics {
                 interval_start: now,
                 last_counters: [0; Counter::ALL.len()],
                 last_cpu_seconds: health::cpu_seconds().unwrap_or(0.0),
+                cpu_capacity: health::cores(),
             }),
         })
+    }
+
+    /// Sets how many cores the process can keep busy (its runtime's worker
+    /// threads, say), so `cpu_percent` reaches 100 % when they are all busy
+    /// rather than when every core of the machine is; default: all cores.
+    pub fn set_cpu_capacity(&self, cores: usize) {
+        lock(&self.collector).cpu_capacity = cores.max(1);
     }
 
     fn shard(&self) -> MutexGuard<'_, Shard> {
@@ -224,7 +234,9 @@ impl Metrics {
         let cpu_percent = if length.is_zero() {
             0.0
         } else {
-            (cpu - collector.last_cpu_seconds) / length.as_secs_f64() / health::cores() as f64
+            (cpu - collector.last_cpu_seconds)
+                / length.as_secs_f64()
+                / collector.cpu_capacity as f64
                 * 100.0
         };
         collector.last_cpu_seconds = cpu;
@@ -264,6 +276,26 @@ impl Metrics {
 mod tests {
     use super::*;
     use crate::metrics::Cause;
+
+    #[test]
+    fn cpu_percent_is_of_the_capacity_given() {
+        let (all, one) = (Metrics::with_shards(1), Metrics::with_shards(1));
+        one.set_cpu_capacity(1);
+        let spin = Instant::now();
+        let mut x = 0u64;
+        while spin.elapsed() < Duration::from_millis(100) {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        let (a, o) = (all.take_interval(), one.take_interval());
+        let ratio = o.health.cpu_percent / a.health.cpu_percent;
+        let cores = health::cores() as f64;
+        assert!(
+            (ratio - cores).abs() <= cores * 0.2,
+            "one core: {} %, all {cores}: {} %",
+            o.health.cpu_percent,
+            a.health.cpu_percent
+        );
+    }
 
     #[test]
     fn records_from_many_threads_into_one_interval() {

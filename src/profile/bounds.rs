@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use super::Profile;
+use super::run::MAX_THREADS;
 use super::secrets::MAX_PASSWORD_BYTES;
 use super::validate::{Issue, issue};
 use crate::sim::SimulatorConfig;
@@ -65,10 +66,24 @@ pub(crate) fn check(p: &Profile) -> Result<(), Issue> {
     stages(p)?;
     rates(p)?;
     behaviour(p)?;
+    threads(p)?;
     if p.target.is_embedded() {
         simulator("simulator", &p.simulator)?;
     }
     report(p)
+}
+
+fn threads(p: &Profile) -> Result<(), Issue> {
+    match p.run.threads {
+        Some(n) if n.get() > MAX_THREADS => issue(
+            "run.threads",
+            format!(
+                "{n} worker threads: expected 1 to {MAX_THREADS} \
+                 (spread a wider run over processes instead)"
+            ),
+        ),
+        _ => Ok(()),
+    }
 }
 
 fn text_len(field: &str, text: &str, max: usize) -> Result<(), Issue> {
@@ -485,6 +500,8 @@ drain = "6h"
 connect_timeout = "100ms"
 [report]
 interval = "1h"
+[run]
+threads = 256
 "#;
 
     #[test]
@@ -500,6 +517,7 @@ interval = "1h"
             ("interval = \"1h\"", "interval = \"61m\"", "report.interval"),
             ("drain = \"6h\"", "drain = \"7h\"", "traffic.drain"),
             ("email_rate = 6.0", "email_rate = 6.5", "stages[0].duration"),
+            ("threads = 256", "threads = 257", "run.threads"),
         ] {
             let text = AT_THE_LIMITS.replace(from, to);
             let err = parse(&text).expect_err(to);

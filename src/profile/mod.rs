@@ -33,7 +33,7 @@ pub use behaviour::{Answer, Behaviour, CountRange, NotReady, OnStop};
 pub use error::{Location, ProfileError};
 pub use overrides::Overrides;
 pub use report::{Gate, ReportSettings};
-pub use run::{MAX_PROCESSES, Processes, RunSettings};
+pub use run::{MAX_PROCESSES, MAX_THREADS, Processes, RunSettings};
 pub use secrets::{REDACTED, url_without_userinfo};
 pub use stages::{DEFAULT_MAX_HANDSHAKES_PER_SECOND, Ramp, Stage};
 pub use target::{Csrf, DEFAULT_MAX_BODY_MIB, MessageModel, Target, Tls};

@@ -35,6 +35,8 @@ pub struct Overrides {
     pub password_env: Option<String>,
     /// `--password-file PATH`: the agents' password is in this file.
     pub password_file: Option<PathBuf>,
+    /// `--threads`.
+    pub threads: Option<std::num::NonZeroUsize>,
 }
 
 impl Profile {
@@ -82,6 +84,9 @@ impl Profile {
                 .map_err(|e| Error::input(format!("--gate: {e}")))?;
         }
         self.gates.extend(o.gates.iter().map(Gate::plain));
+        if let Some(n) = o.threads {
+            self.run.threads = Some(n);
+        }
         validate::validate(self).map_err(|issue| {
             Error::input(format!(
                 "with the command-line flags applied, `{}`: {}",

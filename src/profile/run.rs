@@ -1,12 +1,16 @@
-//! The `[run]` table: how a run is spread over processes on this machine.
+//! The `[run]` table: how a run is spread over processes and threads on
+//! this machine.
 
 use std::fmt;
+use std::num::NonZeroUsize;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The most generator processes one run spreads over on one machine.
 pub const MAX_PROCESSES: u32 = 64;
+/// The most worker threads one generator process runs.
+pub const MAX_THREADS: usize = 256;
 
 /// `[run]`: settings of the run itself rather than of its load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -17,12 +21,23 @@ pub struct RunSettings {
     /// None = one process.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub processes: Option<Processes>,
+    /// Worker threads of each generator process (`--threads`). None = one:
+    /// a second worker mostly wakes to steal a task and parks again, which
+    /// costs a fifth of an idle connect cycle's CPU; more cores are better
+    /// used as more processes (`processes`), each with its own file limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<NonZeroUsize>,
 }
 
 impl RunSettings {
     /// Whether nothing is set (the table is left out of the profile as run).
     pub fn is_default(&self) -> bool {
         *self == RunSettings::default()
+    }
+
+    /// Worker threads of each generator process: `threads`, else 1.
+    pub fn worker_threads(&self) -> usize {
+        self.threads.map_or(1, NonZeroUsize::get)
     }
 
     /// The generator processes for `peak` agents when each process may open
@@ -142,5 +157,14 @@ mod tests {
         let e = toml::from_str::<RunSettings>("processes = 0").unwrap_err();
         assert!(e.to_string().contains("from 1 to 64"), "{e}");
         assert_eq!(toml::to_string(&s).unwrap().trim(), "processes = 2");
+    }
+
+    #[test]
+    fn one_worker_thread_unless_told() {
+        assert_eq!(RunSettings::default().worker_threads(), 1);
+        let s: RunSettings = toml::from_str("threads = 3").unwrap();
+        assert_eq!(s.worker_threads(), 3);
+        let e = toml::from_str::<RunSettings>("threads = 0").unwrap_err();
+        assert!(e.to_string().contains("nonzero"), "{e}");
     }
 }

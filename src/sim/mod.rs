@@ -45,5 +45,6 @@ pub use config::SimulatorConfig;
 pub use node::{NodeCount, NodeSlice};
 pub use process::SimChild;
 pub use server::{
-    SimStats, SimTask, SimThread, Simulator, spawn_on_own_runtime, spawn_on_own_runtime_with,
+    SimStats, SimTask, SimThread, Simulator, default_worker_threads, spawn_on_own_runtime,
+    spawn_on_own_runtime_with,
 };

@@ -198,8 +198,13 @@ pub struct SimThread {
 /// a free one), with half the machine's cores as workers (at least one): the
 /// load generator in the same process keeps the rest.
 pub fn spawn_on_own_runtime(config: SimulatorConfig, addr: SocketAddr) -> Result<SimThread, Error> {
+    spawn_on_own_runtime_with(config, addr, default_worker_threads())
+}
+
+/// Worker threads of a simulator on its own runtime: half the cores.
+pub fn default_worker_threads() -> usize {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    spawn_on_own_runtime_with(config, addr, (cores / 2).max(1))
+    (cores / 2).max(1)
 }
 
 /// [`spawn_on_own_runtime`] with an explicit number of worker threads.

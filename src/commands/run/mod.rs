@@ -191,6 +191,7 @@ fn overrides(args: &RunArgs) -> Overrides {
         gates: args.gates.clone(),
         password_env: args.password_env.clone(),
         password_file: args.password_file.clone(),
+        threads: args.threads,
     }
 }
 
@@ -347,7 +348,9 @@ fn execute_on_own_runtime(
     announcer: Announcer,
 ) -> Result<Execution<LiveOutputs>, Error> {
     let profile = &prepared.profile;
+    let threads = profile.run.worker_threads();
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
         .enable_all()
         .thread_name("agentload")
         .build()
@@ -362,6 +365,7 @@ fn execute_on_own_runtime(
         }
         // Made after the wait: intervals count from the start, not from the wait.
         let metrics = Metrics::new();
+        metrics.set_cpu_capacity(cpu_capacity(threads, &prepared.target));
         let probe = spawn_scheduler_probe(&metrics, PROBE_TICK);
         let record = execute(profile, setup, metrics, outputs).await;
         probe.abort();
@@ -370,6 +374,17 @@ fn execute_on_own_runtime(
     // Agents' leftover tasks (aborted HTTP exchanges) must not hold the exit.
     runtime.shutdown_timeout(Duration::from_secs(1));
     record
+}
+
+/// The cores this process can keep busy: its worker threads, and the
+/// embedded simulator's when it runs in this process, at most the machine's.
+/// A saturated one-thread generator must read as saturated on any machine.
+fn cpu_capacity(threads: usize, target: &TargetChoice) -> usize {
+    let simulator = match target {
+        TargetChoice::Embedded(target::Placement::Thread) => crate::sim::default_worker_threads(),
+        _ => 0,
+    };
+    (threads + simulator).clamp(1, crate::metrics::health::cores())
 }
 
 fn unix_ms_now() -> u64 {
@@ -391,6 +406,19 @@ fn folder_stamp(unix_ms: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cpu_capacity_counts_workers_and_an_embedded_simulator_within_the_cores() {
+        let cores = crate::metrics::health::cores();
+        let remote = TargetChoice::Remote(vec!["http://127.0.0.1:1".into()]);
+        assert_eq!(cpu_capacity(1, &remote), 1);
+        assert_eq!(cpu_capacity(10_000, &remote), cores);
+        let embedded = TargetChoice::Embedded(target::Placement::Thread);
+        let with_sim = (1 + crate::sim::default_worker_threads()).min(cores);
+        assert_eq!(cpu_capacity(1, &embedded), with_sim);
+        let child = TargetChoice::Embedded(target::Placement::Child);
+        assert_eq!(cpu_capacity(1, &child), 1);
+    }
 
     #[test]
     fn every_overriding_flag_reaches_the_overrides() {
@@ -433,6 +461,7 @@ mod tests {
             gates: vec!["errors.total == 0".into(), "accept.p99 < 1s".into()],
             password_env: Some("AGENT_PW".into()),
             password_file: None,
+            threads: None,
         };
         assert_eq!(overrides(&args), expected);
     }

@@ -77,6 +77,9 @@ pub(super) fn shard_args(flags: &ShardFlags<'_>, spec: ShardSpec, dir: &Path) ->
     if let Some(path) = &a.password_file {
         pair("--password-file", path.display().to_string());
     }
+    if let Some(n) = a.threads {
+        pair("--threads", n.to_string());
+    }
     if a.insecure {
         out.push("--insecure".into());
     }
@@ -160,6 +163,8 @@ mod tests {
             "1m",
             "--password-env",
             "AGENT_PW",
+            "--threads",
+            "2",
             "--gate",
             "errors.total == 0",
         ])
@@ -180,7 +185,7 @@ mod tests {
             got,
             "run p.toml --shard 1/2 --run-id r-1 --seed 7 --start-at 2026-12-02T15:00:00Z \
              --target http://127.0.0.1:9 --out out/shards/shard-1 --agents 40 --duration 60000ms \
-             --password-env AGENT_PW --quiet"
+             --password-env AGENT_PW --threads 2 --quiet"
         );
         // The merge judges the gates, once.
         assert!(!got.contains("--gate"));
