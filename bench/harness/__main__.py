@@ -21,6 +21,7 @@ from .tools import Agentload, Goose, Locust
 
 BENCH = Path(__file__).resolve().parent.parent
 ROOT = BENCH.parent
+TOOLS = ("agentload", "locust", "goose")
 
 
 def arguments(argv: list[str]) -> argparse.Namespace:
@@ -32,13 +33,14 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--workloads", help="comma-separated subset, e.g. W1,W3")
     p.add_argument("--agents", help="comma-separated agent counts replacing the plan's, e.g. 200,400")
     p.add_argument("--tools", default="agentload,locust,goose",
-                   help="comma-separated: agentload, locust, goose (goose is pending: a row that says so)")
+                   help="comma-separated: agentload, locust, goose (goose builds examples/goose_bench.rs)")
     p.add_argument("--repeat", type=int, help="runs per point (median taken)")
     p.add_argument("--window", type=float, help="measurement window in seconds")
     p.add_argument("--quiet-load", type=float, help="1-minute load to wait for before each measurement")
     p.add_argument("--quiet-timeout", type=float, help="longest wait for it, seconds")
     p.add_argument("--out", type=Path, help="output folder (default bench/results/<UTC timestamp>)")
-    p.add_argument("--no-build", action="store_true", help="use target/release/agentload as it is")
+    p.add_argument("--no-build", action="store_true",
+                   help="use target/release/agentload (and examples/goose_bench) as they are")
     p.add_argument("--no-wrk", action="store_true", help="skip the wrk ceiling")
     return p.parse_args(argv)
 
@@ -70,18 +72,22 @@ def main(argv: list[str]) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     binary = install.agentload(ROOT, build=not args.no_build)
     wrk = None if args.no_wrk else install.wrk()
-    known = {"agentload": Agentload(binary), "locust": Locust(BENCH / ".venv", BENCH / "peers" / "locustfile.py"),
-             "goose": Goose()}
-    unknown = [t for t in args.tools.split(",") if t not in known]
+    names = args.tools.split(",")
+    unknown = [t for t in names if t not in TOOLS]
     if unknown:
-        raise SystemExit(f"unknown tool {', '.join(unknown)}: the tools are {', '.join(known)}")
-    chosen = [known[t] for t in args.tools.split(",")]
+        raise SystemExit(f"unknown tool {', '.join(unknown)}: the tools are {', '.join(TOOLS)}")
+    goose = install.goose(ROOT, build=not args.no_build) if "goose" in names else None
+    known = {"agentload": lambda: Agentload(binary),
+             "locust": lambda: Locust(BENCH / ".venv", BENCH / "peers" / "locustfile.py"),
+             "goose": lambda: Goose(goose)}
+    chosen = [known[t]() for t in names]
     tools = [t for t in chosen if t.pending is None]
     pending = {t.name: t.pending for t in chosen if t.pending}
     result = {"schema": "agentload.bench/1", "mode": plan.mode,
               "started_utc": started.strftime("%Y-%m-%d %H:%M UTC"), "commit": commit(),
               "versions": {"locust": importlib.metadata.version("locust"),
-                           "geventhttpclient": importlib.metadata.version("geventhttpclient")},
+                           "geventhttpclient": importlib.metadata.version("geventhttpclient"),
+                           "goose": install.goose_version(ROOT)},
               "machine": machine.describe(), "plan": repr(plan), "pending": pending,
               "measurements": [], "failures": []}
     points = [Point(w, t, n, r) for r in range(1, plan.repeat + 1) for w in plan.workloads

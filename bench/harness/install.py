@@ -1,6 +1,8 @@
 """What the harness needs besides its virtual environment (which bench/run
-makes): a release build of agentload, and wrk from Debian."""
+makes): a release build of agentload, the Goose example (only when Goose is
+measured), and wrk from Debian."""
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,6 +16,30 @@ def agentload(root: Path, build: bool) -> Path:
     if not binary.exists():
         raise RuntimeError(f"{binary} is missing: run `cargo build --release --locked` or drop --no-build")
     return binary
+
+
+GOOSE_BUILD = ["cargo", "build", "--release", "--locked", "--features", "goose", "--example", "goose_bench"]
+
+
+def goose(root: Path, build: bool) -> Path:
+    """examples/goose_bench.rs built with the `goose` feature (unless told
+    not to; the first build compiles Goose's ~100 crates, minutes) and its binary."""
+    if build:
+        subprocess.run(GOOSE_BUILD, cwd=root, check=True)
+    binary = root / "target" / "release" / "examples" / "goose_bench"
+    if not binary.exists():
+        raise RuntimeError(f"{binary} is missing: run `{' '.join(GOOSE_BUILD)}` or drop --no-build")
+    return binary
+
+
+def goose_version(root: Path) -> str:
+    """The goose crate's version in Cargo.lock ("?" when it is not there)."""
+    try:
+        lock = (root / "Cargo.lock").read_text()
+    except OSError:
+        return "?"
+    found = re.search(r'^\[\[package\]\]\nname = "goose"\nversion = "([^"]+)"', lock, re.MULTILINE)
+    return found.group(1) if found else "?"
 
 
 def wrk() -> str:

@@ -82,7 +82,8 @@ def markdown(plan: Plan, result: dict, pending: dict[str, str]) -> str:
     busy = [x for x in result["measurements"] if not x["quiet"]]
     lines = [f"## bench/run --{plan.mode}: {result['started_utc']}", "",
              f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB, Linux {m['kernel']}; "
-             f"agentload {result['commit']}; Locust {result['versions'].get('locust', '?')}. "
+             f"agentload {result['commit']}; Locust {result['versions'].get('locust', '?')}; "
+             f"Goose {result['versions'].get('goose', '?')}. "
              f"Medians of {plan.repeat} run(s) per point; CPU = utime+stime of the tool's process tree "
              f"over the window, per connect cycle completed in it.", ""]
     if busy:

@@ -2,7 +2,7 @@
 its own (so its whole process tree is measured), runs one workload's agents
 against the simulator's URL, and leaves an HdrHistogram interval log with
 `connect_cycle` and `invite_delivery` in its folder. A tool that cannot run
-yet says why in `pending`, and its rows say so in the table."""
+says why in `pending`, and its rows say so in the table."""
 
 import os
 import signal
@@ -116,6 +116,19 @@ interval = "1s"
 """
 
 
+def write_profile(launch: Launch) -> Path:
+    """`profile.toml` in the measurement's folder: agentload_profile's text."""
+    launch.folder.mkdir(parents=True, exist_ok=True)
+    profile = launch.folder / "profile.toml"
+    profile.write_text(agentload_profile(launch))
+    return profile
+
+
+def run_folder(launch: Launch) -> Path:
+    """Where agentload's outputs go (`agentload run` and goose_bench alike)."""
+    return launch.folder / "run"
+
+
 class Agentload(Tool):
     """`agentload run` with a profile generated per workload and agent count."""
 
@@ -126,14 +139,11 @@ class Agentload(Tool):
         self.binary = binary
 
     def command(self, launch):
-        launch.folder.mkdir(parents=True, exist_ok=True)
-        profile = launch.folder / "profile.toml"
-        profile.write_text(agentload_profile(launch))
-        return [str(self.binary), "run", str(profile), "--target", launch.url,
-                "--out", str(launch.folder / "run"), "--quiet"], {}
+        return [str(self.binary), "run", str(write_profile(launch)), "--target", launch.url,
+                "--out", str(run_folder(launch)), "--quiet"], {}
 
     def hlog(self, launch):
-        return launch.folder / "run" / "histograms.hlog"
+        return run_folder(launch) / "histograms.hlog"
 
 
 class Locust(Tool):
@@ -168,9 +178,23 @@ class Locust(Tool):
 
 
 class Goose(Tool):
-    """Goose, once agentload's Goose adapter exists (issue 15): give it a
-    `command` that runs the adapter with `launch.agents` users against
-    `launch.url` and an `hlog` with the same two tags."""
+    """Goose 0.19 through agentload's Goose adapter: examples/goose_bench.rs
+    runs one agentload agent per Goose user (Goose starts them at the
+    workload's login rate) on the same generated profile as agentload, and
+    writes agentload's interval log. Goose's own metrics and controllers are
+    off; SIGTERM stops it gracefully (the final interval gets written)."""
 
     name = "goose"
-    pending = "pending: needs the Goose adapter (issue 15)"
+
+    def __init__(self, binary: Path):
+        self.binary = binary
+
+    def command(self, launch):
+        argv = [str(self.binary), str(write_profile(launch)), "--target", launch.url,
+                "--out", str(run_folder(launch)),
+                "--", "--users", str(launch.agents), "--increase-rate", str(launch.workload.ramp_per_s),
+                "--run-time", f"{launch.lifetime_s}s", "--no-metrics", "--no-telnet", "--quiet"]
+        return argv, {}
+
+    def hlog(self, launch):
+        return run_folder(launch) / "histograms.hlog"
