@@ -60,13 +60,14 @@ def full() -> Plan:
 
 def quick() -> Plan:
     # W1 at 2,000 and 4,000: the slope, and the point the headline ratios are
-    # read at; W2 and W3 at one N each (their per-N figures), all in about
-    # 12 minutes of measuring with three tools.
+    # read at; W2 at one of W1's N (an interaction's cost is W2's CPU beyond
+    # W1's at the same N) and W3 at one N, in about 11 minutes of measuring
+    # with three tools.
     return Plan(
         mode="quick",
         workloads=(
             Workload("W1", "idle long-poll, 2 s cycle", 2.0, (2000, 4000), 20.0),
-            Workload("W2", "2 s cycle, email at 100/s accepted and completed", 2.0, (500,), 20.0,
+            Workload("W2", "2 s cycle, email at 100/s accepted and completed", 2.0, (2000,), 20.0,
                      email_rate=100.0),
             Workload("W3", "idle agents, 30 s hold (memory)", 30.0, (2000,), 30.0),
         ),
