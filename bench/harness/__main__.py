@@ -1,6 +1,6 @@
 """bench/run: agentload and its peers side by side, one command.
 
-    bench/run --quick        # under 15 minutes on a 2-core machine
+    bench/run --quick        # ~10 min of measuring on a 2-core machine (plus builds on a first run)
     bench/run --full         # the whole plan (hours: every N, 3 repeats)
 
 See bench/README.md for what is measured and how."""
