@@ -69,24 +69,10 @@ impl HttpSession {
             out.extend_from_slice(value.as_bytes());
             out.extend_from_slice(b"\r\n");
         }
-        // Written in place rather than through `cookie_header`: this runs on
-        // every connect. A jar with a pair no header can carry (a caller's
-        // `set_cookie` with a line break) sends no cookie, as `apply` does.
-        let cookies = &st.cookies;
-        if !cookies.is_empty()
-            && cookies
-                .iter()
-                .all(|(n, v)| fits_header(n) && fits_header(v))
-        {
+        // Written in place, no HeaderValue: this runs on every connect.
+        if st.sendable_cookies() {
             out.extend_from_slice(b"cookie: ");
-            for (i, (n, v)) in cookies.iter().enumerate() {
-                if i > 0 {
-                    out.extend_from_slice(b"; ");
-                }
-                out.extend_from_slice(n.as_bytes());
-                out.push(b'=');
-                out.extend_from_slice(v.as_bytes());
-            }
+            st.write_cookie_line(out);
             out.extend_from_slice(b"\r\n");
         }
     }
@@ -134,19 +120,33 @@ impl SessionState {
     /// `a=1; b=2`, or `None` without cookies (or with one a caller set to
     /// something a header cannot carry).
     fn cookie_header(&self) -> Option<HeaderValue> {
-        if self.cookies.is_empty() {
+        if !self.sendable_cookies() {
             return None;
         }
-        let mut line = String::with_capacity(64);
+        let mut line = Vec::with_capacity(64);
+        self.write_cookie_line(&mut line);
+        HeaderValue::from_bytes(&line).ok()
+    }
+
+    /// Whether there are cookies and a header can carry every one of them.
+    fn sendable_cookies(&self) -> bool {
+        !self.cookies.is_empty()
+            && self
+                .cookies
+                .iter()
+                .all(|(n, v)| fits_header(n) && fits_header(v))
+    }
+
+    /// Appends `a=1; b=2`.
+    fn write_cookie_line(&self, out: &mut Vec<u8>) {
         for (i, (n, v)) in self.cookies.iter().enumerate() {
             if i > 0 {
-                line.push_str("; ");
+                out.extend_from_slice(b"; ");
             }
-            line.push_str(n);
-            line.push('=');
-            line.push_str(v);
+            out.extend_from_slice(n.as_bytes());
+            out.push(b'=');
+            out.extend_from_slice(v.as_bytes());
         }
-        HeaderValue::from_str(&line).ok()
     }
 
     fn store(&mut self, name: &str, value: &str) {
@@ -158,7 +158,8 @@ impl SessionState {
     }
 }
 
-/// Whether `text` can sit in a header value as is: no control characters.
+/// Whether `text` can sit in a header value as is: no control characters
+/// (the test `HeaderValue` makes, but for tabs, which no cookie needs).
 fn fits_header(text: &str) -> bool {
     !text.bytes().any(|b| b < 0x20 || b == 0x7f)
 }

@@ -12,7 +12,8 @@ use super::Metrics;
 /// Scheduler lag p99 above which the generator's measurements are doubtful.
 pub const DOUBTFUL_LAG_P99_US: u64 = 50_000;
 /// CPU use (percent of the cores the process can keep busy: its worker
-/// threads) above which the generator is saturated.
+/// threads, and an embedded simulator's) above which the generator is
+/// saturated.
 pub const DOUBTFUL_CPU_PERCENT: f64 = 90.0;
 
 /// The generator's health over one interval.
