@@ -104,10 +104,9 @@ async fn bench(args: impl Iterator<Item = String>) -> Result<(), Error> {
     let pool = profile.agents.count as usize;
     let config = GooseConfiguration::parse_args_default(&args.goose)
         .map_err(|e| Error::input(format!("Goose's flags: {}", goose_error(&e))))?;
-    if config.users.is_some_and(|users| users > pool) {
+    if let Some(users) = config.users.filter(|&users| users > pool) {
         return Err(Error::input(format!(
-            "Goose's --users {} is more than the profile's {pool} agents ([agents] count in {})",
-            config.users.unwrap_or_default(),
+            "Goose's --users {users} is more than the profile's {pool} agents ([agents] count in {})",
             args.profile.display()
         )));
     }

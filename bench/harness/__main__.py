@@ -80,15 +80,13 @@ def main(argv: list[str]) -> int:
     known = {"agentload": lambda: Agentload(binary),
              "locust": lambda: Locust(BENCH / ".venv", BENCH / "peers" / "locustfile.py"),
              "goose": lambda: Goose(goose)}
-    chosen = [known[t]() for t in names]
-    tools = [t for t in chosen if t.pending is None]
-    pending = {t.name: t.pending for t in chosen if t.pending}
+    tools = [known[t]() for t in names]
     result = {"schema": "agentload.bench/1", "mode": plan.mode,
               "started_utc": started.strftime("%Y-%m-%d %H:%M UTC"), "commit": commit(),
               "versions": {"locust": importlib.metadata.version("locust"),
                            "geventhttpclient": importlib.metadata.version("geventhttpclient"),
                            "goose": install.goose_version(ROOT)},
-              "machine": machine.describe(), "plan": repr(plan), "pending": pending,
+              "machine": machine.describe(), "plan": repr(plan),
               "measurements": [], "failures": []}
     points = [Point(w, t, n, r) for r in range(1, plan.repeat + 1) for w in plan.workloads
               for n in w.agents for t in tools]
@@ -108,13 +106,13 @@ def main(argv: list[str]) -> int:
                                                         "tool_cpu_us_per_cycle", "rss_per_agent_kib",
                                                         "sim_cpu_us_per_cycle", "invite_p99_us")}), flush=True)
         result["summary"] = summary.summarise(result["measurements"])
-        report.write(folder, plan, result, pending)
+        report.write(folder, plan, result)
     if wrk:
         print("wrk ceiling", flush=True)
         result["ceiling"] = ceiling.measure(wrk, plan, binary, folder / "wrk")
     result["summary"] = summary.summarise(result["measurements"])
     result["wall_s"] = round(time.monotonic() - clock)
-    table = report.write(folder, plan, result, pending)
+    table = report.write(folder, plan, result)
     print(table.read_text())
     print(f"written: {table}, results.json, results.csv ({result['wall_s']} s of measuring)")
     return 1 if result["failures"] else 0

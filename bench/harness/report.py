@@ -24,7 +24,7 @@ def _ms(us) -> str:
     return "–" if us is None else f"{us / 1000:.2f}"
 
 
-def workload_table(workload, rows: list[dict], pending: dict[str, str]) -> list[str]:
+def workload_table(workload, rows: list[dict]) -> list[str]:
     delivery = workload.measures_delivery
     head = ["agents", "tool", "agents sustained", "cycles/agent/s", "CPU µs/cycle", "× agentload",
             "RSS MiB", "RSS/N KiB", "× agentload", "sim CPU µs/cycle"]
@@ -47,12 +47,10 @@ def workload_table(workload, rows: list[dict], pending: dict[str, str]) -> list[
                       _ratio(r.get("tool_cpu_us_per_interaction_x_agentload"))]
         cells += [f"{r['load1_start']:.2f}, {r['load1_end']:.2f}"]
         lines.append("| " + " | ".join(cells) + " |")
-    for tool, why in pending.items():
-        lines.append("| all | " + tool + " | " + why + " |" + " |" * (len(head) - 3))
     return lines + [""]
 
 
-def slope_table(slopes: list[dict], pending: dict[str, str]) -> list[str]:
+def slope_table(slopes: list[dict]) -> list[str]:
     lines = ["### Memory per agent (least-squares slope of RSS over the agent counts)", "",
              "| workload | tool | RSS slope KiB/agent | × agentload | fixed part MiB | points |",
              "|---|---|---:|---:|---:|---:|"]
@@ -60,8 +58,6 @@ def slope_table(slopes: list[dict], pending: dict[str, str]) -> list[str]:
         lines.append(f"| {s['workload']} | {s['tool']} | {_num(s['rss_slope_kib_per_agent'], 1)} | "
                      f"{_ratio(s.get('rss_slope_kib_per_agent_x_agentload'))} | "
                      f"{_num(s['rss_intercept_mib'], 1)} | {s['points']} |")
-    for tool, why in pending.items():
-        lines.append(f"| all | {tool} | {why} | | | |")
     return lines + [""]
 
 
@@ -77,7 +73,7 @@ def ceiling_table(c: dict | None) -> list[str]:
             f"{c['load1_start']:.2f} |", ""]
 
 
-def markdown(plan: Plan, result: dict, pending: dict[str, str]) -> str:
+def markdown(plan: Plan, result: dict) -> str:
     m = result["machine"]
     busy = [x for x in result["measurements"] if not x["quiet"]]
     lines = [f"## bench/run --{plan.mode}: {result['started_utc']}", "",
@@ -92,13 +88,13 @@ def markdown(plan: Plan, result: dict, pending: dict[str, str]) -> str:
                   f"above the quiet bound (1-minute load {plan.quiet_load:g}) after waiting "
                   f"{plan.quiet_timeout_s:g} s; loads at the start {min(loads):.2f} .. {max(loads):.2f}.", ""]
     for w in plan.workloads:
-        lines += workload_table(w, result["summary"]["rows"], pending)
-    lines += slope_table(result["summary"]["slopes"], pending)
+        lines += workload_table(w, result["summary"]["rows"])
+    lines += slope_table(result["summary"]["slopes"])
     lines += ceiling_table(result.get("ceiling"))
     return "\n".join(lines)
 
 
-def write(folder: Path, plan: Plan, result: dict, pending: dict[str, str]) -> Path:
+def write(folder: Path, plan: Plan, result: dict) -> Path:
     """Writes the three files; the path of table.md."""
     (folder / "results.json").write_text(json.dumps(result, indent=2) + "\n")
     rows = result["measurements"]
@@ -108,5 +104,5 @@ def write(folder: Path, plan: Plan, result: dict, pending: dict[str, str]) -> Pa
         writer.writeheader()
         writer.writerows(rows)
     table = folder / "table.md"
-    table.write_text(markdown(plan, result, pending) + "\n")
+    table.write_text(markdown(plan, result) + "\n")
     return table

@@ -1,8 +1,7 @@
 """The load generators set side by side. Each one starts in a session of
 its own (so its whole process tree is measured), runs one workload's agents
 against the simulator's URL, and leaves an HdrHistogram interval log with
-`connect_cycle` and `invite_delivery` in its folder. A tool that cannot run
-says why in `pending`, and its rows say so in the table."""
+`connect_cycle` and `invite_delivery` in its folder."""
 
 import os
 import signal
@@ -32,7 +31,6 @@ class Tool:
     """A load generator: how to start it and where its interval log is."""
 
     name = "tool"
-    pending: str | None = None
     # Signal for a graceful stop.
     stop_signal = signal.SIGTERM
 

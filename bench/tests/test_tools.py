@@ -29,7 +29,6 @@ class GooseCommand(unittest.TestCase):
             profile = tomllib.loads((folder / "profile.toml").read_text())
             self.assertEqual(profile["agents"]["count"], 200, "the pool holds every Goose user")
             self.assertEqual(goose.hlog(launch), folder / "run" / "histograms.hlog")
-        self.assertIsNone(goose.pending)
         self.assertEqual(goose.stop_signal, signal.SIGTERM)
 
     def test_goose_version_from_cargo_lock(self):

@@ -23,7 +23,7 @@ pub struct RunSettings {
     pub processes: Option<Processes>,
     /// Worker threads of each generator process (`--threads`). None = one:
     /// a second worker mostly wakes to steal a task and parks again, which
-    /// costs a fifth of an idle connect cycle's CPU; more cores are better
+    /// costs a quarter of an idle connect cycle's CPU; more cores are better
     /// used as more processes (`processes`), each with its own file limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threads: Option<NonZeroUsize>,
