@@ -42,8 +42,9 @@ pub struct AgentDeps {
     pub http: HttpClient,
     /// REST calls to the target.
     pub gws: GwsCalls,
-    /// Bayeux client settings (URL of the notifications endpoint, timeouts).
-    pub bayeux: ClientConfig,
+    /// Bayeux client settings (URL of the notifications endpoint, timeouts),
+    /// shared by every agent's client.
+    pub bayeux: Arc<ClientConfig>,
     /// Where measurements go.
     pub metrics: Arc<Metrics>,
     /// Bayeux exchange timings go here.

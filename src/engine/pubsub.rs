@@ -91,7 +91,7 @@ fn deps(
     bayeux.handshake_ext = profile.bayeux.ext.clone();
     Some(Arc::new(PubSubDeps {
         http: setup.http.clone(),
-        bayeux,
+        bayeux: Arc::new(bayeux),
         headers: PubSubDeps::parse_headers(&profile.bayeux),
         settings: profile.bayeux.clone(),
         run_id: setup.run_id.clone(),

@@ -279,7 +279,7 @@ pub(crate) fn agent_deps(
                 seqs: seqs.clone(),
                 http: setup.http.clone(),
                 gws: gws.clone(),
-                bayeux,
+                bayeux: Arc::new(bayeux),
                 metrics: metrics.clone(),
                 observer: observer.clone(),
                 ledger: ledger.clone(),

@@ -15,10 +15,11 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use super::{HttpError, HttpSession, LongPollConnection, TlsOptions, tls};
 
 /// One pooled HTTP/1.1 client (http and https) shared by every agent of a
-/// process. Cheap to clone.
+/// process. Cheap to clone: every agent holds one, so the pool's client
+/// (about 300 bytes) is shared rather than copied.
 #[derive(Clone, Debug)]
 pub struct HttpClient {
-    inner: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    inner: Arc<Client<HttpsConnector<HttpConnector>, Full<Bytes>>>,
     /// The same TLS setup, for [`LongPollConnection`]s.
     tls: Arc<rustls::ClientConfig>,
     /// Largest response body accepted, in bytes (see [`HttpClient::with_max_body`]).
@@ -73,7 +74,7 @@ impl HttpClient {
             .http1_read_buf_exact_size(READ_BUFFER)
             .build(connector);
         Ok(Self {
-            inner,
+            inner: Arc::new(inner),
             tls,
             max_body: DEFAULT_MAX_BODY,
         })

@@ -35,8 +35,8 @@ pub use rooms::Membership;
 pub struct PubSubDeps {
     /// The run's one HTTP connection pool.
     pub http: HttpClient,
-    /// The Bayeux endpoint, handshake `ext`, ack.
-    pub bayeux: ClientConfig,
+    /// The Bayeux endpoint, handshake `ext`, ack, shared by every client.
+    pub bayeux: Arc<ClientConfig>,
     /// `[bayeux] headers`, parsed, on every request.
     pub headers: Vec<(HeaderName, HeaderValue)>,
     /// Rooms, publishers, messages.

@@ -51,15 +51,17 @@ impl BayeuxClient {
             }
             let has_client_id = inner.lock().client_id.is_some();
             if attempts.must_handshake(has_client_id) {
-                match self.handshake_step(stop, &mut attempts).await {
+                match Box::pin(self.handshake_step(stop, &mut attempts)).await {
                     Continue(Handshook::Yes) => {}
                     Continue(Handshook::BackedOff) => continue,
                     Break(end) => return end,
                 }
             }
-            let next = match self
-                .connect_once(&mut connection, stop, &mut attempts)
-                .await
+            // Both steps boxed: this future lives as long as the agent, and
+            // inline it would be twice the size of the held connect's state
+            // (rustc keeps the awaited step and its arguments apart), about
+            // 1 KiB per agent for the cost of one allocation per cycle.
+            let next = match Box::pin(self.connect_once(&mut connection, stop, &mut attempts)).await
             {
                 Continue(next) => next,
                 Break(end) => return end,
@@ -192,7 +194,7 @@ impl BayeuxClient {
             Next::Fail => {
                 let patience = patience(&inner.lock().advice);
                 let failures = attempts.connect_failed(Instant::now(), patience);
-                self.back_off(stop, failures).await?;
+                Box::pin(self.back_off(stop, failures)).await?;
             }
         }
         Continue(())

@@ -9,6 +9,7 @@
 
 mod config;
 mod connect_loop;
+mod deliveries;
 mod error;
 mod ext;
 mod observer;
@@ -16,7 +17,8 @@ mod reconnect;
 mod session;
 
 pub use config::ClientConfig;
+pub use deliveries::{Deliveries, Delivery};
 pub use error::ClientError;
 pub use ext::Extension;
 pub use observer::{ExchangeKind, ExchangeOutcome, NoopObserver, Observer};
-pub use session::{BayeuxClient, Deliveries, Delivery};
+pub use session::BayeuxClient;
