@@ -32,6 +32,8 @@ pub(crate) struct Store {
     pub(crate) held: AtomicUsize,
     pub(crate) denied: Denials,
     pub(crate) shutdown: CancellationToken,
+    /// Where the held connects' tick grid starts (`hold.rs`).
+    pub(crate) epoch: Instant,
 }
 
 /// Requests refused, by kind (for [`ServerStats`]).
@@ -90,6 +92,7 @@ impl Store {
             held: AtomicUsize::new(0),
             denied: Denials::default(),
             shutdown: CancellationToken::new(),
+            epoch: Instant::now(),
         }
     }
 
