@@ -168,8 +168,14 @@ pub fn router(app: Arc<App>) -> Router {
             "/api/v2/me/interactions/{id}",
             post(rest::interaction_operation),
         )
-        .route("/api/v2/diagnostics/version", get(rest::version))
-        .layer(middleware::from_fn_with_state(app.clone(), rest_faults));
+        .route("/api/v2/diagnostics/version", get(rest::version));
+    // Like pauses below: a layer only when there is a fault to inject.
+    let faults = &app.config.faults;
+    let rest = if !faults.rest_latency.is_zero() || faults.rest_503.get() > 0.0 {
+        rest.layer(middleware::from_fn_with_state(app.clone(), rest_faults))
+    } else {
+        rest
+    };
     let bayeux = Router::new()
         .route("/api/v2/notifications", post(notifications::endpoint))
         .route("/api/v2/notifications/", post(notifications::endpoint))
@@ -195,12 +201,19 @@ pub fn router(app: Arc<App>) -> Router {
             "/genesys/2/chat/{service}/{chat_id}/disconnect",
             post(inject::chat_disconnect),
         );
-    gws.merge(gms)
+    let routes = gws
+        .merge(gms)
         .route("/sim/stats", get(stats))
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware::from_fn_with_state(app.clone(), pauses))
-        .with_state(app)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    // Pauses are configured or not for the simulator's life; without them a
+    // layer would cost every request a boxed future and a cloned service.
+    let routes = if app.config.faults.pause_every.is_some() {
+        routes.layer(middleware::from_fn_with_state(app.clone(), pauses))
+    } else {
+        routes
+    };
+    routes.with_state(app)
 }
 
 async fn not_found() -> Response {

@@ -6,8 +6,7 @@ use std::sync::{Arc, Weak};
 
 use axum::Extension;
 use axum::body::Body;
-use axum::extract::State;
-use axum::http::header::HeaderMap;
+use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Deserialize;
@@ -116,9 +115,12 @@ fn probe(body: &[u8]) -> Vec<(String, String)> {
 pub async fn endpoint(
     State(app): State<Arc<App>>,
     Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Response {
+    // The request whole, not a `HeaderMap` extractor, which would clone the
+    // headers of every connect.
+    let (parts, body) = request.into_parts();
+    let headers = parts.headers;
     let limit = app.max_body_bytes;
     let body = match axum::body::to_bytes(body, limit).await {
         Ok(body) => body,
