@@ -169,9 +169,10 @@ pub fn router(app: Arc<App>) -> Router {
             post(rest::interaction_operation),
         )
         .route("/api/v2/diagnostics/version", get(rest::version));
-    // Like pauses below: a layer only when there is a fault to inject.
-    let faults = &app.config.faults;
-    let rest = if !faults.rest_latency.is_zero() || faults.rest_503.get() > 0.0 {
+    // Faults are set for the simulator's life; a layer that had none to
+    // inject would still cost every request a boxed future and a cloned
+    // service.
+    let rest = if app.config.faults.on_rest() {
         rest.layer(middleware::from_fn_with_state(app.clone(), rest_faults))
     } else {
         rest
@@ -206,9 +207,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/sim/stats", get(stats))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
-    // Pauses are configured or not for the simulator's life; without them a
-    // layer would cost every request a boxed future and a cloned service.
-    let routes = if app.config.faults.pause_every.is_some() {
+    let routes = if app.config.faults.pauses() {
         routes.layer(middleware::from_fn_with_state(app.clone(), pauses))
     } else {
         routes

@@ -122,3 +122,17 @@ pub struct Faults {
     /// How long each stop-the-world pause lasts.
     pub pause_duration: HumanDuration,
 }
+
+impl Faults {
+    /// Whether REST calls get latency or 503s: the REST fault layer is
+    /// mounted only then.
+    pub fn on_rest(&self) -> bool {
+        !self.rest_latency.is_zero() || self.rest_503.get() > 0.0
+    }
+
+    /// Whether stop-the-world pauses happen: the pause layer is mounted only
+    /// then.
+    pub fn pauses(&self) -> bool {
+        self.pause_every.is_some_and(|every| !every.0.is_zero()) && !self.pause_duration.0.is_zero()
+    }
+}

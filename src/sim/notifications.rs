@@ -120,7 +120,6 @@ pub async fn endpoint(
     // The request whole, not a `HeaderMap` extractor, which would clone the
     // headers of every connect.
     let (parts, body) = request.into_parts();
-    let headers = parts.headers;
     let limit = app.max_body_bytes;
     let body = match axum::body::to_bytes(body, limit).await {
         Ok(body) => body,
@@ -157,7 +156,7 @@ pub async fn endpoint(
     }
     let ctx = RequestContext {
         principal,
-        browser: browser_cookie(&headers),
+        browser: browser_cookie(&parts.headers),
     };
     let reply = app.bayeux.handle(ctx, body).await;
     if is_connect && faults.reset_connect.roll(&mut rand::rng()) {

@@ -1,7 +1,7 @@
 //! Faults from the `[faults]` table, the config file schema, and the
 //! simulator on its own runtime.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::support::sim::{TestAgent, config, start};
 use agentload::sim::{SimulatorConfig, spawn_on_own_runtime};
@@ -23,6 +23,31 @@ async fn rest_503_always_answers_503_but_bayeux_and_injection_work() {
         .form("/genesys/2/email/x", &[("fromAddress", "a@b")])
         .await;
     assert_eq!(r.json["statusCode"], 0);
+    sim.shutdown(Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
+async fn a_stop_the_world_pause_holds_the_answers() {
+    let mut cfg = config(1, Duration::from_secs(30));
+    // Paused over [0.5 s, 0.9 s), [1.0 s, 1.4 s), ... of the simulator's life.
+    cfg.faults.pause_every = Some(Duration::from_millis(500).into());
+    cfg.faults.pause_duration = Duration::from_millis(400).into();
+    let sim = start(cfg).await;
+    let mut a = TestAgent::new(&sim.url(), None);
+    let started = Instant::now();
+    let mut longest = Duration::ZERO;
+    while started.elapsed() < Duration::from_millis(1500) {
+        let sent = Instant::now();
+        let r = a.get("/sim/stats").await;
+        assert_eq!(r.status, 200);
+        longest = longest.max(sent.elapsed());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // A lower bound only: some request landed early in a pause and waited it out.
+    assert!(
+        longest >= Duration::from_millis(200),
+        "no answer was held by a pause: the longest took {longest:?}"
+    );
     sim.shutdown(Duration::from_millis(100)).await;
 }
 

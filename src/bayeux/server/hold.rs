@@ -92,9 +92,9 @@ pub(crate) fn immediate_connect(store: &Store, session: &Session, m: &Message) -
 /// one poll, rather than each costing both sides a wakeup of its own (at
 /// 2,000 cycles a second, about one per half millisecond). Rounding to the
 /// nearest tick, not up, keeps the cycle as long as asked: a client that
-/// reconnects just after a tick is answered on the tick
-/// `hold_for` later, not one tick more, so a 2 s cycle stays 2 s. A hold is
-/// at most half a tick off, which a long-poll of seconds does not notice.
+/// reconnects just after a tick is answered on the tick `hold_for` later,
+/// not one tick more, so a 2 s cycle stays 2 s. A hold is at most half a
+/// tick off, which a long-poll of seconds does not notice.
 const HOLD_TICK: Duration = Duration::from_millis(10);
 
 /// `deadline` rounded to the nearest [`HOLD_TICK`] after `epoch`.
